@@ -1,0 +1,18 @@
+//! podium's domain: the types that cannot hold invalid values, the rules that govern them, the
+//! services the HTTP layer calls, and the storage traits the backends implement.
+//!
+//! This crate performs no I/O of its own: it never sees axum or sqlx. Everything that touches
+//! the outside world is reached through the traits in [`store`], so the same services and the
+//! same contract tests run on every backend.
+
+pub mod auth;
+pub mod error;
+pub mod id;
+pub mod model;
+pub mod page;
+pub mod service;
+pub mod store;
+pub mod time;
+pub mod validate;
+
+pub use error::{ServiceError, ServiceResult};

@@ -1,0 +1,194 @@
+//! Boards: where scores are ranked. The type decides what an entry is (game-boards spec §4)
+//! and cannot change after creation; the direction and keep strategy decide the order.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Name, Slug, Text};
+use crate::id::{AccountId, BoardId, GameId};
+use crate::page::{SortValue, Sortable};
+use crate::time::to_micros;
+
+crate::wire_enum!(
+    /// What an entry on the board is.
+    BoardType {
+        /// One entry per player, kept by the keep strategy.
+        RunIdentity => "RUN_IDENTITY",
+        /// Every accepted submission is its own entry.
+        RunRuns => "RUN_RUNS",
+        /// Each submission adds a delta to the player's total.
+        Counter => "COUNTER",
+        /// Derived: numerator ÷ denominator of two COUNTER boards.
+        Ratio => "RATIO",
+    }
+);
+
+crate::wire_enum!(
+    /// Which values rank higher.
+    SortDirection {
+        /// Larger is better (default).
+        Descending => "DESCENDING",
+        /// Smaller is better (times).
+        Ascending => "ASCENDING",
+    }
+);
+
+crate::wire_enum!(
+    /// Which of a player's values a RUN_IDENTITY board keeps.
+    KeepStrategy {
+        /// The best in the board's direction (default).
+        Best => "BEST",
+        /// The first accepted.
+        First => "FIRST",
+        /// The newest accepted.
+        Latest => "LATEST",
+        /// Not applicable: reported by every type other than RUN_IDENTITY.
+        Na => "NA",
+    }
+);
+
+crate::wire_enum!(
+    /// What a RATIO entry holds when the denominator is zero.
+    ZeroDenominator {
+        /// No entry (the player is not ranked).
+        Null => "NULL",
+        /// The ratio is 0.
+        Zero => "ZERO",
+        /// The ratio is +∞ (ranks above every finite ratio on a descending board).
+        Infinity => "INFINITY",
+    }
+);
+
+crate::wire_enum!(
+    /// How a RATIO value is displayed.
+    RatioDisplay {
+        /// The scaled ratio.
+        Raw => "RAW",
+        /// The scaled ratio × 100 with a `%` sign.
+        Percent => "PERCENT",
+    }
+);
+
+/// The configuration of a RATIO board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatioConfig {
+    /// The COUNTER board whose total is the numerator.
+    pub numerator_board_id: BoardId,
+    /// The COUNTER board whose total is the denominator.
+    pub denominator_board_id: BoardId,
+    /// Multiplier applied to the ratio (default 1).
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// A player needs at least this numerator to be ranked (default 0).
+    #[serde(default)]
+    pub min_numerator: f64,
+    /// A player needs at least this denominator to be ranked (default 0).
+    #[serde(default)]
+    pub min_denominator: f64,
+    /// What a zero denominator yields (default `NULL`).
+    #[serde(default = "zero_denominator_default")]
+    pub zero_denominator: ZeroDenominator,
+    /// Display form (default `RAW`).
+    #[serde(default = "display_default")]
+    pub display: RatioDisplay,
+    /// Decimal places in the display form, 0–10 (default 2).
+    #[serde(default = "two")]
+    pub decimals: u8,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn two() -> u8 {
+    2
+}
+fn zero_denominator_default() -> ZeroDenominator {
+    ZeroDenominator::Null
+}
+fn display_default() -> RatioDisplay {
+    RatioDisplay::Raw
+}
+
+/// Longest description.
+pub const DESCRIPTION_MAX: usize = 2000;
+/// Longest icon reference.
+pub const ICON_MAX: usize = 512;
+/// Longest unit.
+pub const UNIT_MAX: usize = 32;
+/// Longest tag.
+pub const TAG_MAX: usize = 32;
+/// Most tags on a board.
+pub const TAGS_MAX: usize = 20;
+
+/// A board.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Board {
+    /// `brd_…`
+    pub id: BoardId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// The owning game.
+    pub game_id: GameId,
+    /// Display name.
+    pub name: Name,
+    /// Unique per game among live boards; generated from the name when absent.
+    pub slug: Slug,
+    /// A short unique code, generated (e.g. `K7Q2XM`).
+    pub short_code: String,
+    /// Free text.
+    pub description: Option<Text<{ DESCRIPTION_MAX }>>,
+    /// An icon name or URL.
+    pub icon: Option<Text<{ ICON_MAX }>>,
+    /// The unit of values (`points`, `ms`).
+    pub unit: Option<Text<{ UNIT_MAX }>>,
+    /// Labels for grouping boards.
+    pub tags: Vec<Text<{ TAG_MAX }>>,
+    /// Immutable after creation.
+    pub board_type: BoardType,
+    /// Which values rank higher.
+    pub sort_direction: SortDirection,
+    /// RUN_IDENTITY only; `NA` on other types.
+    pub keep_strategy: KeepStrategy,
+    /// Inactive boards refuse submissions.
+    pub is_active: bool,
+    /// Published boards are visible to game clients.
+    pub is_published: bool,
+    /// Submissions before this time are refused.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Submissions after this time are refused.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Player names must be unique across boards with this flag.
+    pub unique_player_names: bool,
+    /// Lowest plausible value.
+    pub min_value: Option<f64>,
+    /// Highest plausible value.
+    pub max_value: Option<f64>,
+    /// RATIO only.
+    pub ratio_config: Option<RatioConfig>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When it was soft-deleted (only ever seen in the answer to the deleting `PATCH`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Board {
+    /// Fields `GET /v1/boards` can sort by (besides `id`).
+    pub const SORTABLE: &'static [&'static str] = &["name", "slug", "short_code", "created_at", "updated_at"];
+}
+
+impl Sortable for Board {
+    fn sort_value(&self, field: &str) -> SortValue {
+        match field {
+            "name" => SortValue::Text(self.name.to_string()),
+            "slug" => SortValue::Text(self.slug.to_string()),
+            "short_code" => SortValue::Text(self.short_code.clone()),
+            "created_at" => SortValue::Int(to_micros(self.created_at)),
+            "updated_at" => SortValue::Int(to_micros(self.updated_at)),
+            _ => SortValue::Text(self.id.to_string()),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The admin resources as domain types. Each field's type admits only valid values; the
+//! parsers return a stable error code (`too_long`, `invalid_format`, …) that services collect
+//! into per-field validation errors.
+//!
+//! These entities double as the admin API's response views: internal fields (hashes, soft
+//! delete markers) are `#[serde(skip)]`.
+
+pub mod account;
+pub mod anti_cheat;
+pub mod api_key;
+pub mod board;
+pub mod common;
+pub mod game;
+pub mod user;
+
+pub use account::{Account, AccountStatus};
+pub use anti_cheat::AntiCheatSettings;
+pub use api_key::{ApiKey, ApiKeyStatus};
+pub use board::{Board, BoardType, KeepStrategy, RatioConfig, RatioDisplay, SortDirection, ZeroDenominator};
+pub use common::{Email, Name, Slug, Text};
+pub use game::Game;
+pub use user::User;
