@@ -1,0 +1,127 @@
+//! One body of SQL for both backends. The statements use only what SQLite and PostgreSQL
+//! share (`$n` placeholders, partial unique indexes, `ON CONFLICT`, integer timestamps, JSON as
+//! text), so each resource's implementation is written once as a macro and instantiated for
+//! `sqlx::Sqlite` and `sqlx::Postgres` (sqlx's generic bounds would be longer than the code).
+//!
+//! Rows are decoded by column position; each resource module keeps its column list and its
+//! decoder side by side.
+
+pub(crate) mod accounts;
+pub(crate) mod api_keys;
+mod boards;
+mod games;
+mod system;
+pub(crate) mod users;
+
+pub(crate) use accounts::impl_account_store;
+pub(crate) use api_keys::impl_api_key_store;
+pub(crate) use boards::impl_board_store;
+pub(crate) use games::impl_game_store;
+pub(crate) use system::impl_system_store;
+pub(crate) use users::impl_user_store;
+
+use podium_core::page::{Direction, PageRequest, SortValue, Traversal};
+use podium_core::store::StoreError;
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+/// Implements every storage trait for `$store` (which has a `pool` field) on database `$db`.
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $name:literal) => {
+        $crate::sql::impl_account_store!($store, $db);
+        $crate::sql::impl_user_store!($store, $db);
+        $crate::sql::impl_api_key_store!($store, $db);
+        $crate::sql::impl_game_store!($store, $db);
+        $crate::sql::impl_board_store!($store, $db);
+        $crate::sql::impl_system_store!($store, $db, $name);
+    };
+}
+pub(crate) use impl_store;
+
+/// Maps a driver error to a [`StoreError`], naming the unique field on a clash.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            let text = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
+            let constraint = ["short_code", "key_hash", "slug", "email"]
+                .into_iter()
+                .find(|f| text.contains(f))
+                .unwrap_or("unknown");
+            StoreError::Conflict { constraint: constraint.to_owned() }
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// A stored value that does not parse (only possible if the database was edited by hand).
+pub(crate) fn corrupt(what: &str) -> StoreError {
+    StoreError::Backend(format!("stored {what} is not valid"))
+}
+
+/// Appends the keyset condition, the `ORDER BY` and the `LIMIT` of a page to a query whose
+/// `WHERE` clause is open.
+pub(crate) fn push_page<DB>(qb: &mut QueryBuilder<DB>, page: &PageRequest)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> f64: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
+{
+    let keys = page.sort.keys();
+    let backward = page.keyset.as_ref().is_some_and(|k| k.traversal == Traversal::Backward);
+    let ascending = |d: Direction| (d == Direction::Asc) != backward;
+    if let Some(keyset) = &page.keyset {
+        qb.push(" AND (");
+        for i in 0..keys.len() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(");
+            for (j, key) in keys.iter().enumerate().take(i + 1) {
+                if j > 0 {
+                    qb.push(" AND ");
+                }
+                let op = if j < i {
+                    " = "
+                } else if ascending(key.direction) {
+                    " > "
+                } else {
+                    " < "
+                };
+                qb.push(key.field).push(op);
+                bind(qb, &keyset.values[j]);
+            }
+            qb.push(")");
+        }
+        qb.push(")");
+    }
+    qb.push(" ORDER BY ");
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push(key.field).push(if ascending(key.direction) { " ASC" } else { " DESC" });
+    }
+    qb.push(" LIMIT ").push_bind(i64::from(page.fetch_limit()));
+}
+
+fn bind<DB>(qb: &mut QueryBuilder<DB>, value: &SortValue)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> f64: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
+{
+    match value {
+        SortValue::Text(s) => qb.push_bind(s.clone()),
+        SortValue::Int(i) => qb.push_bind(*i),
+        SortValue::Float(f) => qb.push_bind(*f),
+        SortValue::Bool(b) => qb.push_bind(*b),
+    };
+}

@@ -1,0 +1,330 @@
+//! The storage contract: every operation of the storage traits, run against every backend.
+//! Each scenario is written once and instantiated for SQLite and PostgreSQL by `contract!`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use podium_core::auth::hash_secret;
+use podium_core::id::*;
+use podium_core::model::*;
+use podium_core::page::{CursorCodec, ListParams, PageRequest};
+use podium_core::store::*;
+use podium_core::time::{from_micros, now};
+
+fn account(slug: &str) -> Account {
+    let at = now();
+    Account {
+        id: AccountId::generate(),
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        status: AccountStatus::Active,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+fn user(account: &Account, email: &str, super_admin: bool) -> User {
+    let at = now();
+    User {
+        id: UserId::generate(),
+        account_id: account.id,
+        email: Email::parse(email).unwrap(),
+        display_name: Name::parse("Ada").unwrap(),
+        super_admin,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+fn key(user: &User, secret: &str) -> ApiKey {
+    let at = now();
+    ApiKey {
+        id: ApiKeyId::generate(),
+        account_id: user.account_id,
+        user_id: user.id,
+        name: Name::parse("ci").unwrap(),
+        prefix: secret.chars().take(12).collect(),
+        status: ApiKeyStatus::Active,
+        expires_at: Some(from_micros(4_102_444_800_000_000)),
+        last_used_at: None,
+        created_at: at,
+        updated_at: at,
+        key_hash: hash_secret(secret),
+        deleted_at: None,
+    }
+}
+
+fn game(account: &Account, slug: &str) -> Game {
+    let at = now();
+    Game {
+        id: GameId::generate(),
+        account_id: account.id,
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        anti_cheat_enabled: true,
+        anti_cheat: serde_json::from_str(r#"{"rate_limit_per_hour": {"c": 10}}"#).unwrap(),
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+fn board(game: &Game, slug: &str, code: &str) -> Board {
+    let at = now();
+    Board {
+        id: BoardId::generate(),
+        account_id: game.account_id,
+        game_id: game.id,
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        short_code: code.into(),
+        description: Some(Text::parse("fastest laps", false).unwrap()),
+        icon: None,
+        unit: Some(Text::parse("ms", false).unwrap()),
+        tags: vec![Text::parse("weekly", false).unwrap()],
+        board_type: BoardType::RunIdentity,
+        sort_direction: SortDirection::Ascending,
+        keep_strategy: KeepStrategy::Best,
+        is_active: true,
+        is_published: false,
+        starts_at: Some(at),
+        ends_at: None,
+        unique_player_names: true,
+        min_value: Some(0.5),
+        max_value: None,
+        ratio_config: None,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+fn page(sort: &str, limit: u32, cursor: Option<String>, codec: &CursorCodec) -> PageRequest {
+    let params = ListParams { cursor, limit: Some(limit.to_string()), sort: Some(sort.into()) };
+    PageRequest::prepare(&params, &["name", "slug", "created_at"], "created_at", "contract", codec).unwrap()
+}
+
+async fn accounts_round_trip_and_hide_deleted_rows(store: Arc<dyn Store>) {
+    let mut a = account("acme");
+    store.insert_account(&a).await.unwrap();
+    assert_eq!(store.get_account(a.id).await.unwrap(), Some(a.clone()));
+    a.status = AccountStatus::Suspended;
+    a.name = Name::parse("Acme Inc").unwrap();
+    store.update_account(&a).await.unwrap();
+    assert_eq!(store.get_account(a.id).await.unwrap().unwrap().status, AccountStatus::Suspended);
+    a.deleted_at = Some(now());
+    store.update_account(&a).await.unwrap();
+    assert_eq!(store.get_account(a.id).await.unwrap(), None);
+    assert_eq!(store.update_account(&a).await, Err(StoreError::NotFound));
+    // The slug of a deleted account is free again.
+    store.insert_account(&account("acme")).await.unwrap();
+    assert_eq!(
+        store.insert_account(&account("acme")).await,
+        Err(StoreError::Conflict { constraint: "slug".into() })
+    );
+}
+
+async fn lists_page_forward_and_backward_without_overlap(store: Arc<dyn Store>) {
+    let codec = CursorCodec::new(&store.cursor_secret().await.unwrap()).unwrap();
+    let mut slugs = Vec::new();
+    for i in 0..7 {
+        let slug = format!("acct-{i}");
+        store.insert_account(&account(&slug)).await.unwrap();
+        slugs.push(slug);
+    }
+    let read = |rows: Vec<Account>| rows.into_iter().map(|a| a.slug.to_string()).collect::<Vec<_>>();
+    let req = page("slug:desc", 3, None, &codec);
+    let first = req.finish(store.list_accounts(None, &req).await.unwrap(), &codec);
+    let first_ids = read(first.data);
+    assert_eq!(first_ids, ["acct-6", "acct-5", "acct-4"]);
+    let req = page("slug:desc", 3, first.pagination.next_cursor, &codec);
+    let second = req.finish(store.list_accounts(None, &req).await.unwrap(), &codec);
+    assert_eq!(read(second.data.clone()), ["acct-3", "acct-2", "acct-1"]);
+    let req = page("slug:desc", 3, second.pagination.prev_cursor, &codec);
+    let back = req.finish(store.list_accounts(None, &req).await.unwrap(), &codec);
+    assert_eq!(read(back.data), first_ids);
+    assert!(!back.pagination.has_prev);
+    let req = page("slug:desc", 3, second.pagination.next_cursor, &codec);
+    let last = req.finish(store.list_accounts(None, &req).await.unwrap(), &codec);
+    assert_eq!(read(last.data), ["acct-0"]);
+    assert!(!last.pagination.has_next && last.pagination.next_cursor.is_none());
+    // Restricting to one account.
+    let only = account("solo");
+    store.insert_account(&only).await.unwrap();
+    let req = page("slug:asc", 10, None, &codec);
+    assert_eq!(read(store.list_accounts(Some(only.id), &req).await.unwrap()), ["solo"]);
+}
+
+async fn users_keep_emails_unique_and_find_the_first_super_admin(store: Arc<dyn Store>) {
+    let codec = CursorCodec::new(&store.cursor_secret().await.unwrap()).unwrap();
+    assert_eq!(store.first_super_admin().await.unwrap(), None);
+    let a = account("acme");
+    store.insert_account(&a).await.unwrap();
+    let mut ada = user(&a, "ada@example.com", false);
+    store.insert_user(&ada).await.unwrap();
+    assert_eq!(store.get_user(ada.id).await.unwrap(), Some(ada.clone()));
+    assert_eq!(
+        store.insert_user(&user(&a, "ada@example.com", false)).await,
+        Err(StoreError::Conflict { constraint: "email".into() })
+    );
+    ada.super_admin = true;
+    store.update_user(&ada).await.unwrap();
+    assert_eq!(store.first_super_admin().await.unwrap().map(|u| u.id), Some(ada.id));
+    let other = account("other");
+    store.insert_account(&other).await.unwrap();
+    store.insert_user(&user(&other, "bob@example.com", false)).await.unwrap();
+    let req = page("created_at:asc", 10, None, &codec);
+    let listed = store.list_users(&UserFilter { account_id: a.id }, &req).await.unwrap();
+    assert_eq!(listed.iter().map(|u| u.id).collect::<Vec<_>>(), [ada.id]);
+    ada.deleted_at = Some(now());
+    store.update_user(&ada).await.unwrap();
+    assert_eq!(store.get_user(ada.id).await.unwrap(), None);
+    assert_eq!(store.first_super_admin().await.unwrap(), None);
+}
+
+async fn api_keys_authenticate_in_one_read_and_record_last_use(store: Arc<dyn Store>) {
+    let codec = CursorCodec::new(&store.cursor_secret().await.unwrap()).unwrap();
+    let a = account("acme");
+    let u = user(&a, "ada@example.com", true);
+    let mut k = key(&u, "pdm_secret_one");
+    store.insert_account_user_key(&a, &u, &k).await.unwrap();
+    let grant = store.find_key_grant(&hash_secret("pdm_secret_one")).await.unwrap().unwrap();
+    assert_eq!((grant.key, grant.user, grant.account), (k.clone(), u.clone(), a.clone()));
+    assert!(store.find_key_grant(&hash_secret("nope")).await.unwrap().is_none());
+
+    let t1 = now();
+    store.touch_api_keys(&[(k.id, t1)]).await.unwrap();
+    store.touch_api_keys(&[(k.id, from_micros(0))]).await.unwrap();
+    assert_eq!(store.get_api_key(k.id).await.unwrap().unwrap().last_used_at, Some(t1));
+
+    k.status = ApiKeyStatus::Revoked;
+    k.last_used_at = Some(t1);
+    store.update_api_key(&k).await.unwrap();
+    assert_eq!(store.get_api_key(k.id).await.unwrap(), Some(k.clone()));
+
+    let second = key(&u, "pdm_secret_two");
+    store.insert_api_key(&second).await.unwrap();
+    assert_eq!(store.insert_api_key(&key(&u, "pdm_secret_two")).await, Err(StoreError::Conflict { constraint: "key_hash".into() }));
+    let req = page("created_at:asc", 10, None, &codec);
+    let active = ApiKeyFilter { account_id: a.id, user_id: Some(u.id), status: Some(ApiKeyStatus::Active) };
+    assert_eq!(store.list_api_keys(&active, &req).await.unwrap().iter().map(|k| k.id).collect::<Vec<_>>(), [second.id]);
+    let all = ApiKeyFilter { account_id: a.id, user_id: None, status: None };
+    assert_eq!(store.list_api_keys(&all, &req).await.unwrap().len(), 2);
+
+    // A deleted user's keys no longer authenticate.
+    let mut u = u;
+    u.deleted_at = Some(now());
+    store.update_user(&u).await.unwrap();
+    assert!(store.find_key_grant(&hash_secret("pdm_secret_two")).await.unwrap().is_none());
+}
+
+async fn bootstrap_inserts_are_atomic(store: Arc<dyn Store>) {
+    let a = account("acme");
+    let u = user(&a, "ada@example.com", true);
+    store.insert_account(&account("taken")).await.unwrap();
+    let clash = Account { slug: Slug::parse("taken").unwrap(), ..account("x") };
+    let u2 = user(&clash, "eve@example.com", true);
+    assert!(store.insert_account_user_key(&clash, &u2, &key(&u2, "pdm_k")).await.is_err());
+    assert_eq!(store.get_user(u2.id).await.unwrap(), None);
+    store.insert_account_user_key(&a, &u, &key(&u, "pdm_k")).await.unwrap();
+}
+
+async fn games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards(store: Arc<dyn Store>) {
+    let codec = CursorCodec::new(&store.cursor_secret().await.unwrap()).unwrap();
+    let a = account("acme");
+    store.insert_account(&a).await.unwrap();
+    let mut g = game(&a, "space-race");
+    store.insert_game(&g).await.unwrap();
+    assert_eq!(store.get_game(g.id).await.unwrap(), Some(g.clone()));
+    assert_eq!(store.insert_game(&game(&a, "space-race")).await, Err(StoreError::Conflict { constraint: "slug".into() }));
+    let other_account = account("other");
+    store.insert_account(&other_account).await.unwrap();
+    store.insert_game(&game(&other_account, "space-race")).await.unwrap();
+    g.anti_cheat_enabled = false;
+    store.update_game(&g).await.unwrap();
+    assert!(!store.get_game(g.id).await.unwrap().unwrap().anti_cheat_enabled);
+    let req = page("slug:asc", 10, None, &codec);
+    assert_eq!(store.list_games(&GameFilter { account_id: a.id }, &req).await.unwrap().len(), 1);
+
+    let mut b = board(&g, "laps", "AAAAAA");
+    b.ratio_config = None;
+    store.insert_board(&b).await.unwrap();
+    assert_eq!(store.get_board(b.id).await.unwrap(), Some(b.clone()));
+    assert_eq!(store.insert_board(&board(&g, "laps", "BBBBBB")).await, Err(StoreError::Conflict { constraint: "slug".into() }));
+    assert_eq!(
+        store.insert_board(&board(&g, "other", "AAAAAA")).await,
+        Err(StoreError::Conflict { constraint: "short_code".into() })
+    );
+    let mut ratio = board(&g, "kd", "CCCCCC");
+    ratio.board_type = BoardType::Ratio;
+    ratio.keep_strategy = KeepStrategy::Na;
+    ratio.ratio_config = Some(serde_json::from_value(serde_json::json!({
+        "numerator_board_id": b.id.to_string(), "denominator_board_id": BoardId::generate().to_string()
+    })).unwrap());
+    ratio.is_active = false;
+    store.insert_board(&ratio).await.unwrap();
+    assert_eq!(store.get_board(ratio.id).await.unwrap(), Some(ratio.clone()));
+    b.description = None;
+    b.tags.clear();
+    store.update_board(&b).await.unwrap();
+    assert_eq!(store.get_board(b.id).await.unwrap(), Some(b.clone()));
+
+    let filter = |f: BoardFilter| f;
+    let base = BoardFilter { account_id: a.id, game_id: Some(g.id), slug: None, code: None, is_active: None };
+    assert_eq!(store.list_boards(&base, &req).await.unwrap().len(), 2);
+    let by_slug = filter(BoardFilter { slug: Some("kd".into()), ..base.clone() });
+    assert_eq!(store.list_boards(&by_slug, &req).await.unwrap()[0].id, ratio.id);
+    let by_code = filter(BoardFilter { code: Some("AAAAAA".into()), ..base.clone() });
+    assert_eq!(store.list_boards(&by_code, &req).await.unwrap()[0].id, b.id);
+    let inactive = filter(BoardFilter { is_active: Some(false), ..base.clone() });
+    assert_eq!(store.list_boards(&inactive, &req).await.unwrap()[0].id, ratio.id);
+
+    g.deleted_at = Some(now());
+    store.update_game(&g).await.unwrap();
+    assert_eq!(store.get_game(g.id).await.unwrap(), None);
+    assert_eq!(store.get_board(b.id).await.unwrap(), None);
+    assert!(store.list_boards(&base, &req).await.unwrap().is_empty());
+}
+
+async fn system_answers_ping_and_keeps_one_cursor_secret(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+    let first = store.cursor_secret().await.unwrap();
+    assert!(first.len() >= 32);
+    assert_eq!(store.cursor_secret().await.unwrap(), first);
+}
+
+macro_rules! contract {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let db = podium_testkit::TestDb::sqlite().await;
+                    super::$scenario(db.store()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let Some(db) = podium_testkit::TestDb::postgres().await else { return };
+                    super::$scenario(db.store()).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    accounts_round_trip_and_hide_deleted_rows,
+    lists_page_forward_and_backward_without_overlap,
+    users_keep_emails_unique_and_find_the_first_super_admin,
+    api_keys_authenticate_in_one_read_and_record_last_use,
+    bootstrap_inserts_are_atomic,
+    games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards,
+    system_answers_ping_and_keeps_one_cursor_secret,
+);
