@@ -1,1 +1,147 @@
-//! placeholder
+//! podium's HTTP surface: the routers per resource, the extractors that turn bad input into
+//! problem documents, the list envelope, metrics and logs, and the OpenAPI document, which is
+//! generated from the same handler annotations that build the router (so they cannot drift).
+
+pub mod extract;
+pub mod list;
+pub mod observe;
+pub mod problem;
+pub mod routes;
+pub mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
+use podium_core::error::ErrorCode;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use observe::metrics_handle;
+pub use problem::{ApiError, Problem};
+pub use state::AppState;
+
+/// Default largest request body: 64 KiB.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "podium",
+        description = "A self-hostable leaderboard server. Errors are application/problem+json with a stable `code`; \
+lists use one envelope with opaque cursors. Admin routes take an API key in `leadr-api-key` or `authorization: Bearer`."
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "accounts", description = "Tenants"),
+        (name = "users", description = "People and services that hold API keys"),
+        (name = "api-keys", description = "Admin credentials"),
+        (name = "games", description = "Games and their anti-cheat settings"),
+        (name = "boards", description = "Leaderboards"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("leadr-api-key"))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        let requirements = vec![
+            SecurityRequirement::new("api_key", Vec::<String>::new()),
+            SecurityRequirement::new("bearer", Vec::<String>::new()),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path.starts_with("/v1/health") || !path.starts_with("/v1/") {
+                continue;
+            }
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+                &mut item.put,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.security = Some(requirements.clone());
+            }
+        }
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::health::routes())
+        .merge(routes::accounts::routes())
+        .merge(routes::users::routes())
+        .merge(routes::api_keys::routes())
+        .merge(routes::games::routes())
+        .merge(routes::boards::routes())
+}
+
+/// The OpenAPI 3.1 document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = api_router().split_for_parts().1;
+    Security.modify(&mut doc);
+    doc
+}
+
+/// The complete application router.
+pub fn router(state: AppState, config: &ApiConfig) -> Router {
+    let (router, mut doc) = api_router().split_for_parts();
+    Security.modify(&mut doc);
+    router
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(axum::middleware::from_fn(observe::track))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this method is not allowed on this path",
+    )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(ErrorCode::Internal, "an unexpected error occurred").into_response()
+}

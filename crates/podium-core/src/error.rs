@@ -85,7 +85,11 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 impl ServiceError {
     /// An error with a code and a detail.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: None }
+        Self {
+            code,
+            detail: detail.into(),
+            errors: None,
+        }
     }
 
     /// 404 `not_found` for a resource kind.
@@ -95,7 +99,11 @@ impl ServiceError {
 
     /// 422 with the given field errors.
     pub fn validation(errors: FieldErrors) -> Self {
-        Self { code: ErrorCode::ValidationFailed, detail: "one or more fields are invalid".into(), errors: Some(errors) }
+        Self {
+            code: ErrorCode::ValidationFailed,
+            detail: "one or more fields are invalid".into(),
+            errors: Some(errors),
+        }
     }
 
     /// 422 for a single field.
@@ -118,12 +126,16 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::not_found("resource"),
-            StoreError::Conflict { constraint } => {
-                Self::new(ErrorCode::Conflict, format!("conflicts with an existing resource ({constraint})"))
-            }
+            StoreError::Conflict { constraint } => Self::new(
+                ErrorCode::Conflict,
+                format!("conflicts with an existing resource ({constraint})"),
+            ),
             StoreError::Unavailable(msg) => {
                 tracing::error!(error = %msg, "store unavailable");
-                Self::new(ErrorCode::StoreUnavailable, "the store cannot be reached; try again")
+                Self::new(
+                    ErrorCode::StoreUnavailable,
+                    "the store cannot be reached; try again",
+                )
             }
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "store error");

@@ -147,7 +147,14 @@ mod tests {
 
     #[test]
     fn garbage_is_rejected_without_panicking() {
-        for s in ["", "brd", "brd_", "brd_zzzz", "brd_01jd8x3n5q4z7k2m9v6w8t1r0c0", "brd_ü1jd8x3n5q4z7k2m9v6w8t1r0"] {
+        for s in [
+            "",
+            "brd",
+            "brd_",
+            "brd_zzzz",
+            "brd_01jd8x3n5q4z7k2m9v6w8t1r0c0",
+            "brd_ü1jd8x3n5q4z7k2m9v6w8t1r0",
+        ] {
             assert!(BoardId::parse(s).is_err(), "{s}");
         }
     }

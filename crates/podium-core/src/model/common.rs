@@ -80,7 +80,9 @@ impl Slug {
         if s.len() > Self::MAX {
             return Err("too_long");
         }
-        let valid_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let valid_chars = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
             return Err("invalid_format");
         }
@@ -103,7 +105,11 @@ impl Slug {
             out.truncate(Self::MAX);
             out = out.trim_end_matches('-').to_owned();
         }
-        if out.is_empty() { Self(fallback.to_owned()) } else { Self(out) }
+        if out.is_empty() {
+            Self(fallback.to_owned())
+        } else {
+            Self(out)
+        }
     }
 
     /// This slug with `-n` appended, shortened so the result stays within the limit.
@@ -132,13 +138,19 @@ impl Email {
         if t.len() > 254 {
             return Err("too_long");
         }
-        let Some((local, domain)) = t.split_once('@') else { return Err("invalid_format") };
+        let Some((local, domain)) = t.split_once('@') else {
+            return Err("invalid_format");
+        };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
             && !domain.contains('@');
-        if local.is_empty() || local.len() > 64 || !domain_ok || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if local.is_empty()
+            || local.len() > 64
+            || !domain_ok
+            || t.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err("invalid_format");
         }
         Ok(Self(t))
@@ -189,45 +201,6 @@ impl<const MAX: usize> utoipa::PartialSchema for Text<MAX> {
 }
 impl<const MAX: usize> utoipa::ToSchema for Text<MAX> {}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_follow_the_documented_shape() {
-        assert!(Slug::parse("space-race-2").is_ok());
-        for bad in ["", "-a", "a-", "a--b", "Upper", "sp ace", "é", &"a".repeat(65)] {
-            assert!(Slug::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_slug_derived_from_a_name_is_always_valid() {
-        for name in ["Space Race!", "  ---  ", "Ünïcode Only ☃", &"Long name ".repeat(20)] {
-            let slug = Slug::from_name(name, "board");
-            assert!(Slug::parse(slug.as_str()).is_ok(), "{name} -> {slug}");
-            assert!(Slug::parse(slug.with_suffix(12).as_str()).is_ok());
-        }
-        assert_eq!(Slug::from_name("Space Race!", "x").as_str(), "space-race");
-    }
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "@x.com", "ada@", "ada@com", "a b@x.com", "ada@x..com", "a@b@c.com"] {
-            assert!(Email::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(Name::parse("  Ada ").unwrap().as_str(), "Ada");
-        assert_eq!(Name::parse("   "), Err("blank"));
-        assert_eq!(Name::parse(&"x".repeat(101)), Err("too_long"));
-        assert_eq!(Name::parse("a\u{0}b"), Err("invalid_characters"));
-    }
-}
-
 /// Declares an enum whose wire and stored form is a fixed string per variant, with `as_str`,
 /// `parse`, serde and an OpenAPI schema.
 #[macro_export]
@@ -251,4 +224,69 @@ macro_rules! wire_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_the_documented_shape() {
+        assert!(Slug::parse("space-race-2").is_ok());
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "Upper",
+            "sp ace",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_slug_derived_from_a_name_is_always_valid() {
+        for name in [
+            "Space Race!",
+            "  ---  ",
+            "Ünïcode Only ☃",
+            &"Long name ".repeat(20),
+        ] {
+            let slug = Slug::from_name(name, "board");
+            assert!(Slug::parse(slug.as_str()).is_ok(), "{name} -> {slug}");
+            assert!(Slug::parse(slug.with_suffix(12).as_str()).is_ok());
+        }
+        assert_eq!(Slug::from_name("Space Race!", "x").as_str(), "space-race");
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "@x.com",
+            "ada@",
+            "ada@com",
+            "a b@x.com",
+            "ada@x..com",
+            "a@b@c.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(Name::parse("  Ada ").unwrap().as_str(), "Ada");
+        assert_eq!(Name::parse("   "), Err("blank"));
+        assert_eq!(Name::parse(&"x".repeat(101)), Err("too_long"));
+        assert_eq!(Name::parse("a\u{0}b"), Err("invalid_characters"));
+    }
 }

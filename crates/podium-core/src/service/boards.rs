@@ -2,8 +2,8 @@
 //! configuration only on RATIO and pointing at two COUNTER boards of the same game, bounds in
 //! order), generated slugs and short codes, and the immutable board type.
 
-use rand::RngExt;
 use chrono::{DateTime, Utc};
+use rand::RngExt;
 use serde::Deserialize;
 
 use super::common::{conflict, insert_with_slug, slug_or_derived};
@@ -178,10 +178,16 @@ const SHORT_CODE_LEN: usize = 6;
 
 fn short_code() -> String {
     let mut rng = rand::rng();
-    (0..SHORT_CODE_LEN).map(|_| SHORT_CODE_ALPHABET[rng.random_range(0..SHORT_CODE_ALPHABET.len())] as char).collect()
+    (0..SHORT_CODE_LEN)
+        .map(|_| SHORT_CODE_ALPHABET[rng.random_range(0..SHORT_CODE_ALPHABET.len())] as char)
+        .collect()
 }
 
-fn text<const MAX: usize>(errors: &mut FieldErrors, field: &str, value: Option<String>) -> Option<Text<MAX>> {
+fn text<const MAX: usize>(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<String>,
+) -> Option<Text<MAX>> {
     value.and_then(|v| errors.check(field, Text::<MAX>::parse(&v, false)))
 }
 
@@ -192,8 +198,10 @@ fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<Text<{ TAG_
     }
     let mut out: Vec<Text<{ TAG_MAX }>> = Vec::new();
     for (i, tag) in value.iter().enumerate() {
-        if let Some(t) = errors.check(&format!("tags[{i}]"), Text::<{ TAG_MAX }>::parse(tag, false))
-            && !out.contains(&t)
+        if let Some(t) = errors.check(
+            &format!("tags[{i}]"),
+            Text::<{ TAG_MAX }>::parse(tag, false),
+        ) && !out.contains(&t)
         {
             out.push(t);
         }
@@ -219,12 +227,17 @@ fn check_board(board: &Board, errors: &mut FieldErrors) {
     }
     match (&board.ratio_config, board.board_type) {
         (None, BoardType::Ratio) => errors.add("ratio_config", "required"),
-        (Some(_), t) if t != BoardType::Ratio => errors.add("ratio_config", "invalid_for_board_type"),
+        (Some(_), t) if t != BoardType::Ratio => {
+            errors.add("ratio_config", "invalid_for_board_type")
+        }
         (Some(rc), _) => {
             if !rc.scale.is_finite() || rc.scale <= 0.0 {
                 errors.add("ratio_config.scale", "out_of_range");
             }
-            for (field, v) in [("min_numerator", rc.min_numerator), ("min_denominator", rc.min_denominator)] {
+            for (field, v) in [
+                ("min_numerator", rc.min_numerator),
+                ("min_denominator", rc.min_denominator),
+            ] {
                 if !v.is_finite() || v < 0.0 {
                     errors.add(format!("ratio_config.{field}"), "out_of_range");
                 }
@@ -256,7 +269,9 @@ impl Admin {
         if let Some(account) = cmd.account_id
             && !p.can_see(account)
         {
-            return Err(ServiceError::forbidden("this key cannot reach that account"));
+            return Err(ServiceError::forbidden(
+                "this key cannot reach that account",
+            ));
         }
         let game = self.get_game(p, cmd.game_id).await?;
         let mut errors = FieldErrors::new();
@@ -264,16 +279,23 @@ impl Admin {
             errors.add("account_id", "does_not_match_game");
         }
         let name = errors.check("name", Name::parse(&cmd.name));
-        let (slug, generated) = slug_or_derived(cmd.slug.as_deref(), &cmd.name, "board", &mut errors);
+        let (slug, generated) =
+            slug_or_derived(cmd.slug.as_deref(), &cmd.name, "board", &mut errors);
         let board_type = cmd.board_type.unwrap_or(BoardType::RunIdentity);
-        let default_keep = if board_type == BoardType::RunIdentity { KeepStrategy::Best } else { KeepStrategy::Na };
+        let default_keep = if board_type == BoardType::RunIdentity {
+            KeepStrategy::Best
+        } else {
+            KeepStrategy::Na
+        };
         let at = now();
         let board = Board {
             id: BoardId::generate(),
             account_id: game.account_id,
             game_id: game.id,
             name: name.unwrap_or_else(|| Name::from_trusted(String::new())),
-            slug: slug.clone().unwrap_or_else(|| Slug::from_trusted(String::new())),
+            slug: slug
+                .clone()
+                .unwrap_or_else(|| Slug::from_trusted(String::new())),
             short_code: short_code(),
             description: text::<{ DESCRIPTION_MAX }>(&mut errors, "description", cmd.description),
             icon: text::<{ ICON_MAX }>(&mut errors, "icon", cmd.icon),
@@ -296,33 +318,52 @@ impl Admin {
         };
         check_board(&board, &mut errors);
         errors.into_result()?;
-        let Some(slug) = slug else { return Err(ServiceError::field("slug", "invalid_format")) };
+        let Some(slug) = slug else {
+            return Err(ServiceError::field("slug", "invalid_format"));
+        };
         self.check_ratio_sources(&board).await?;
         insert_with_slug(slug, generated, |slug| {
-            let mut row = Board { slug, ..board.clone() };
+            let mut row = Board {
+                slug,
+                ..board.clone()
+            };
             let store = self.store.clone();
             async move {
                 // A clash on the random short code is retried with a fresh one.
                 for _ in 0..10 {
                     match store.insert_board(&row).await {
-                        Err(StoreError::Conflict { constraint }) if constraint == "short_code" => row.short_code = short_code(),
+                        Err(StoreError::Conflict { constraint }) if constraint == "short_code" => {
+                            row.short_code = short_code()
+                        }
                         other => return other,
                     }
                 }
-                Err(StoreError::Conflict { constraint: "short_code".into() })
+                Err(StoreError::Conflict {
+                    constraint: "short_code".into(),
+                })
             }
         })
         .await?;
         // The slug and short code may have been regenerated: read the row back.
-        self.store.get_board(board.id).await?.ok_or_else(|| ServiceError::not_found("board"))
+        self.store
+            .get_board(board.id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("board"))
     }
 
     async fn check_ratio_sources(&self, board: &Board) -> ServiceResult<()> {
-        let Some(rc) = &board.ratio_config else { return Ok(()) };
+        let Some(rc) = &board.ratio_config else {
+            return Ok(());
+        };
         let mut errors = FieldErrors::new();
-        for (field, id) in [("numerator_board_id", rc.numerator_board_id), ("denominator_board_id", rc.denominator_board_id)] {
+        for (field, id) in [
+            ("numerator_board_id", rc.numerator_board_id),
+            ("denominator_board_id", rc.denominator_board_id),
+        ] {
             match self.store.get_board(id).await? {
-                Some(src) if src.game_id != board.game_id => errors.add(format!("ratio_config.{field}"), "not_found"),
+                Some(src) if src.game_id != board.game_id => {
+                    errors.add(format!("ratio_config.{field}"), "not_found")
+                }
                 Some(src) if src.board_type != BoardType::Counter => {
                     errors.add(format!("ratio_config.{field}"), "not_a_counter_board")
                 }
@@ -335,12 +376,21 @@ impl Admin {
 
     /// One board the principal can see.
     pub async fn get_board(&self, p: &Principal, id: BoardId) -> ServiceResult<Board> {
-        let board = self.store.get_board(id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
+        let board = self
+            .store
+            .get_board(id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("board"))?;
         self.visible(p, board.account_id, board, "board")
     }
 
     /// Boards of one account, filtered.
-    pub async fn list_boards(&self, p: &Principal, q: BoardListQuery, params: &ListParams) -> ServiceResult<Page<Board>> {
+    pub async fn list_boards(
+        &self,
+        p: &Principal,
+        q: BoardListQuery,
+        params: &ListParams,
+    ) -> ServiceResult<Page<Board>> {
         let account_id = self.list_scope(p, q.account_id)?;
         let scope = format!(
             "boards|{account_id}|{}|{}|{}|{:?}",
@@ -349,20 +399,40 @@ impl Admin {
             q.code.as_deref().unwrap_or_default(),
             q.is_active
         );
-        let req = PageRequest::prepare(params, Board::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
-        let filter = BoardFilter { account_id, game_id: q.game_id, slug: q.slug, code: q.code, is_active: q.is_active };
+        let req = PageRequest::prepare(
+            params,
+            Board::SORTABLE,
+            "created_at:desc",
+            &scope,
+            &self.cursors,
+        )?;
+        let filter = BoardFilter {
+            account_id,
+            game_id: q.game_id,
+            slug: q.slug,
+            code: q.code,
+            is_active: q.is_active,
+        };
         let rows = self.store.list_boards(&filter, &req).await?;
         Ok(req.finish(rows, &self.cursors))
     }
 
     /// Applies a patch. Changing `board_type` is 400 `board_type_immutable`.
-    pub async fn update_board(&self, p: &Principal, id: BoardId, cmd: UpdateBoard) -> ServiceResult<Board> {
+    pub async fn update_board(
+        &self,
+        p: &Principal,
+        id: BoardId,
+        cmd: UpdateBoard,
+    ) -> ServiceResult<Board> {
         let mut b = self.get_board(p, id).await?;
         let mut errors = FieldErrors::new();
         if let Some(t) = cmd.board_type.required("board_type", &mut errors)
             && t != b.board_type
         {
-            return Err(ServiceError::new(ErrorCode::BoardTypeImmutable, "a board's type cannot change after creation"));
+            return Err(ServiceError::new(
+                ErrorCode::BoardTypeImmutable,
+                "a board's type cannot change after creation",
+            ));
         }
         if let Some(name) = cmd.name.required("name", &mut errors) {
             b.name = errors.check("name", Name::parse(&name)).unwrap_or(b.name);
@@ -394,7 +464,10 @@ impl Admin {
         if let Some(v) = cmd.is_published.required("is_published", &mut errors) {
             b.is_published = v;
         }
-        if let Some(v) = cmd.unique_player_names.required("unique_player_names", &mut errors) {
+        if let Some(v) = cmd
+            .unique_player_names
+            .required("unique_player_names", &mut errors)
+        {
             b.unique_player_names = v;
         }
         if let Some(v) = cmd.starts_at.optional() {
@@ -416,7 +489,10 @@ impl Admin {
             }
             None => false,
         };
-        let deleted = cmd.deleted.required("deleted", &mut errors).unwrap_or(false);
+        let deleted = cmd
+            .deleted
+            .required("deleted", &mut errors)
+            .unwrap_or(false);
         check_board(&b, &mut errors);
         errors.into_result()?;
         if ratio_changed {
@@ -432,7 +508,10 @@ impl Admin {
 
     /// Soft-deletes a board.
     pub async fn delete_board(&self, p: &Principal, id: BoardId) -> ServiceResult<()> {
-        let cmd = UpdateBoard { deleted: Patch::Value(true), ..Default::default() };
+        let cmd = UpdateBoard {
+            deleted: Patch::Value(true),
+            ..Default::default()
+        };
         self.update_board(p, id, cmd).await.map(|_| ())
     }
 }

@@ -4,10 +4,24 @@
 #[macro_export]
 macro_rules! account_cols {
     ($p:literal) => {
-        concat!($p, "id, ", $p, "name, ", $p, "slug, ", $p, "status, ", $p, "created_at, ", $p, "updated_at, ", $p, "deleted_at")
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "name, ",
+            $p,
+            "slug, ",
+            $p,
+            "status, ",
+            $p,
+            "created_at, ",
+            $p,
+            "updated_at, ",
+            $p,
+            "deleted_at"
+        )
     };
 }
-
 
 macro_rules! impl_account_store {
     ($store:ty, $db:ty) => {

@@ -4,8 +4,32 @@
 #[macro_export]
 macro_rules! api_key_cols {
     ($p:literal) => {
-        concat!($p, "id, ", $p, "account_id, ", $p, "user_id, ", $p, "name, ", $p, "prefix, ", $p, "key_hash, ", $p, "status, ",
-            $p, "expires_at, ", $p, "last_used_at, ", $p, "created_at, ", $p, "updated_at, ", $p, "deleted_at")
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "account_id, ",
+            $p,
+            "user_id, ",
+            $p,
+            "name, ",
+            $p,
+            "prefix, ",
+            $p,
+            "key_hash, ",
+            $p,
+            "status, ",
+            $p,
+            "expires_at, ",
+            $p,
+            "last_used_at, ",
+            $p,
+            "created_at, ",
+            $p,
+            "updated_at, ",
+            $p,
+            "deleted_at"
+        )
     };
 }
 

@@ -46,7 +46,9 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
                 .into_iter()
                 .find(|f| text.contains(f))
                 .unwrap_or("unknown");
-            StoreError::Conflict { constraint: constraint.to_owned() }
+            StoreError::Conflict {
+                constraint: constraint.to_owned(),
+            }
         }
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
@@ -73,7 +75,10 @@ where
     for<'t> bool: Encode<'t, DB> + Type<DB>,
 {
     let keys = page.sort.keys();
-    let backward = page.keyset.as_ref().is_some_and(|k| k.traversal == Traversal::Backward);
+    let backward = page
+        .keyset
+        .as_ref()
+        .is_some_and(|k| k.traversal == Traversal::Backward);
     let ascending = |d: Direction| (d == Direction::Asc) != backward;
     if let Some(keyset) = &page.keyset {
         qb.push(" AND (");
@@ -105,7 +110,11 @@ where
         if i > 0 {
             qb.push(", ");
         }
-        qb.push(key.field).push(if ascending(key.direction) { " ASC" } else { " DESC" });
+        qb.push(key.field).push(if ascending(key.direction) {
+            " ASC"
+        } else {
+            " DESC"
+        });
     }
     qb.push(" LIMIT ").push_bind(i64::from(page.fetch_limit()));
 }

@@ -4,7 +4,24 @@
 #[macro_export]
 macro_rules! user_cols {
     ($p:literal) => {
-        concat!($p, "id, ", $p, "account_id, ", $p, "email, ", $p, "display_name, ", $p, "super_admin, ", $p, "created_at, ", $p, "updated_at, ", $p, "deleted_at")
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "account_id, ",
+            $p,
+            "email, ",
+            $p,
+            "display_name, ",
+            $p,
+            "super_admin, ",
+            $p,
+            "created_at, ",
+            $p,
+            "updated_at, ",
+            $p,
+            "deleted_at"
+        )
     };
 }
 

@@ -1,0 +1,230 @@
+//! Request extractors that turn every malformed input into a problem document: JSON bodies
+//! (400 malformed, 413 too large, 415 wrong type, 422 wrong shape with per-field errors), query
+//! strings (422), path IDs (404 when malformed) and API-key authentication (401/403).
+
+use std::str::FromStr;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use podium_core::auth::Principal;
+use podium_core::error::{ErrorCode, ServiceError};
+use podium_core::validate::FieldErrors;
+use serde::de::DeserializeOwned;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// A JSON body deserialised into `T`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ct) = req.headers().get(header::CONTENT_TYPE)
+            && !ct.to_str().is_ok_and(is_json)
+        {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "the request body is larger than the server's limit",
+                )
+            } else {
+                ApiError::new(ErrorCode::InvalidJson, "the request body could not be read")
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON object body: syntax errors are 400, shape errors 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("the request body is not valid JSON: {e}"),
+        )
+    })?;
+    // Every podium body is an object; serde would otherwise read a struct from an array.
+    if !value.is_object() {
+        return Err(ApiError(ServiceError::validation(FieldErrors::single(
+            "body",
+            "invalid_type",
+        ))));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let (field, code) = classify(&path, &e.inner().to_string());
+        ApiError(ServiceError::validation(FieldErrors::single(field, code)))
+    })
+}
+
+/// Maps a serde error message to a field name and a stable code.
+fn classify(path: &str, message: &str) -> (String, &'static str) {
+    let named = |msg: &str, prefix: &str| -> Option<String> {
+        let rest = msg.strip_prefix(prefix)?;
+        let name = rest.split('`').next()?;
+        // For an unknown field, serde_path_to_error's path already ends with the field.
+        Some(if path == "." {
+            name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        })
+    };
+    let here = if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    if let Some(field) = named(message, "missing field `") {
+        (field, "required")
+    } else if let Some(field) = named(message, "unknown field `") {
+        (field, "unknown_field")
+    } else if message.starts_with("unknown variant") {
+        (here, "invalid_enum")
+    } else if message.starts_with("invalid type") || message.starts_with("invalid length") {
+        (here, "invalid_type")
+    } else if message.contains("identifier") {
+        (here, "invalid_id")
+    } else {
+        (here, "invalid_value")
+    }
+}
+
+/// A query string deserialised into `T`; unknown parameters are ignored, bad values are 422.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let (field, code) = classify(&path, &e.inner().to_string());
+                ApiError(ServiceError::validation(FieldErrors::single(field, code)))
+            })
+    }
+}
+
+/// A path ID of type `T`; a malformed ID is 404, like an unknown one.
+#[derive(Debug)]
+pub struct IdPath<T>(pub T);
+
+impl<T: FromStr, S: Send + Sync> FromRequestParts<S> for IdPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let not_found = || ApiError(ServiceError::not_found("resource"));
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        raw.parse().map(IdPath).map_err(|_| not_found())
+    }
+}
+
+/// The caller of an admin route, authenticated by API key (`leadr-api-key: <key>` or
+/// `authorization: Bearer <key>`).
+#[derive(Debug, Clone, Copy)]
+pub struct Admin(pub Principal);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header_value = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let key = header_value("leadr-api-key")
+            .filter(|k| !k.is_empty())
+            .or_else(|| {
+                header_value("authorization").and_then(|v| {
+                    let (scheme, token) = v.split_once(' ')?;
+                    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+                })
+            });
+        let Some(key) = key else {
+            return Err(ApiError(ServiceError::unauthorized(
+                "send an API key in `leadr-api-key` or `authorization: Bearer`",
+            )));
+        };
+        Ok(Admin(state.admin.authenticate(key).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classify;
+
+    #[test]
+    fn serde_messages_map_to_stable_codes() {
+        assert_eq!(
+            classify(".", "missing field `name`"),
+            ("name".into(), "required")
+        );
+        assert_eq!(
+            classify("ratio_config", "missing field `scale`"),
+            ("ratio_config.scale".into(), "required")
+        );
+        assert_eq!(
+            classify(".", "unknown field `nmae`, expected one of"),
+            ("nmae".into(), "unknown_field")
+        );
+        assert_eq!(
+            classify("nmae", "unknown field `nmae`, expected one of"),
+            ("nmae".into(), "unknown_field")
+        );
+        assert_eq!(
+            classify("anti_cheat.x", "unknown field `x`, expected one of"),
+            ("anti_cheat.x".into(), "unknown_field")
+        );
+        assert_eq!(
+            classify("board_type", "unknown variant `X`, expected one of"),
+            ("board_type".into(), "invalid_enum")
+        );
+        assert_eq!(
+            classify("name", "invalid type: integer `1`, expected a string"),
+            ("name".into(), "invalid_type")
+        );
+        assert_eq!(
+            classify(".", "invalid type: sequence, expected struct X"),
+            ("body".into(), "invalid_type")
+        );
+        assert_eq!(
+            classify("game_id", "not a valid `gam_…` identifier"),
+            ("game_id".into(), "invalid_id")
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per resource; each exposes `routes()` with its handlers and their OpenAPI
+//! descriptions.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod boards;
+pub mod games;
+pub mod health;
+pub mod users;

@@ -1,0 +1,164 @@
+//! Assembling a node: connect and migrate the store, bootstrap the superadmin, build the
+//! router, serve until told to stop, then drain in-flight requests and flush what is kept in
+//! memory. Tests start the same `Application` on port 0.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use podium_api::{ApiConfig, AppState};
+use podium_core::service::{Admin, BootstrapOutcome};
+use podium_store::Backend;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// A node ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    admin: Admin,
+    backend: Backend,
+    flush_every: Duration,
+    shutdown_timeout: Duration,
+}
+
+/// Connects to the configured store and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
+    let url = podium_store::redact(&config.database_url);
+    let backend = Backend::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the store at {url}"))?;
+    backend
+        .migrate()
+        .await
+        .with_context(|| format!("cannot migrate the store at {url}"))?;
+    Ok(backend)
+}
+
+/// The state handlers share, over a store.
+pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<AppState> {
+    let admin = Admin::new(store.clone())
+        .await
+        .context("cannot initialise the services")?;
+    Ok(AppState {
+        admin,
+        store,
+        metrics: podium_api::metrics_handle(),
+    })
+}
+
+impl Application {
+    /// Opens the store, bootstraps a superadmin if none exists, and binds the listener.
+    pub async fn build(config: &Config) -> anyhow::Result<(Self, BootstrapOutcome)> {
+        let backend = open_store(config).await?;
+        let state = state(backend.clone().into_store()).await?;
+        let outcome = state
+            .admin
+            .bootstrap(config.bootstrap_api_key.as_deref(), false)
+            .await
+            .context("cannot bootstrap the superadmin")?;
+        let admin = state.admin.clone();
+        let router = podium_api::router(
+            state,
+            &ApiConfig {
+                body_limit_bytes: config.body_limit_bytes,
+            },
+        );
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let app = Self {
+            listener,
+            router,
+            admin,
+            backend,
+            flush_every: Duration::from_secs(config.key_use_flush_seconds.max(1)),
+            shutdown_timeout: Duration::from_secs(config.shutdown_timeout_seconds),
+        };
+        Ok((app, outcome))
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting connections, lets in-flight
+    /// requests finish (up to the shutdown timeout) and flushes pending key-use times.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let admin = self.admin.clone();
+        let flush_every = self.flush_every;
+        let flusher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(flush_every);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(e) = admin.flush_key_uses().await {
+                            tracing::warn!(error = %e, "could not record API key use; will retry");
+                        }
+                    }
+                    _ = stop_rx.changed() => break,
+                }
+            }
+        });
+
+        let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            let _ = drain_rx.await;
+        });
+        let mut server = tokio::spawn(async move { serve.await });
+        tokio::select! {
+            result = &mut server => {
+                result.context("server task failed")?.context("server failed")?;
+            }
+            () = shutdown => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                let _ = drain_tx.send(());
+                match tokio::time::timeout(self.shutdown_timeout, &mut server).await {
+                    Ok(result) => result.context("server task failed")?.context("server failed")?,
+                    Err(_) => {
+                        tracing::warn!(timeout_s = self.shutdown_timeout.as_secs(), "in-flight requests did not finish in time");
+                        server.abort();
+                    }
+                }
+            }
+        }
+        let _ = stop_tx.send(true);
+        let _ = flusher.await;
+        if let Err(e) = self.admin.flush_key_uses().await {
+            tracing::warn!(error = %e, "could not record API key use at shutdown");
+        }
+        self.backend.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

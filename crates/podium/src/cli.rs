@@ -1,0 +1,112 @@
+//! The command line: `podium serve | migrate | bootstrap`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use podium_core::service::BootstrapOutcome;
+
+use crate::app::{Application, open_store, shutdown_signal, state};
+use crate::config::{self, Overrides};
+use crate::telemetry;
+
+/// podium: a self-hostable leaderboard server.
+///
+/// Settings come from built-in defaults, then a TOML file (--config, or ./podium.toml when
+/// present), then PODIUM_* environment variables, then flags; later sources win.
+#[derive(Debug, Parser)]
+#[command(name = "podium", version, about, long_about)]
+pub struct Cli {
+    /// TOML configuration file [default: ./podium.toml if it exists]
+    #[arg(long, env = "PODIUM_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Settings that override the file.
+    #[command(flatten)]
+    pub overrides: Overrides,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: migrate the store, create a superadmin on first start (printing its
+    /// key unless PODIUM_BOOTSTRAP_API_KEY names it), then serve the API until SIGTERM or
+    /// Ctrl-C, letting in-flight requests finish.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a superadmin (account, user and API key) and print its key. When a superadmin
+    /// already exists, issue a new key for it (the way back in after losing the key), unless
+    /// --if-missing is given.
+    Bootstrap {
+        /// Do nothing when a superadmin already exists.
+        #[arg(long)]
+        if_missing: bool,
+    },
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config::load(cli.config, &cli.overrides).context("invalid configuration")?;
+    telemetry::init(&config);
+    match cli.command {
+        Command::Serve => {
+            tracing::info!(config = ?config, "starting");
+            let (app, outcome) = Application::build(&config).await?;
+            announce(&outcome);
+            tracing::info!(addr = %app.local_addr()?, "listening");
+            app.run_until(shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let backend = open_store(&config).await?;
+            backend.close().await;
+            println!(
+                "migrations applied to {}",
+                podium_store::redact(&config.database_url)
+            );
+            Ok(())
+        }
+        Command::Bootstrap { if_missing } => {
+            let backend = open_store(&config).await?;
+            let state = state(backend.clone().into_store()).await?;
+            let outcome = state
+                .admin
+                .bootstrap(config.bootstrap_api_key.as_deref(), !if_missing)
+                .await?;
+            announce(&outcome);
+            if outcome == BootstrapOutcome::AlreadyPresent {
+                println!("a superadmin already exists; nothing done");
+            }
+            backend.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// Shows a generated superadmin key once, on stdout (never in the logs).
+fn announce(outcome: &BootstrapOutcome) {
+    match outcome {
+        BootstrapOutcome::Created {
+            generated_key: Some(key),
+        }
+        | BootstrapOutcome::KeyIssued {
+            generated_key: Some(key),
+        } => {
+            println!();
+            println!("  superadmin API key (shown once, store it now):");
+            println!("  {key}");
+            println!();
+        }
+        BootstrapOutcome::Created {
+            generated_key: None,
+        }
+        | BootstrapOutcome::KeyIssued {
+            generated_key: None,
+        } => {
+            println!("superadmin created with the key from PODIUM_BOOTSTRAP_API_KEY");
+        }
+        BootstrapOutcome::AlreadyPresent => {}
+    }
+}

@@ -1,0 +1,209 @@
+//! `TestApp`: a router over a fresh database with a bootstrapped superadmin, and helpers to
+//! make tenants and requests.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use podium_api::{ApiConfig, AppState};
+use podium_core::service::BootstrapOutcome;
+use podium_testkit::TestDb;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const SUPERADMIN_KEY: &str = "pdm_test_superadmin_key_0123456789";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub db: TestDb,
+}
+
+/// A regular (non-superadmin) account with a user and a key.
+pub struct Tenant {
+    pub account_id: String,
+    pub user_id: String,
+    pub key: String,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    #[track_caller]
+    pub fn assert(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> &Self {
+        self.assert(status);
+        assert_eq!(
+            self.headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "problem content type; body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["type"].as_str().unwrap().ends_with(code));
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+        self
+    }
+
+    /// The codes recorded against `field` in a validation problem.
+    pub fn field_errors(&self, field: &str) -> Vec<String> {
+        self.body["errors"][field]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().expect("id").to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(ApiConfig::default()).await
+    }
+
+    pub async fn spawn_with(config: ApiConfig) -> Self {
+        let db = match std::env::var("PODIUM_TEST_BACKEND").as_deref() {
+            Ok("postgres") => TestDb::postgres()
+                .await
+                .expect("PODIUM_TEST_BACKEND=postgres needs PODIUM_TEST_POSTGRES_URL"),
+            _ => TestDb::sqlite().await,
+        };
+        let state = podium::app::state(db.store()).await.unwrap();
+        let outcome = state
+            .admin
+            .bootstrap(Some(SUPERADMIN_KEY), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            BootstrapOutcome::Created {
+                generated_key: None
+            }
+        );
+        let router = podium_api::router(state.clone(), &config);
+        Self { router, state, db }
+    }
+
+    pub async fn raw(&self, request: Request<Body>) -> Response {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(key) = key {
+            builder = builder.header("leadr-api-key", key);
+        }
+        let body = match body {
+            Some(v) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(serde_json::to_vec(&v).unwrap())
+            }
+            None => Body::empty(),
+        };
+        self.raw(builder.body(body).unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Response {
+        self.call(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Response {
+        self.call(Method::POST, path, Some(key), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: Value) -> Response {
+        self.call(Method::PATCH, path, Some(key), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Response {
+        self.call(Method::DELETE, path, Some(key), None).await
+    }
+
+    /// A new account with a regular user and key, created by the superadmin.
+    pub async fn tenant(&self, slug: &str) -> Tenant {
+        let account = self
+            .post(
+                "/v1/accounts",
+                SUPERADMIN_KEY,
+                json!({"name": slug, "slug": slug}),
+            )
+            .await;
+        account.assert(201);
+        let account_id = account.id();
+        let user = self
+            .post(
+                "/v1/users",
+                SUPERADMIN_KEY,
+                json!({"account_id": account_id, "email": format!("owner@{slug}.test"), "display_name": "Owner"}),
+            )
+            .await;
+        user.assert(201);
+        let user_id = user.id();
+        let key = self
+            .post(
+                "/v1/api-keys",
+                SUPERADMIN_KEY,
+                json!({"name": "main", "user_id": user_id}),
+            )
+            .await;
+        key.assert(201);
+        Tenant {
+            account_id,
+            user_id,
+            key: key.body["key"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A game in the tenant's account.
+    pub async fn game(&self, tenant: &Tenant, name: &str) -> String {
+        let game = self
+            .post("/v1/games", &tenant.key, json!({"name": name}))
+            .await;
+        game.assert(201);
+        game.id()
+    }
+
+    /// A board in a game.
+    pub async fn board(&self, tenant: &Tenant, game_id: &str, body: Value) -> Response {
+        let mut body = body;
+        body["game_id"] = json!(game_id);
+        self.post("/v1/boards", &tenant.key, body).await
+    }
+}

@@ -1,0 +1,16 @@
+//! Black-box tests through the real router: every request goes through the same middleware,
+//! extractors, services and store as in production. Each test gets a fresh database (SQLite by
+//! default; PostgreSQL when `PODIUM_TEST_BACKEND=postgres`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod helpers;
+
+mod accounts;
+mod api_keys;
+mod boards;
+mod conventions;
+mod games;
+mod operations;
+mod process;
+mod users;

@@ -1,0 +1,305 @@
+//! The `podium` binary itself: its help, subcommands, configuration defaults, the printed
+//! bootstrap key, JSON logs without secrets, and graceful shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_podium");
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "podium-proc-{}",
+        podium_core::id::GameId::generate()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn podium(dir: &PathBuf) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PODIUM_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn help_explains_every_subcommand() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "serve",
+        "migrate",
+        "bootstrap",
+        "Run the server",
+        "Apply pending database migrations",
+        "Create a superadmin",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for env in [
+        "PODIUM_LISTEN",
+        "PODIUM_DATABASE_URL",
+        "PODIUM_BOOTSTRAP_API_KEY",
+        "PODIUM_LOG_LEVEL",
+        "PODIUM_LOG_FORMAT",
+    ] {
+        assert!(help.contains(env), "{env} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn migrate_creates_the_default_sqlite_file_in_the_working_directory() {
+    let dir = temp_dir();
+    let out = podium(&dir).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("podium.db").exists());
+    // Running it again is a no-op.
+    assert!(
+        podium(&dir)
+            .arg("migrate")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn printed_key(stdout: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stdout);
+    text.split_whitespace()
+        .find(|w| w.starts_with("pdm_"))
+        .unwrap_or_else(|| panic!("no key in {text}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn bootstrap_prints_a_working_key_and_issues_a_new_one_on_demand() {
+    let dir = temp_dir();
+    let out = podium(&dir).arg("bootstrap").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = printed_key(&out.stdout);
+    let out = podium(&dir)
+        .args(["bootstrap", "--if-missing"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already exists"));
+    let out = podium(&dir).arg("bootstrap").output().unwrap();
+    let second = printed_key(&out.stdout);
+    assert_ne!(first, second);
+
+    let url = format!("sqlite://{}", dir.join("podium.db").display());
+    let backend = podium_store::Backend::connect(&url).await.unwrap();
+    let admin = podium_core::service::Admin::new(backend.clone().into_store())
+        .await
+        .unwrap();
+    for key in [&first, &second] {
+        assert!(admin.authenticate(key).await.unwrap().super_admin);
+    }
+    backend.close().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_bootstrap_key_shorter_than_sixteen_characters_is_refused() {
+    let dir = temp_dir();
+    let out = podium(&dir)
+        .arg("bootstrap")
+        .env("PODIUM_BOOTSTRAP_API_KEY", "short")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+    stderr: mpsc::Receiver<String>,
+    dir: PathBuf,
+}
+
+impl Server {
+    /// Starts `podium serve` on a free port with JSON logs and waits until it listens.
+    fn start(envs: &[(&str, &str)]) -> Self {
+        let dir = temp_dir();
+        let mut child = podium(&dir)
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut addr = None;
+        while addr.is_none() {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("server did not start");
+            let json: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
+            if json["message"] == "listening" {
+                addr = json["addr"].as_str().map(str::to_owned);
+            }
+        }
+        Self {
+            child,
+            addr: addr.unwrap(),
+            stderr: rx,
+            dir,
+        }
+    }
+
+    fn request(&self, raw: &str) -> String {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream.write_all(raw.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let logs: Vec<String> = self.stderr.try_iter().collect();
+                let _ = std::fs::remove_dir_all(&self.dir);
+                return (status, logs);
+            }
+            assert!(std::time::Instant::now() < deadline, "server did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+const KEY: &str = "pdm_process_test_key_0123456789";
+
+#[test]
+fn serve_uses_the_configured_bootstrap_key_and_never_logs_it() {
+    let server = Server::start(&[("PODIUM_BOOTSTRAP_API_KEY", KEY)]);
+    let response = server.request(&format!(
+        "GET /v1/accounts HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\nconnection: close\r\n\r\n"
+    ));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"data\""));
+    server.terminate();
+    let (status, logs) = server.wait();
+    assert!(status.success());
+    for line in &logs {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+        assert!(!line.contains(KEY), "secret in log line: {line}");
+    }
+    assert!(
+        logs.iter().any(|l| l.contains("/v1/accounts")),
+        "request not logged"
+    );
+}
+
+#[test]
+fn serve_prints_a_generated_key_once_on_first_start() {
+    let dir = temp_dir();
+    let mut child = podium(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut key = None;
+    let mut line = String::new();
+    while key.is_none() && reader.read_line(&mut line).unwrap() > 0 {
+        key = line
+            .split_whitespace()
+            .find(|w| w.starts_with("pdm_"))
+            .map(str::to_owned);
+        line.clear();
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(key.is_some());
+    // Second start: a superadmin exists, nothing is printed.
+    let out = podium(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    Command::new("kill")
+        .args(["-TERM", &out.id().to_string()])
+        .status()
+        .unwrap();
+    let out = out.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("pdm_"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
+    let server = Server::start(&[("PODIUM_BOOTSTRAP_API_KEY", KEY)]);
+    let body = r#"{"name": "Late Arrival"}"#;
+    let (head, tail) = body.split_at(10);
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        stream,
+        "POST /v1/accounts HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.terminate();
+    std::thread::sleep(Duration::from_millis(500));
+    stream.write_all(tail.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    let (status, logs) = server.wait();
+    assert!(status.success(), "{logs:?}");
+    assert!(logs.iter().any(|l| l.contains("shutting down")));
+}
