@@ -21,12 +21,7 @@ use crate::state::AppState;
 pub struct ApiJson<T>(pub T);
 
 fn is_json(content_type: &str) -> bool {
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -37,17 +32,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if let Some(ct) = req.headers().get(header::CONTENT_TYPE)
             && !ct.to_str().is_ok_and(is_json)
         {
-            return Err(ApiError::new(
-                ErrorCode::UnsupportedMediaType,
-                "send the body as application/json",
-            ));
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    "the request body is larger than the server's limit",
-                )
+                ApiError::new(ErrorCode::PayloadTooLarge, "the request body is larger than the server's limit")
             } else {
                 ApiError::new(ErrorCode::InvalidJson, "the request body could not be read")
             }
@@ -58,18 +47,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Parses a JSON object body: syntax errors are 400, shape errors 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidJson,
-            format!("the request body is not valid JSON: {e}"),
-        )
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("the request body is not valid JSON: {e}")))?;
     // Every podium body is an object; serde would otherwise read a struct from an array.
     if !value.is_object() {
-        return Err(ApiError(ServiceError::validation(FieldErrors::single(
-            "body",
-            "invalid_type",
-        ))));
+        return Err(ApiError(ServiceError::validation(FieldErrors::single("body", "invalid_type"))));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -92,11 +74,7 @@ fn classify(path: &str, message: &str) -> (String, &'static str) {
             format!("{path}.{name}")
         })
     };
-    let here = if path == "." {
-        "body".to_owned()
-    } else {
-        path.to_owned()
-    };
+    let here = if path == "." { "body".to_owned() } else { path.to_owned() };
     if let Some(field) = named(message, "missing field `") {
         (field, "required")
     } else if let Some(field) = named(message, "unknown field `") {
@@ -122,13 +100,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let (field, code) = classify(&path, &e.inner().to_string());
-                ApiError(ServiceError::validation(FieldErrors::single(field, code)))
-            })
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let (field, code) = classify(&path, &e.inner().to_string());
+            ApiError(ServiceError::validation(FieldErrors::single(field, code)))
+        })
     }
 }
 
@@ -141,9 +117,7 @@ impl<T: FromStr, S: Send + Sync> FromRequestParts<S> for IdPath<T> {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let not_found = || ApiError(ServiceError::not_found("resource"));
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| not_found())?;
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| not_found())?;
         raw.parse().map(IdPath).map_err(|_| not_found())
     }
 }
@@ -156,25 +130,14 @@ pub struct Admin(pub Principal);
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let header_value = |name: &str| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let key = header_value("leadr-api-key")
-            .filter(|k| !k.is_empty())
-            .or_else(|| {
-                header_value("authorization").and_then(|v| {
-                    let (scheme, token) = v.split_once(' ')?;
-                    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-                })
-            });
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header_value = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let key = header_value("leadr-api-key").filter(|k| !k.is_empty()).or_else(|| {
+            header_value("authorization").and_then(|v| {
+                let (scheme, token) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+        });
         let Some(key) = key else {
             return Err(ApiError(ServiceError::unauthorized(
                 "send an API key in `leadr-api-key` or `authorization: Bearer`",
@@ -190,22 +153,10 @@ mod tests {
 
     #[test]
     fn serde_messages_map_to_stable_codes() {
-        assert_eq!(
-            classify(".", "missing field `name`"),
-            ("name".into(), "required")
-        );
-        assert_eq!(
-            classify("ratio_config", "missing field `scale`"),
-            ("ratio_config.scale".into(), "required")
-        );
-        assert_eq!(
-            classify(".", "unknown field `nmae`, expected one of"),
-            ("nmae".into(), "unknown_field")
-        );
-        assert_eq!(
-            classify("nmae", "unknown field `nmae`, expected one of"),
-            ("nmae".into(), "unknown_field")
-        );
+        assert_eq!(classify(".", "missing field `name`"), ("name".into(), "required"));
+        assert_eq!(classify("ratio_config", "missing field `scale`"), ("ratio_config.scale".into(), "required"));
+        assert_eq!(classify(".", "unknown field `nmae`, expected one of"), ("nmae".into(), "unknown_field"));
+        assert_eq!(classify("nmae", "unknown field `nmae`, expected one of"), ("nmae".into(), "unknown_field"));
         assert_eq!(
             classify("anti_cheat.x", "unknown field `x`, expected one of"),
             ("anti_cheat.x".into(), "unknown_field")
@@ -214,17 +165,8 @@ mod tests {
             classify("board_type", "unknown variant `X`, expected one of"),
             ("board_type".into(), "invalid_enum")
         );
-        assert_eq!(
-            classify("name", "invalid type: integer `1`, expected a string"),
-            ("name".into(), "invalid_type")
-        );
-        assert_eq!(
-            classify(".", "invalid type: sequence, expected struct X"),
-            ("body".into(), "invalid_type")
-        );
-        assert_eq!(
-            classify("game_id", "not a valid `gam_…` identifier"),
-            ("game_id".into(), "invalid_id")
-        );
+        assert_eq!(classify("name", "invalid type: integer `1`, expected a string"), ("name".into(), "invalid_type"));
+        assert_eq!(classify(".", "invalid type: sequence, expected struct X"), ("body".into(), "invalid_type"));
+        assert_eq!(classify("game_id", "not a valid `gam_…` identifier"), ("game_id".into(), "invalid_id"));
     }
 }

@@ -37,9 +37,7 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self {
-            body_limit_bytes: DEFAULT_BODY_LIMIT,
-        }
+        Self { body_limit_bytes: DEFAULT_BODY_LIMIT }
     }
 }
 
@@ -67,10 +65,8 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("leadr-api-key"))),
-        );
+        components
+            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("leadr-api-key"))));
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
@@ -83,15 +79,8 @@ impl Modify for Security {
             if path.starts_with("/v1/health") || !path.starts_with("/v1/") {
                 continue;
             }
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.delete,
-                &mut item.put,
-            ]
-            .into_iter()
-            .flatten()
+            for op in
+                [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten()
             {
                 op.security = Some(requirements.clone());
             }
@@ -135,10 +124,7 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        ErrorCode::MethodNotAllowed,
-        "this method is not allowed on this path",
-    )
+    ApiError::new(ErrorCode::MethodNotAllowed, "this method is not allowed on this path")
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

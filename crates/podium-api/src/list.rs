@@ -14,10 +14,7 @@ pub struct ListResponse<T> {
 
 impl<T> From<Page<T>> for ListResponse<T> {
     fn from(page: Page<T>) -> Self {
-        Self {
-            data: page.data,
-            pagination: page.pagination,
-        }
+        Self { data: page.data, pagination: page.pagination }
     }
 }
 
@@ -36,10 +33,6 @@ pub struct PageQuery {
 
 impl From<PageQuery> for ListParams {
     fn from(q: PageQuery) -> Self {
-        Self {
-            cursor: q.cursor,
-            limit: q.limit,
-            sort: q.sort,
-        }
+        Self { cursor: q.cursor, limit: q.limit, sort: q.sort }
     }
 }

@@ -32,10 +32,7 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
 /// Hex SHA-256 of a secret: what the store keeps and looks keys up by. Keys are long random
 /// strings, so a fast hash is enough (no password stretching needed).
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The displayable start of a key.

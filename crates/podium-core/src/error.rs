@@ -85,11 +85,7 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 impl ServiceError {
     /// An error with a code and a detail.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self {
-            code,
-            detail: detail.into(),
-            errors: None,
-        }
+        Self { code, detail: detail.into(), errors: None }
     }
 
     /// 404 `not_found` for a resource kind.
@@ -126,16 +122,12 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::not_found("resource"),
-            StoreError::Conflict { constraint } => Self::new(
-                ErrorCode::Conflict,
-                format!("conflicts with an existing resource ({constraint})"),
-            ),
+            StoreError::Conflict { constraint } => {
+                Self::new(ErrorCode::Conflict, format!("conflicts with an existing resource ({constraint})"))
+            }
             StoreError::Unavailable(msg) => {
                 tracing::error!(error = %msg, "store unavailable");
-                Self::new(
-                    ErrorCode::StoreUnavailable,
-                    "the store cannot be reached; try again",
-                )
+                Self::new(ErrorCode::StoreUnavailable, "the store cannot be reached; try again")
             }
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "store error");

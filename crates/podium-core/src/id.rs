@@ -19,9 +19,7 @@ pub struct IdParseError {
 /// A ULID from the current time and 80 random bits.
 fn new_ulid() -> ulid::Ulid {
     use rand::RngExt;
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let random: u128 = rand::rng().random::<u128>() & ((1u128 << 80) - 1);
     ulid::Ulid::from_parts(ms, random)
 }
@@ -147,14 +145,7 @@ mod tests {
 
     #[test]
     fn garbage_is_rejected_without_panicking() {
-        for s in [
-            "",
-            "brd",
-            "brd_",
-            "brd_zzzz",
-            "brd_01jd8x3n5q4z7k2m9v6w8t1r0c0",
-            "brd_ü1jd8x3n5q4z7k2m9v6w8t1r0",
-        ] {
+        for s in ["", "brd", "brd_", "brd_zzzz", "brd_01jd8x3n5q4z7k2m9v6w8t1r0c0", "brd_ü1jd8x3n5q4z7k2m9v6w8t1r0"] {
             assert!(BoardId::parse(s).is_err(), "{s}");
         }
     }

@@ -45,11 +45,7 @@ pub struct Sort(Vec<SortKey>);
 impl Sort {
     /// Parses `field:asc|desc[,field:dir…]` against `allowed` (which need not list `id`).
     /// A term without a direction is ascending. `None` or empty means `default`.
-    pub fn parse(
-        input: Option<&str>,
-        allowed: &[&'static str],
-        default: &str,
-    ) -> ServiceResult<Self> {
+    pub fn parse(input: Option<&str>, allowed: &[&'static str], default: &str) -> ServiceResult<Self> {
         let text = match input.map(str::trim) {
             Some(t) if !t.is_empty() => t,
             _ => default,
@@ -60,18 +56,11 @@ impl Sort {
                 Some((n, d)) => (n.trim(), Some(d.trim())),
                 None => (term.trim(), None),
             };
-            let field = allowed
-                .iter()
-                .chain(std::iter::once(&"id"))
-                .find(|f| **f == name)
-                .copied()
-                .ok_or_else(|| {
+            let field =
+                allowed.iter().chain(std::iter::once(&"id")).find(|f| **f == name).copied().ok_or_else(|| {
                     ServiceError::new(
                         ErrorCode::InvalidSort,
-                        format!(
-                            "cannot sort by `{name}`; sortable fields: {}, id",
-                            allowed.join(", ")
-                        ),
+                        format!("cannot sort by `{name}`; sortable fields: {}, id", allowed.join(", ")),
                     )
                 })?;
             let direction = match dir {
@@ -85,19 +74,13 @@ impl Sort {
                 }
             };
             if keys.iter().any(|k| k.field == field) {
-                return Err(ServiceError::new(
-                    ErrorCode::InvalidSort,
-                    format!("`{field}` appears twice in the sort"),
-                ));
+                return Err(ServiceError::new(ErrorCode::InvalidSort, format!("`{field}` appears twice in the sort")));
             }
             keys.push(SortKey { field, direction });
         }
         if !keys.iter().any(|k| k.field == "id") {
             let direction = keys.last().map_or(Direction::Asc, |k| k.direction);
-            keys.push(SortKey {
-                field: "id",
-                direction,
-            });
+            keys.push(SortKey { field: "id", direction });
         }
         Ok(Self(keys))
     }
@@ -111,17 +94,7 @@ impl Sort {
     pub fn canonical(&self) -> String {
         self.0
             .iter()
-            .map(|k| {
-                format!(
-                    "{}:{}",
-                    k.field,
-                    if k.direction == Direction::Asc {
-                        "asc"
-                    } else {
-                        "desc"
-                    }
-                )
-            })
+            .map(|k| format!("{}:{}", k.field, if k.direction == Direction::Asc { "asc" } else { "desc" }))
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -210,12 +183,7 @@ impl PageRequest {
             None | Some("") => None,
             Some(token) => Some(codec.decode(token, fingerprint, sort.keys().len())?),
         };
-        Ok(Self {
-            sort,
-            keyset,
-            limit,
-            fingerprint,
-        })
+        Ok(Self { sort, keyset, limit, fingerprint })
     }
 
     /// How many rows the store should fetch.
@@ -236,24 +204,11 @@ impl PageRequest {
             }
         };
         let cursor = |row: &T, traversal| {
-            let values = self
-                .sort
-                .keys()
-                .iter()
-                .map(|k| row.sort_value(k.field))
-                .collect();
+            let values = self.sort.keys().iter().map(|k| row.sort_value(k.field)).collect();
             codec.encode(self.fingerprint, &Keyset { values, traversal })
         };
-        let next_cursor = if has_next {
-            rows.last().map(|r| cursor(r, Traversal::Forward))
-        } else {
-            None
-        };
-        let prev_cursor = if has_prev {
-            rows.first().map(|r| cursor(r, Traversal::Backward))
-        } else {
-            None
-        };
+        let next_cursor = if has_next { rows.last().map(|r| cursor(r, Traversal::Forward)) } else { None };
+        let prev_cursor = if has_prev { rows.first().map(|r| cursor(r, Traversal::Backward)) } else { None };
         Page {
             pagination: Pagination {
                 has_next: next_cursor.is_some(),
@@ -271,10 +226,7 @@ fn parse_limit(raw: Option<&str>) -> ServiceResult<u32> {
     let Some(raw) = raw else {
         return Ok(DEFAULT_LIMIT);
     };
-    let value: i64 = raw
-        .trim()
-        .parse()
-        .map_err(|_| ServiceError::field("limit", "invalid_type"))?;
+    let value: i64 = raw.trim().parse().map_err(|_| ServiceError::field("limit", "invalid_type"))?;
     if !(1..=i64::from(MAX_LIMIT)).contains(&value) {
         let mut errors = FieldErrors::new();
         errors.add("limit", "out_of_range");
@@ -284,11 +236,8 @@ fn parse_limit(raw: Option<&str>) -> ServiceResult<u32> {
 }
 
 fn fingerprint(scope: &str, sort: &Sort) -> [u8; 8] {
-    let digest = Sha256::new()
-        .chain_update(scope.as_bytes())
-        .chain_update(b"\x00")
-        .chain_update(sort.canonical())
-        .finalize();
+    let digest =
+        Sha256::new().chain_update(scope.as_bytes()).chain_update(b"\x00").chain_update(sort.canonical()).finalize();
     let mut out = [0u8; 8];
     out.copy_from_slice(&digest[..8]);
     out
@@ -306,10 +255,7 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Converts every row, keeping the pagination.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            data: self.data.into_iter().map(f).collect(),
-            pagination: self.pagination,
-        }
+        Page { data: self.data.into_iter().map(f).collect(), pagination: self.pagination }
     }
 }
 
@@ -353,9 +299,7 @@ impl CursorCodec {
     /// A codec with the given secret (HMAC accepts keys of any length, so this only fails if
     /// the MAC implementation itself refuses the key).
     pub fn new(secret: &[u8]) -> Result<Self, hmac::digest::InvalidLength> {
-        Ok(Self {
-            mac: <HmacSha256 as KeyInit>::new_from_slice(secret)?,
-        })
+        Ok(Self { mac: <HmacSha256 as KeyInit>::new_from_slice(secret)? })
     }
 
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
@@ -365,33 +309,18 @@ impl CursorCodec {
     }
 
     fn encode(&self, fingerprint: [u8; 8], keyset: &Keyset) -> String {
-        let body = CursorBody {
-            f: hex(&fingerprint),
-            t: keyset.traversal,
-            v: keyset.values.clone(),
-        };
+        let body = CursorBody { f: hex(&fingerprint), t: keyset.traversal, v: keyset.values.clone() };
         let payload = serde_json::to_vec(&body).unwrap_or_default();
         let tag = self.mac(&payload).finalize().into_bytes();
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(&payload),
-            URL_SAFE_NO_PAD.encode(&tag[..16])
-        )
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(&tag[..16]))
     }
 
     fn decode(&self, token: &str, fingerprint: [u8; 8], arity: usize) -> ServiceResult<Keyset> {
-        let invalid = || {
-            ServiceError::new(
-                ErrorCode::InvalidCursor,
-                "the cursor is malformed or was modified",
-            )
-        };
+        let invalid = || ServiceError::new(ErrorCode::InvalidCursor, "the cursor is malformed or was modified");
         let (payload, tag) = token.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
-        self.mac(&payload)
-            .verify_truncated_left(&tag)
-            .map_err(|_| invalid())?;
+        self.mac(&payload).verify_truncated_left(&tag).map_err(|_| invalid())?;
         if tag.len() != 16 {
             return Err(invalid());
         }
@@ -405,10 +334,7 @@ impl CursorCodec {
         if body.v.len() != arity {
             return Err(invalid());
         }
-        Ok(Keyset {
-            values: body.v,
-            traversal: body.t,
-        })
+        Ok(Keyset { values: body.v, traversal: body.t })
     }
 }
 
@@ -432,11 +358,7 @@ mod tests {
     }
 
     fn params(cursor: Option<String>) -> ListParams {
-        ListParams {
-            cursor,
-            limit: Some("2".into()),
-            sort: Some("n:desc".into()),
-        }
+        ListParams { cursor, limit: Some("2".into()), sort: Some("n:desc".into()) }
     }
 
     #[test]
@@ -447,24 +369,9 @@ mod tests {
 
     #[test]
     fn an_unknown_sort_field_or_direction_is_rejected() {
-        assert_eq!(
-            Sort::parse(Some("nope:asc"), &["name"], "name")
-                .unwrap_err()
-                .code,
-            ErrorCode::InvalidSort
-        );
-        assert_eq!(
-            Sort::parse(Some("name:up"), &["name"], "name")
-                .unwrap_err()
-                .code,
-            ErrorCode::InvalidSort
-        );
-        assert_eq!(
-            Sort::parse(Some("name,name"), &["name"], "name")
-                .unwrap_err()
-                .code,
-            ErrorCode::InvalidSort
-        );
+        assert_eq!(Sort::parse(Some("nope:asc"), &["name"], "name").unwrap_err().code, ErrorCode::InvalidSort);
+        assert_eq!(Sort::parse(Some("name:up"), &["name"], "name").unwrap_err().code, ErrorCode::InvalidSort);
+        assert_eq!(Sort::parse(Some("name,name"), &["name"], "name").unwrap_err().code, ErrorCode::InvalidSort);
     }
 
     #[test]
@@ -474,48 +381,30 @@ mod tests {
         let page = req.finish(vec![Row(9), Row(8), Row(7)], &codec);
         assert_eq!(page.data, vec![Row(9), Row(8)]);
         let next = page.pagination.next_cursor.unwrap();
-        let req2 = PageRequest::prepare(
-            &params(Some(next.clone())),
-            &["n"],
-            "n:desc",
-            "rows",
-            &codec,
-        )
-        .unwrap();
+        let req2 = PageRequest::prepare(&params(Some(next.clone())), &["n"], "n:desc", "rows", &codec).unwrap();
         assert_eq!(req2.keyset.unwrap().values[0], SortValue::Int(8));
 
         let mut bytes = next.into_bytes();
         bytes[3] ^= 1;
         let tampered = String::from_utf8(bytes).unwrap();
-        let err = PageRequest::prepare(&params(Some(tampered)), &["n"], "n:desc", "rows", &codec)
-            .unwrap_err();
+        let err = PageRequest::prepare(&params(Some(tampered)), &["n"], "n:desc", "rows", &codec).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidCursor);
     }
 
     #[test]
     fn a_cursor_reused_with_another_scope_is_a_mismatch() {
         let codec = CursorCodec::new(b"secret").unwrap();
-        let req =
-            PageRequest::prepare(&params(None), &["n"], "n:desc", "rows?a=1", &codec).unwrap();
-        let next = req
-            .finish(vec![Row(3), Row(2), Row(1)], &codec)
-            .pagination
-            .next_cursor
-            .unwrap();
-        let err = PageRequest::prepare(&params(Some(next)), &["n"], "n:desc", "rows?a=2", &codec)
-            .unwrap_err();
+        let req = PageRequest::prepare(&params(None), &["n"], "n:desc", "rows?a=1", &codec).unwrap();
+        let next = req.finish(vec![Row(3), Row(2), Row(1)], &codec).pagination.next_cursor.unwrap();
+        let err = PageRequest::prepare(&params(Some(next)), &["n"], "n:desc", "rows?a=2", &codec).unwrap_err();
         assert_eq!(err.code, ErrorCode::CursorMismatch);
     }
 
     #[test]
     fn limit_outside_one_to_a_hundred_is_a_validation_error() {
         for bad in ["0", "101", "-1", "x"] {
-            let p = ListParams {
-                limit: Some(bad.into()),
-                ..Default::default()
-            };
-            let err = PageRequest::prepare(&p, &[], "id", "s", &CursorCodec::new(b"k").unwrap())
-                .unwrap_err();
+            let p = ListParams { limit: Some(bad.into()), ..Default::default() };
+            let err = PageRequest::prepare(&p, &[], "id", "s", &CursorCodec::new(b"k").unwrap()).unwrap_err();
             assert_eq!(err.code, ErrorCode::ValidationFailed, "{bad}");
         }
     }

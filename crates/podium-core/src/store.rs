@@ -86,11 +86,7 @@ pub trait AccountStore: Send + Sync {
     /// Replaces a live account's row.
     async fn update_account(&self, account: &Account) -> StoreResult<()>;
     /// A page of live accounts, optionally only `only`.
-    async fn list_accounts(
-        &self,
-        only: Option<AccountId>,
-        page: &PageRequest,
-    ) -> StoreResult<Vec<Account>>;
+    async fn list_accounts(&self, only: Option<AccountId>, page: &PageRequest) -> StoreResult<Vec<Account>>;
 }
 
 /// Users.
@@ -129,22 +125,13 @@ pub trait ApiKeyStore: Send + Sync {
     /// Replaces a live key's row.
     async fn update_api_key(&self, key: &ApiKey) -> StoreResult<()>;
     /// A page of live keys.
-    async fn list_api_keys(
-        &self,
-        filter: &ApiKeyFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Vec<ApiKey>>;
+    async fn list_api_keys(&self, filter: &ApiKeyFilter, page: &PageRequest) -> StoreResult<Vec<ApiKey>>;
     /// The live key with this hash, with its live user and live account.
     async fn find_key_grant(&self, key_hash: &str) -> StoreResult<Option<KeyGrant>>;
     /// Records last-use times in one write (a time never moves backwards).
     async fn touch_api_keys(&self, uses: &[(ApiKeyId, Timestamp)]) -> StoreResult<()>;
     /// Inserts an account, its first user and that user's key atomically (bootstrap).
-    async fn insert_account_user_key(
-        &self,
-        account: &Account,
-        user: &User,
-        key: &ApiKey,
-    ) -> StoreResult<()>;
+    async fn insert_account_user_key(&self, account: &Account, user: &User, key: &ApiKey) -> StoreResult<()>;
 }
 
 /// Games.
@@ -171,11 +158,7 @@ pub trait BoardStore: Send + Sync {
     /// Replaces a live board's row.
     async fn update_board(&self, board: &Board) -> StoreResult<()>;
     /// A page of live boards.
-    async fn list_boards(
-        &self,
-        filter: &BoardFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Vec<Board>>;
+    async fn list_boards(&self, filter: &BoardFilter, page: &PageRequest) -> StoreResult<Vec<Board>>;
 }
 
 /// Everything else a node needs from its store.
@@ -190,12 +173,6 @@ pub trait SystemStore: Send + Sync {
 }
 
 /// The whole store.
-pub trait Store:
-    AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + SystemStore + 'static
-{
-}
+pub trait Store: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + SystemStore + 'static {}
 
-impl<T> Store for T where
-    T: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + SystemStore + 'static
-{
-}
+impl<T> Store for T where T: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + SystemStore + 'static {}

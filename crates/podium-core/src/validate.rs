@@ -43,11 +43,7 @@ impl FieldErrors {
 
     /// `Ok(())` when empty, else a validation error carrying these fields.
     pub fn into_result(self) -> Result<(), crate::ServiceError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(crate::ServiceError::validation(self))
-        }
+        if self.is_empty() { Ok(()) } else { Err(crate::ServiceError::validation(self)) }
     }
 
     /// The recorded errors.

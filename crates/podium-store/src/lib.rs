@@ -82,10 +82,7 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_never_appear_in_redacted_urls() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://podium.db"), "sqlite://podium.db");
     }

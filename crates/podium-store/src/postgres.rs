@@ -30,10 +30,7 @@ impl PgStore {
     /// Applies pending migrations (sqlx takes an advisory lock, so several nodes starting at
     /// once apply each migration exactly once).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
+        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
     }
 
     /// Closes the pool.

@@ -103,19 +103,8 @@ fn board(game: &Game, slug: &str, code: &str) -> Board {
 }
 
 fn page(sort: &str, limit: u32, cursor: Option<String>, codec: &CursorCodec) -> PageRequest {
-    let params = ListParams {
-        cursor,
-        limit: Some(limit.to_string()),
-        sort: Some(sort.into()),
-    };
-    PageRequest::prepare(
-        &params,
-        &["name", "slug", "created_at"],
-        "created_at",
-        "contract",
-        codec,
-    )
-    .unwrap()
+    let params = ListParams { cursor, limit: Some(limit.to_string()), sort: Some(sort.into()) };
+    PageRequest::prepare(&params, &["name", "slug", "created_at"], "created_at", "contract", codec).unwrap()
 }
 
 async fn accounts_round_trip_and_hide_deleted_rows(store: Arc<dyn Store>) {
@@ -125,22 +114,14 @@ async fn accounts_round_trip_and_hide_deleted_rows(store: Arc<dyn Store>) {
     a.status = AccountStatus::Suspended;
     a.name = Name::parse("Acme Inc").unwrap();
     store.update_account(&a).await.unwrap();
-    assert_eq!(
-        store.get_account(a.id).await.unwrap().unwrap().status,
-        AccountStatus::Suspended
-    );
+    assert_eq!(store.get_account(a.id).await.unwrap().unwrap().status, AccountStatus::Suspended);
     a.deleted_at = Some(now());
     store.update_account(&a).await.unwrap();
     assert_eq!(store.get_account(a.id).await.unwrap(), None);
     assert_eq!(store.update_account(&a).await, Err(StoreError::NotFound));
     // The slug of a deleted account is free again.
     store.insert_account(&account("acme")).await.unwrap();
-    assert_eq!(
-        store.insert_account(&account("acme")).await,
-        Err(StoreError::Conflict {
-            constraint: "slug".into()
-        })
-    );
+    assert_eq!(store.insert_account(&account("acme")).await, Err(StoreError::Conflict { constraint: "slug".into() }));
 }
 
 async fn lists_page_forward_and_backward_without_overlap(store: Arc<dyn Store>) {
@@ -151,11 +132,7 @@ async fn lists_page_forward_and_backward_without_overlap(store: Arc<dyn Store>) 
         store.insert_account(&account(&slug)).await.unwrap();
         slugs.push(slug);
     }
-    let read = |rows: Vec<Account>| {
-        rows.into_iter()
-            .map(|a| a.slug.to_string())
-            .collect::<Vec<_>>()
-    };
+    let read = |rows: Vec<Account>| rows.into_iter().map(|a| a.slug.to_string()).collect::<Vec<_>>();
     let req = page("slug:desc", 3, None, &codec);
     let first = req.finish(store.list_accounts(None, &req).await.unwrap(), &codec);
     let first_ids = read(first.data);
@@ -175,10 +152,7 @@ async fn lists_page_forward_and_backward_without_overlap(store: Arc<dyn Store>) 
     let only = account("solo");
     store.insert_account(&only).await.unwrap();
     let req = page("slug:asc", 10, None, &codec);
-    assert_eq!(
-        read(store.list_accounts(Some(only.id), &req).await.unwrap()),
-        ["solo"]
-    );
+    assert_eq!(read(store.list_accounts(Some(only.id), &req).await.unwrap()), ["solo"]);
 }
 
 async fn users_keep_emails_unique_and_find_the_first_super_admin(store: Arc<dyn Store>) {
@@ -191,27 +165,16 @@ async fn users_keep_emails_unique_and_find_the_first_super_admin(store: Arc<dyn 
     assert_eq!(store.get_user(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(
         store.insert_user(&user(&a, "ada@example.com", false)).await,
-        Err(StoreError::Conflict {
-            constraint: "email".into()
-        })
+        Err(StoreError::Conflict { constraint: "email".into() })
     );
     ada.super_admin = true;
     store.update_user(&ada).await.unwrap();
-    assert_eq!(
-        store.first_super_admin().await.unwrap().map(|u| u.id),
-        Some(ada.id)
-    );
+    assert_eq!(store.first_super_admin().await.unwrap().map(|u| u.id), Some(ada.id));
     let other = account("other");
     store.insert_account(&other).await.unwrap();
-    store
-        .insert_user(&user(&other, "bob@example.com", false))
-        .await
-        .unwrap();
+    store.insert_user(&user(&other, "bob@example.com", false)).await.unwrap();
     let req = page("created_at:asc", 10, None, &codec);
-    let listed = store
-        .list_users(&UserFilter { account_id: a.id }, &req)
-        .await
-        .unwrap();
+    let listed = store.list_users(&UserFilter { account_id: a.id }, &req).await.unwrap();
     assert_eq!(listed.iter().map(|u| u.id).collect::<Vec<_>>(), [ada.id]);
     ada.deleted_at = Some(now());
     store.update_user(&ada).await.unwrap();
@@ -225,33 +188,14 @@ async fn api_keys_authenticate_in_one_read_and_record_last_use(store: Arc<dyn St
     let u = user(&a, "ada@example.com", true);
     let mut k = key(&u, "pdm_secret_one");
     store.insert_account_user_key(&a, &u, &k).await.unwrap();
-    let grant = store
-        .find_key_grant(&hash_secret("pdm_secret_one"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (grant.key, grant.user, grant.account),
-        (k.clone(), u.clone(), a.clone())
-    );
-    assert!(
-        store
-            .find_key_grant(&hash_secret("nope"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let grant = store.find_key_grant(&hash_secret("pdm_secret_one")).await.unwrap().unwrap();
+    assert_eq!((grant.key, grant.user, grant.account), (k.clone(), u.clone(), a.clone()));
+    assert!(store.find_key_grant(&hash_secret("nope")).await.unwrap().is_none());
 
     let t1 = now();
     store.touch_api_keys(&[(k.id, t1)]).await.unwrap();
-    store
-        .touch_api_keys(&[(k.id, from_micros(0))])
-        .await
-        .unwrap();
-    assert_eq!(
-        store.get_api_key(k.id).await.unwrap().unwrap().last_used_at,
-        Some(t1)
-    );
+    store.touch_api_keys(&[(k.id, from_micros(0))]).await.unwrap();
+    assert_eq!(store.get_api_key(k.id).await.unwrap().unwrap().last_used_at, Some(t1));
 
     k.status = ApiKeyStatus::Revoked;
     k.last_used_at = Some(t1);
@@ -262,66 +206,30 @@ async fn api_keys_authenticate_in_one_read_and_record_last_use(store: Arc<dyn St
     store.insert_api_key(&second).await.unwrap();
     assert_eq!(
         store.insert_api_key(&key(&u, "pdm_secret_two")).await,
-        Err(StoreError::Conflict {
-            constraint: "key_hash".into()
-        })
+        Err(StoreError::Conflict { constraint: "key_hash".into() })
     );
     let req = page("created_at:asc", 10, None, &codec);
-    let active = ApiKeyFilter {
-        account_id: a.id,
-        user_id: Some(u.id),
-        status: Some(ApiKeyStatus::Active),
-    };
-    assert_eq!(
-        store
-            .list_api_keys(&active, &req)
-            .await
-            .unwrap()
-            .iter()
-            .map(|k| k.id)
-            .collect::<Vec<_>>(),
-        [second.id]
-    );
-    let all = ApiKeyFilter {
-        account_id: a.id,
-        user_id: None,
-        status: None,
-    };
+    let active = ApiKeyFilter { account_id: a.id, user_id: Some(u.id), status: Some(ApiKeyStatus::Active) };
+    assert_eq!(store.list_api_keys(&active, &req).await.unwrap().iter().map(|k| k.id).collect::<Vec<_>>(), [second.id]);
+    let all = ApiKeyFilter { account_id: a.id, user_id: None, status: None };
     assert_eq!(store.list_api_keys(&all, &req).await.unwrap().len(), 2);
 
     // A deleted user's keys no longer authenticate.
     let mut u = u;
     u.deleted_at = Some(now());
     store.update_user(&u).await.unwrap();
-    assert!(
-        store
-            .find_key_grant(&hash_secret("pdm_secret_two"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.find_key_grant(&hash_secret("pdm_secret_two")).await.unwrap().is_none());
 }
 
 async fn bootstrap_inserts_are_atomic(store: Arc<dyn Store>) {
     let a = account("acme");
     let u = user(&a, "ada@example.com", true);
     store.insert_account(&account("taken")).await.unwrap();
-    let clash = Account {
-        slug: Slug::parse("taken").unwrap(),
-        ..account("x")
-    };
+    let clash = Account { slug: Slug::parse("taken").unwrap(), ..account("x") };
     let u2 = user(&clash, "eve@example.com", true);
-    assert!(
-        store
-            .insert_account_user_key(&clash, &u2, &key(&u2, "pdm_k"))
-            .await
-            .is_err()
-    );
+    assert!(store.insert_account_user_key(&clash, &u2, &key(&u2, "pdm_k")).await.is_err());
     assert_eq!(store.get_user(u2.id).await.unwrap(), None);
-    store
-        .insert_account_user_key(&a, &u, &key(&u, "pdm_k"))
-        .await
-        .unwrap();
+    store.insert_account_user_key(&a, &u, &key(&u, "pdm_k")).await.unwrap();
 }
 
 async fn games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards(store: Arc<dyn Store>) {
@@ -333,35 +241,16 @@ async fn games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards(stor
     assert_eq!(store.get_game(g.id).await.unwrap(), Some(g.clone()));
     assert_eq!(
         store.insert_game(&game(&a, "space-race")).await,
-        Err(StoreError::Conflict {
-            constraint: "slug".into()
-        })
+        Err(StoreError::Conflict { constraint: "slug".into() })
     );
     let other_account = account("other");
     store.insert_account(&other_account).await.unwrap();
-    store
-        .insert_game(&game(&other_account, "space-race"))
-        .await
-        .unwrap();
+    store.insert_game(&game(&other_account, "space-race")).await.unwrap();
     g.anti_cheat_enabled = false;
     store.update_game(&g).await.unwrap();
-    assert!(
-        !store
-            .get_game(g.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .anti_cheat_enabled
-    );
+    assert!(!store.get_game(g.id).await.unwrap().unwrap().anti_cheat_enabled);
     let req = page("slug:asc", 10, None, &codec);
-    assert_eq!(
-        store
-            .list_games(&GameFilter { account_id: a.id }, &req)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(store.list_games(&GameFilter { account_id: a.id }, &req).await.unwrap().len(), 1);
 
     let mut b = board(&g, "laps", "AAAAAA");
     b.ratio_config = None;
@@ -369,63 +258,38 @@ async fn games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards(stor
     assert_eq!(store.get_board(b.id).await.unwrap(), Some(b.clone()));
     assert_eq!(
         store.insert_board(&board(&g, "laps", "BBBBBB")).await,
-        Err(StoreError::Conflict {
-            constraint: "slug".into()
-        })
+        Err(StoreError::Conflict { constraint: "slug".into() })
     );
     assert_eq!(
         store.insert_board(&board(&g, "other", "AAAAAA")).await,
-        Err(StoreError::Conflict {
-            constraint: "short_code".into()
-        })
+        Err(StoreError::Conflict { constraint: "short_code".into() })
     );
     let mut ratio = board(&g, "kd", "CCCCCC");
     ratio.board_type = BoardType::Ratio;
     ratio.keep_strategy = KeepStrategy::Na;
-    ratio.ratio_config = Some(serde_json::from_value(serde_json::json!({
-        "numerator_board_id": b.id.to_string(), "denominator_board_id": BoardId::generate().to_string()
-    })).unwrap());
+    ratio.ratio_config = Some(
+        serde_json::from_value(serde_json::json!({
+            "numerator_board_id": b.id.to_string(), "denominator_board_id": BoardId::generate().to_string()
+        }))
+        .unwrap(),
+    );
     ratio.is_active = false;
     store.insert_board(&ratio).await.unwrap();
-    assert_eq!(
-        store.get_board(ratio.id).await.unwrap(),
-        Some(ratio.clone())
-    );
+    assert_eq!(store.get_board(ratio.id).await.unwrap(), Some(ratio.clone()));
     b.description = None;
     b.tags.clear();
     store.update_board(&b).await.unwrap();
     assert_eq!(store.get_board(b.id).await.unwrap(), Some(b.clone()));
 
     let filter = |f: BoardFilter| f;
-    let base = BoardFilter {
-        account_id: a.id,
-        game_id: Some(g.id),
-        slug: None,
-        code: None,
-        is_active: None,
-    };
+    let base = BoardFilter { account_id: a.id, game_id: Some(g.id), slug: None, code: None, is_active: None };
     assert_eq!(store.list_boards(&base, &req).await.unwrap().len(), 2);
-    let by_slug = filter(BoardFilter {
-        slug: Some("kd".into()),
-        ..base.clone()
-    });
-    assert_eq!(
-        store.list_boards(&by_slug, &req).await.unwrap()[0].id,
-        ratio.id
-    );
-    let by_code = filter(BoardFilter {
-        code: Some("AAAAAA".into()),
-        ..base.clone()
-    });
+    let by_slug = filter(BoardFilter { slug: Some("kd".into()), ..base.clone() });
+    assert_eq!(store.list_boards(&by_slug, &req).await.unwrap()[0].id, ratio.id);
+    let by_code = filter(BoardFilter { code: Some("AAAAAA".into()), ..base.clone() });
     assert_eq!(store.list_boards(&by_code, &req).await.unwrap()[0].id, b.id);
-    let inactive = filter(BoardFilter {
-        is_active: Some(false),
-        ..base.clone()
-    });
-    assert_eq!(
-        store.list_boards(&inactive, &req).await.unwrap()[0].id,
-        ratio.id
-    );
+    let inactive = filter(BoardFilter { is_active: Some(false), ..base.clone() });
+    assert_eq!(store.list_boards(&inactive, &req).await.unwrap()[0].id, ratio.id);
 
     g.deleted_at = Some(now());
     store.update_game(&g).await.unwrap();

@@ -50,11 +50,7 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.join("podium.db").display());
         let backend = Backend::connect(&url).await.expect("open sqlite");
         backend.migrate().await.expect("migrate sqlite");
-        Self {
-            backend,
-            url,
-            cleanup: Cleanup::Dir(dir),
-        }
+        Self { backend, url, cleanup: Cleanup::Dir(dir) }
     }
 
     /// A fresh, migrated PostgreSQL database, or `None` (with the reason printed) when no
@@ -64,24 +60,16 @@ impl TestDb {
             if in_ci() {
                 panic!("CI is set but {POSTGRES_ENV} is not: the PostgreSQL suite must run in CI");
             }
-            say(&format!(
-                "skipping PostgreSQL test: {POSTGRES_ENV} is not set"
-            ));
+            say(&format!("skipping PostgreSQL test: {POSTGRES_ENV} is not set"));
             return None;
         };
         let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
             Ok(c) => c,
             Err(e) if !in_ci() => {
-                say(&format!(
-                    "skipping PostgreSQL test: cannot reach {}: {e}",
-                    podium_store::redact(&admin_url)
-                ));
+                say(&format!("skipping PostgreSQL test: cannot reach {}: {e}", podium_store::redact(&admin_url)));
                 return None;
             }
-            Err(e) => panic!(
-                "CI is set but PostgreSQL is unreachable at {}: {e}",
-                podium_store::redact(&admin_url)
-            ),
+            Err(e) => panic!("CI is set but PostgreSQL is unreachable at {}: {e}", podium_store::redact(&admin_url)),
         };
         let name = format!("podium_test_{}", ulid_string().to_lowercase());
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -90,15 +78,9 @@ impl TestDb {
             .expect("create test database");
         let _ = admin.close().await;
         let url = replace_database(&admin_url, &name);
-        let backend = Backend::connect(&url)
-            .await
-            .expect("connect to test database");
+        let backend = Backend::connect(&url).await.expect("connect to test database");
         backend.migrate().await.expect("migrate postgres");
-        Some(Self {
-            backend,
-            url,
-            cleanup: Cleanup::PgDatabase { admin_url, name },
-        })
+        Some(Self { backend, url, cleanup: Cleanup::PgDatabase { admin_url, name } })
     }
 
     /// The store, as services use it.
@@ -129,16 +111,12 @@ impl Drop for TestDb {
                 // server-side (closing the pool would need the blocked runtime).
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build();
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
                     if let Ok(rt) = rt {
                         rt.block_on(async move {
                             if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
                                 let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                                    .execute(&mut admin)
-                                    .await;
+                                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
                                 let _ = admin.close().await;
                             }
                         });
@@ -157,9 +135,7 @@ fn ulid_string() -> String {
 
 /// `url` with its database name replaced.
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let base = match base[authority_start..].find('/') {
         Some(slash) => &base[..authority_start + slash],

@@ -27,26 +27,16 @@ pub struct Application {
 /// Connects to the configured store and applies pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
     let url = podium_store::redact(&config.database_url);
-    let backend = Backend::connect(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))?;
-    backend
-        .migrate()
-        .await
-        .with_context(|| format!("cannot migrate the store at {url}"))?;
+    let backend =
+        Backend::connect(&config.database_url).await.with_context(|| format!("cannot open the store at {url}"))?;
+    backend.migrate().await.with_context(|| format!("cannot migrate the store at {url}"))?;
     Ok(backend)
 }
 
 /// The state handlers share, over a store.
 pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<AppState> {
-    let admin = Admin::new(store.clone())
-        .await
-        .context("cannot initialise the services")?;
-    Ok(AppState {
-        admin,
-        store,
-        metrics: podium_api::metrics_handle(),
-    })
+    let admin = Admin::new(store.clone()).await.context("cannot initialise the services")?;
+    Ok(AppState { admin, store, metrics: podium_api::metrics_handle() })
 }
 
 impl Application {
@@ -60,15 +50,9 @@ impl Application {
             .await
             .context("cannot bootstrap the superadmin")?;
         let admin = state.admin.clone();
-        let router = podium_api::router(
-            state,
-            &ApiConfig {
-                body_limit_bytes: config.body_limit_bytes,
-            },
-        );
-        let listener = TcpListener::bind(&config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let router = podium_api::router(state, &ApiConfig { body_limit_bytes: config.body_limit_bytes });
+        let listener =
+            TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let app = Self {
             listener,
             router,
@@ -87,10 +71,7 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting connections, lets in-flight
     /// requests finish (up to the shutdown timeout) and flushes pending key-use times.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let admin = self.admin.clone();
         let flush_every = self.flush_every;

@@ -62,19 +62,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let backend = open_store(&config).await?;
             backend.close().await;
-            println!(
-                "migrations applied to {}",
-                podium_store::redact(&config.database_url)
-            );
+            println!("migrations applied to {}", podium_store::redact(&config.database_url));
             Ok(())
         }
         Command::Bootstrap { if_missing } => {
             let backend = open_store(&config).await?;
             let state = state(backend.clone().into_store()).await?;
-            let outcome = state
-                .admin
-                .bootstrap(config.bootstrap_api_key.as_deref(), !if_missing)
-                .await?;
+            let outcome = state.admin.bootstrap(config.bootstrap_api_key.as_deref(), !if_missing).await?;
             announce(&outcome);
             if outcome == BootstrapOutcome::AlreadyPresent {
                 println!("a superadmin already exists; nothing done");
@@ -88,23 +82,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Shows a generated superadmin key once, on stdout (never in the logs).
 fn announce(outcome: &BootstrapOutcome) {
     match outcome {
-        BootstrapOutcome::Created {
-            generated_key: Some(key),
-        }
-        | BootstrapOutcome::KeyIssued {
-            generated_key: Some(key),
-        } => {
+        BootstrapOutcome::Created { generated_key: Some(key) }
+        | BootstrapOutcome::KeyIssued { generated_key: Some(key) } => {
             println!();
             println!("  superadmin API key (shown once, store it now):");
             println!("  {key}");
             println!();
         }
-        BootstrapOutcome::Created {
-            generated_key: None,
-        }
-        | BootstrapOutcome::KeyIssued {
-            generated_key: None,
-        } => {
+        BootstrapOutcome::Created { generated_key: None } | BootstrapOutcome::KeyIssued { generated_key: None } => {
             println!("superadmin created with the key from PODIUM_BOOTSTRAP_API_KEY");
         }
         BootstrapOutcome::AlreadyPresent => {}

@@ -62,10 +62,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("database_url", &podium_store::redact(&self.database_url))
-            .field(
-                "bootstrap_api_key",
-                &self.bootstrap_api_key.as_ref().map(|_| "***"),
-            )
+            .field("bootstrap_api_key", &self.bootstrap_api_key.as_ref().map(|_| "***"))
             .field("log_level", &self.log_level)
             .field("log_format", &self.log_format)
             .field("body_limit_bytes", &self.body_limit_bytes)
@@ -88,12 +85,7 @@ pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
     /// Superadmin key to create on first start instead of a generated one (≥ 16 characters)
-    #[arg(
-        long,
-        env = "PODIUM_BOOTSTRAP_API_KEY",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "PODIUM_BOOTSTRAP_API_KEY", global = true, hide_env_values = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bootstrap_api_key: Option<String>,
     /// Log filter, e.g. info, debug, podium=debug,info [default: info]
@@ -125,10 +117,7 @@ pub fn load(file: Option<PathBuf>, overrides: &Overrides) -> Result<Config, Box<
         Some(path) => figment = figment.merge(Toml::file_exact(path)),
         None => figment = figment.merge(Toml::file("podium.toml")),
     }
-    figment
-        .merge(Serialized::defaults(overrides))
-        .extract()
-        .map_err(Box::new)
+    figment.merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
 }
 
 #[cfg(test)]
@@ -142,10 +131,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("podium.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nlog_level = \"debug\"\n").unwrap();
-        let overrides = Overrides {
-            log_level: Some("warn".into()),
-            ..Default::default()
-        };
+        let overrides = Overrides { log_level: Some("warn".into()), ..Default::default() };
         let config = load(Some(file), &overrides).unwrap();
         assert_eq!(config.listen, "0.0.0.0:9000");
         assert_eq!(config.log_level, "warn");
@@ -155,21 +141,12 @@ mod tests {
 
     #[test]
     fn a_missing_named_config_file_is_an_error() {
-        assert!(
-            load(
-                Some("/nonexistent/podium.toml".into()),
-                &Overrides::default()
-            )
-            .is_err()
-        );
+        assert!(load(Some("/nonexistent/podium.toml".into()), &Overrides::default()).is_err());
     }
 
     #[test]
     fn the_bootstrap_key_never_appears_in_debug_output() {
-        let config = Config {
-            bootstrap_api_key: Some("super-secret-key-123".into()),
-            ..Default::default()
-        };
+        let config = Config { bootstrap_api_key: Some("super-secret-key-123".into()), ..Default::default() };
         assert!(!format!("{config:?}").contains("super-secret"));
     }
 }

@@ -16,9 +16,11 @@ use crate::state::AppState;
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_account, list_accounts))
-        .routes(routes!(get_account, update_account, delete_account))
+    OpenApiRouter::new().routes(routes!(create_account, list_accounts)).routes(routes!(
+        get_account,
+        update_account,
+        delete_account
+    ))
 }
 
 /// Create an account (superadmin only).
@@ -29,10 +31,7 @@ async fn create_account(
     Admin(p): Admin,
     ApiJson(cmd): ApiJson<CreateAccount>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.admin.create_account(&p, cmd).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(s.admin.create_account(&p, cmd).await?)))
 }
 
 /// List accounts: every account for a superadmin, the key's own otherwise.

@@ -17,9 +17,11 @@ use crate::state::AppState;
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_api_key, list_api_keys))
-        .routes(routes!(get_api_key, update_api_key, delete_api_key))
+    OpenApiRouter::new().routes(routes!(create_api_key, list_api_keys)).routes(routes!(
+        get_api_key,
+        update_api_key,
+        delete_api_key
+    ))
 }
 
 /// Filters of `GET /v1/api-keys`.
@@ -42,10 +44,7 @@ async fn create_api_key(
     Admin(p): Admin,
     ApiJson(cmd): ApiJson<CreateApiKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.admin.create_api_key(&p, cmd).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(s.admin.create_api_key(&p, cmd).await?)))
 }
 
 /// List the keys of an account.
@@ -57,12 +56,7 @@ async fn list_api_keys(
     ApiQuery(f): ApiQuery<ApiKeyFilters>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListResponse<ApiKey>>> {
-    Ok(Json(
-        s.admin
-            .list_api_keys(&p, f.account_id, f.user_id, f.status, &page.into())
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.admin.list_api_keys(&p, f.account_id, f.user_id, f.status, &page.into()).await?.into()))
 }
 
 /// Get a key (without its secret).

@@ -17,9 +17,11 @@ use crate::state::AppState;
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_board, list_boards))
-        .routes(routes!(get_board, update_board, delete_board))
+    OpenApiRouter::new().routes(routes!(create_board, list_boards)).routes(routes!(
+        get_board,
+        update_board,
+        delete_board
+    ))
 }
 
 /// Filters of `GET /v1/boards`.
@@ -46,10 +48,7 @@ async fn create_board(
     Admin(p): Admin,
     ApiJson(cmd): ApiJson<CreateBoard>,
 ) -> ApiResult<(StatusCode, Json<Board>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.admin.create_board(&p, cmd).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(s.admin.create_board(&p, cmd).await?)))
 }
 
 /// List boards, filtered by game, slug, short code or activity.
@@ -74,11 +73,7 @@ async fn list_boards(
 /// Get a board.
 #[utoipa::path(get, path = "/v1/boards/{id}", tag = "boards", params(("id" = BoardId, Path)),
     responses((status = 200, body = Board), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn get_board(
-    State(s): State<AppState>,
-    Admin(p): Admin,
-    IdPath(id): IdPath<BoardId>,
-) -> ApiResult<Json<Board>> {
+async fn get_board(State(s): State<AppState>, Admin(p): Admin, IdPath(id): IdPath<BoardId>) -> ApiResult<Json<Board>> {
     Ok(Json(s.admin.get_board(&p, id).await?))
 }
 

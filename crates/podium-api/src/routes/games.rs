@@ -17,9 +17,7 @@ use crate::state::AppState;
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_game, list_games))
-        .routes(routes!(get_game, update_game, delete_game))
+    OpenApiRouter::new().routes(routes!(create_game, list_games)).routes(routes!(get_game, update_game, delete_game))
 }
 
 /// Filters of `GET /v1/games`.
@@ -38,10 +36,7 @@ async fn create_game(
     Admin(p): Admin,
     ApiJson(cmd): ApiJson<CreateGame>,
 ) -> ApiResult<(StatusCode, Json<Game>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.admin.create_game(&p, cmd).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(s.admin.create_game(&p, cmd).await?)))
 }
 
 /// List the games of an account.
@@ -53,22 +48,13 @@ async fn list_games(
     ApiQuery(f): ApiQuery<GameFilters>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListResponse<Game>>> {
-    Ok(Json(
-        s.admin
-            .list_games(&p, f.account_id, &page.into())
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.admin.list_games(&p, f.account_id, &page.into()).await?.into()))
 }
 
 /// Get a game.
 #[utoipa::path(get, path = "/v1/games/{id}", tag = "games", params(("id" = GameId, Path)),
     responses((status = 200, body = Game), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn get_game(
-    State(s): State<AppState>,
-    Admin(p): Admin,
-    IdPath(id): IdPath<GameId>,
-) -> ApiResult<Json<Game>> {
+async fn get_game(State(s): State<AppState>, Admin(p): Admin, IdPath(id): IdPath<GameId>) -> ApiResult<Json<Game>> {
     Ok(Json(s.admin.get_game(&p, id).await?))
 }
 
@@ -87,11 +73,7 @@ async fn update_game(
 /// Soft-delete a game and its boards.
 #[utoipa::path(delete, path = "/v1/games/{id}", tag = "games", params(("id" = GameId, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn delete_game(
-    State(s): State<AppState>,
-    Admin(p): Admin,
-    IdPath(id): IdPath<GameId>,
-) -> ApiResult<StatusCode> {
+async fn delete_game(State(s): State<AppState>, Admin(p): Admin, IdPath(id): IdPath<GameId>) -> ApiResult<StatusCode> {
     s.admin.delete_game(&p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

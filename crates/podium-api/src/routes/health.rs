@@ -14,10 +14,7 @@ use crate::state::AppState;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(health))
-        .routes(routes!(live))
-        .routes(routes!(metrics))
+    OpenApiRouter::new().routes(routes!(health)).routes(routes!(live)).routes(routes!(metrics))
 }
 
 /// A health answer.
@@ -34,23 +31,14 @@ pub struct Health {
 #[utoipa::path(get, path = "/v1/health", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn health(State(s): State<AppState>) -> ApiResult<Json<Health>> {
-    s.store
-        .ping()
-        .await
-        .map_err(podium_core::ServiceError::from)?;
-    Ok(Json(Health {
-        status: "ok",
-        store: Some(s.store.backend()),
-    }))
+    s.store.ping().await.map_err(podium_core::ServiceError::from)?;
+    Ok(Json(Health { status: "ok", store: Some(s.store.backend()) }))
 }
 
 /// Liveness: 200 while the process serves requests.
 #[utoipa::path(get, path = "/v1/health/live", tag = "operations", responses((status = 200, body = Health)))]
 async fn live() -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        store: None,
-    })
+    Json(Health { status: "ok", store: None })
 }
 
 /// Prometheus metrics: `podium_http_requests_total` and `podium_http_request_duration_seconds`
@@ -58,11 +46,5 @@ async fn live() -> Json<Health> {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, body = String, content_type = "text/plain; version=0.0.4")))]
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        s.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics.render())
 }

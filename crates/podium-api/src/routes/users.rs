@@ -17,9 +17,7 @@ use crate::state::AppState;
 
 /// The routes of this resource.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_user, list_users))
-        .routes(routes!(get_user, update_user, delete_user))
+    OpenApiRouter::new().routes(routes!(create_user, list_users)).routes(routes!(get_user, update_user, delete_user))
 }
 
 /// Filters of `GET /v1/users`.
@@ -38,10 +36,7 @@ async fn create_user(
     Admin(p): Admin,
     ApiJson(cmd): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.admin.create_user(&p, cmd).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(s.admin.create_user(&p, cmd).await?)))
 }
 
 /// List the users of an account.
@@ -53,22 +48,13 @@ async fn list_users(
     ApiQuery(f): ApiQuery<UserFilters>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListResponse<User>>> {
-    Ok(Json(
-        s.admin
-            .list_users(&p, f.account_id, &page.into())
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.admin.list_users(&p, f.account_id, &page.into()).await?.into()))
 }
 
 /// Get a user.
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", params(("id" = UserId, Path)),
     responses((status = 200, body = User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn get_user(
-    State(s): State<AppState>,
-    Admin(p): Admin,
-    IdPath(id): IdPath<UserId>,
-) -> ApiResult<Json<User>> {
+async fn get_user(State(s): State<AppState>, Admin(p): Admin, IdPath(id): IdPath<UserId>) -> ApiResult<Json<User>> {
     Ok(Json(s.admin.get_user(&p, id).await?))
 }
 
@@ -87,11 +73,7 @@ async fn update_user(
 /// Soft-delete a user; their keys stop working.
 #[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", params(("id" = UserId, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn delete_user(
-    State(s): State<AppState>,
-    Admin(p): Admin,
-    IdPath(id): IdPath<UserId>,
-) -> ApiResult<StatusCode> {
+async fn delete_user(State(s): State<AppState>, Admin(p): Admin, IdPath(id): IdPath<UserId>) -> ApiResult<StatusCode> {
     s.admin.delete_user(&p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

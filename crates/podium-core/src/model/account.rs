@@ -40,8 +40,7 @@ pub struct Account {
 
 impl Account {
     /// Fields `GET /v1/accounts` can sort by (besides `id`).
-    pub const SORTABLE: &'static [&'static str] =
-        &["name", "slug", "status", "created_at", "updated_at"];
+    pub const SORTABLE: &'static [&'static str] = &["name", "slug", "status", "created_at", "updated_at"];
 }
 
 impl Sortable for Account {

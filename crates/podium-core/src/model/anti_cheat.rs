@@ -80,44 +80,18 @@ impl AntiCheatSettings {
             ("rate_limit_per_hour", &self.rate_limit_per_hour, true),
             ("velocity_min_seconds", &self.velocity_min_seconds, false),
             ("outlier_z_score", &self.outlier_z_score, false),
-            (
-                "progression_max_percent",
-                &self.progression_max_percent,
-                false,
-            ),
+            ("progression_max_percent", &self.progression_max_percent, false),
         ] {
             for (tier, v) in tiers(value).into_iter().flatten() {
-                check(
-                    &format!("{name}.{tier}"),
-                    v,
-                    if is_count { &count } else { &positive },
-                );
+                check(&format!("{name}.{tier}"), v, if is_count { &count } else { &positive });
             }
         }
-        check(
-            "duplicate_window_seconds",
-            self.duplicate_window_seconds,
-            &positive,
-        );
+        check("duplicate_window_seconds", self.duplicate_window_seconds, &positive);
         check("outlier_min_entries", self.outlier_min_entries, &count);
-        check("pattern_history", self.pattern_history, &|v| {
-            count(v) && (2.0..=100.0).contains(&v)
-        });
-        check(
-            "pattern_round_multiple",
-            self.pattern_round_multiple,
-            &positive,
-        );
-        check(
-            "cluster_min_identities",
-            self.cluster_min_identities,
-            &|v| count(v) && v >= 2.0,
-        );
-        check(
-            "cluster_window_seconds",
-            self.cluster_window_seconds,
-            &positive,
-        );
+        check("pattern_history", self.pattern_history, &|v| count(v) && (2.0..=100.0).contains(&v));
+        check("pattern_round_multiple", self.pattern_round_multiple, &positive);
+        check("cluster_min_identities", self.cluster_min_identities, &|v| count(v) && v >= 2.0);
+        check("cluster_window_seconds", self.cluster_window_seconds, &positive);
     }
 }
 
@@ -128,10 +102,8 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_are_refused() {
         assert!(serde_json::from_str::<AntiCheatSettings>(r#"{"nope": 1}"#).is_err());
-        let s: AntiCheatSettings = serde_json::from_str(
-            r#"{"rate_limit_per_hour": {"c": 0.5}, "outlier_z_score": {"a": -1}}"#,
-        )
-        .unwrap();
+        let s: AntiCheatSettings =
+            serde_json::from_str(r#"{"rate_limit_per_hour": {"c": 0.5}, "outlier_z_score": {"a": -1}}"#).unwrap();
         let mut e = FieldErrors::new();
         s.validate(&mut e, "anti_cheat");
         assert!(e.fields().contains_key("anti_cheat.rate_limit_per_hour.c"));
@@ -140,10 +112,8 @@ mod tests {
 
     #[test]
     fn sensible_overrides_pass() {
-        let s: AntiCheatSettings = serde_json::from_str(
-            r#"{"rate_limit_per_hour": {"c": 10}, "duplicate_window_seconds": 60}"#,
-        )
-        .unwrap();
+        let s: AntiCheatSettings =
+            serde_json::from_str(r#"{"rate_limit_per_hour": {"c": 10}, "duplicate_window_seconds": 60}"#).unwrap();
         let mut e = FieldErrors::new();
         s.validate(&mut e, "anti_cheat");
         assert!(e.is_empty(), "{e:?}");

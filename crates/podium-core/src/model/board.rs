@@ -177,8 +177,7 @@ pub struct Board {
 
 impl Board {
     /// Fields `GET /v1/boards` can sort by (besides `id`).
-    pub const SORTABLE: &'static [&'static str] =
-        &["name", "slug", "short_code", "created_at", "updated_at"];
+    pub const SORTABLE: &'static [&'static str] = &["name", "slug", "short_code", "created_at", "updated_at"];
 }
 
 impl Sortable for Board {

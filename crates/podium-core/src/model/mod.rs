@@ -16,9 +16,7 @@ pub mod user;
 pub use account::{Account, AccountStatus};
 pub use anti_cheat::AntiCheatSettings;
 pub use api_key::{ApiKey, ApiKeyStatus};
-pub use board::{
-    Board, BoardType, KeepStrategy, RatioConfig, RatioDisplay, SortDirection, ZeroDenominator,
-};
+pub use board::{Board, BoardType, KeepStrategy, RatioConfig, RatioDisplay, SortDirection, ZeroDenominator};
 pub use common::{Email, Name, Slug, Text};
 pub use game::Game;
 pub use user::User;

@@ -33,8 +33,7 @@ pub struct User {
 
 impl User {
     /// Fields `GET /v1/users` can sort by (besides `id`).
-    pub const SORTABLE: &'static [&'static str] =
-        &["email", "display_name", "created_at", "updated_at"];
+    pub const SORTABLE: &'static [&'static str] = &["email", "display_name", "created_at", "updated_at"];
 }
 
 impl Sortable for User {

@@ -66,11 +66,7 @@ pub struct CreatedApiKey {
 
 impl Admin {
     /// Creates a key for a user.
-    pub async fn create_api_key(
-        &self,
-        p: &Principal,
-        cmd: CreateApiKey,
-    ) -> ServiceResult<CreatedApiKey> {
+    pub async fn create_api_key(&self, p: &Principal, cmd: CreateApiKey) -> ServiceResult<CreatedApiKey> {
         let mut errors = FieldErrors::new();
         let name = errors.check("name", Name::parse(&cmd.name));
         let at = now();
@@ -98,10 +94,7 @@ impl Admin {
             deleted_at: None,
         };
         self.store.insert_api_key(&key).await.map_err(conflict)?;
-        Ok(CreatedApiKey {
-            api_key: key,
-            key: secret,
-        })
+        Ok(CreatedApiKey { api_key: key, key: secret })
     }
 
     async fn key_owner(
@@ -113,9 +106,7 @@ impl Admin {
         if let Some(account) = account_id
             && !p.can_see(account)
         {
-            return Err(ServiceError::forbidden(
-                "this key cannot reach that account",
-            ));
+            return Err(ServiceError::forbidden("this key cannot reach that account"));
         }
         let user = match user_id {
             Some(id) => self.get_user(p, id).await?,
@@ -132,11 +123,7 @@ impl Admin {
 
     /// One key the principal can see (without its secret).
     pub async fn get_api_key(&self, p: &Principal, id: ApiKeyId) -> ServiceResult<ApiKey> {
-        let key = self
-            .store
-            .get_api_key(id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("api key"))?;
+        let key = self.store.get_api_key(id).await?.ok_or_else(|| ServiceError::not_found("api key"))?;
         let key = self.visible(p, key.account_id, key, "api key")?;
         Ok(self.with_pending_use(key))
     }
@@ -165,31 +152,14 @@ impl Admin {
             user_id.map(|u| u.to_string()).unwrap_or_default(),
             status.map(ApiKeyStatus::as_str).unwrap_or_default()
         );
-        let req = PageRequest::prepare(
-            params,
-            ApiKey::SORTABLE,
-            "created_at:desc",
-            &scope,
-            &self.cursors,
-        )?;
-        let filter = ApiKeyFilter {
-            account_id,
-            user_id,
-            status,
-        };
+        let req = PageRequest::prepare(params, ApiKey::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
+        let filter = ApiKeyFilter { account_id, user_id, status };
         let rows = self.store.list_api_keys(&filter, &req).await?;
-        Ok(req
-            .finish(rows, &self.cursors)
-            .map(|k| self.with_pending_use(k)))
+        Ok(req.finish(rows, &self.cursors).map(|k| self.with_pending_use(k)))
     }
 
     /// Applies a patch: rename, revoke, change expiry, or soft-delete.
-    pub async fn update_api_key(
-        &self,
-        p: &Principal,
-        id: ApiKeyId,
-        cmd: UpdateApiKey,
-    ) -> ServiceResult<ApiKey> {
+    pub async fn update_api_key(&self, p: &Principal, id: ApiKeyId, cmd: UpdateApiKey) -> ServiceResult<ApiKey> {
         let mut key = self.get_api_key(p, id).await?;
         let mut errors = FieldErrors::new();
         if let Some(name) = cmd.name.required("name", &mut errors) {
@@ -203,17 +173,11 @@ impl Admin {
             }
             key.expires_at = expires_at.map(truncate);
         }
-        let deleted = cmd
-            .deleted
-            .required("deleted", &mut errors)
-            .unwrap_or(false);
+        let deleted = cmd.deleted.required("deleted", &mut errors).unwrap_or(false);
         errors.into_result()?;
         if let Some(status) = status {
             if key.status == ApiKeyStatus::Revoked && status == ApiKeyStatus::Active {
-                return Err(ServiceError::new(
-                    ErrorCode::InvalidTransition,
-                    "a revoked key cannot be reactivated",
-                ));
+                return Err(ServiceError::new(ErrorCode::InvalidTransition, "a revoked key cannot be reactivated"));
             }
             key.status = status;
         }
@@ -227,10 +191,7 @@ impl Admin {
 
     /// Soft-deletes a key; it stops working at once.
     pub async fn delete_api_key(&self, p: &Principal, id: ApiKeyId) -> ServiceResult<()> {
-        let cmd = UpdateApiKey {
-            deleted: Patch::Value(true),
-            ..Default::default()
-        };
+        let cmd = UpdateApiKey { deleted: Patch::Value(true), ..Default::default() };
         self.update_api_key(p, id, cmd).await.map(|_| ())
     }
 }

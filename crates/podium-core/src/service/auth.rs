@@ -19,9 +19,7 @@ pub struct KeyUses(Mutex<HashMap<ApiKeyId, Timestamp>>);
 impl KeyUses {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ApiKeyId, Timestamp>> {
         // A poisoned map only holds timestamps; keep using it.
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn record(&self, id: ApiKeyId, at: Timestamp) {
@@ -53,21 +51,13 @@ impl Admin {
     /// deleted users) are 401; keys of a suspended account are 403.
     pub async fn authenticate(&self, secret: &str) -> ServiceResult<Principal> {
         let invalid = || ServiceError::unauthorized("the API key is unknown, revoked or expired");
-        let grant = self
-            .store
-            .find_key_grant(&hash_secret(secret))
-            .await?
-            .ok_or_else(invalid)?;
+        let grant = self.store.find_key_grant(&hash_secret(secret)).await?.ok_or_else(invalid)?;
         let at = now();
-        if grant.key.status != ApiKeyStatus::Active || grant.key.expires_at.is_some_and(|e| e <= at)
-        {
+        if grant.key.status != ApiKeyStatus::Active || grant.key.expires_at.is_some_and(|e| e <= at) {
             return Err(invalid());
         }
         if grant.account.status == AccountStatus::Suspended {
-            return Err(ServiceError::new(
-                ErrorCode::AccountSuspended,
-                "the account is suspended",
-            ));
+            return Err(ServiceError::new(ErrorCode::AccountSuspended, "the account is suspended"));
         }
         self.key_uses.record(grant.key.id, at);
         Ok(Principal {

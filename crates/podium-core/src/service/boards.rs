@@ -178,16 +178,10 @@ const SHORT_CODE_LEN: usize = 6;
 
 fn short_code() -> String {
     let mut rng = rand::rng();
-    (0..SHORT_CODE_LEN)
-        .map(|_| SHORT_CODE_ALPHABET[rng.random_range(0..SHORT_CODE_ALPHABET.len())] as char)
-        .collect()
+    (0..SHORT_CODE_LEN).map(|_| SHORT_CODE_ALPHABET[rng.random_range(0..SHORT_CODE_ALPHABET.len())] as char).collect()
 }
 
-fn text<const MAX: usize>(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<String>,
-) -> Option<Text<MAX>> {
+fn text<const MAX: usize>(errors: &mut FieldErrors, field: &str, value: Option<String>) -> Option<Text<MAX>> {
     value.and_then(|v| errors.check(field, Text::<MAX>::parse(&v, false)))
 }
 
@@ -198,10 +192,8 @@ fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<Text<{ TAG_
     }
     let mut out: Vec<Text<{ TAG_MAX }>> = Vec::new();
     for (i, tag) in value.iter().enumerate() {
-        if let Some(t) = errors.check(
-            &format!("tags[{i}]"),
-            Text::<{ TAG_MAX }>::parse(tag, false),
-        ) && !out.contains(&t)
+        if let Some(t) = errors.check(&format!("tags[{i}]"), Text::<{ TAG_MAX }>::parse(tag, false))
+            && !out.contains(&t)
         {
             out.push(t);
         }
@@ -227,17 +219,12 @@ fn check_board(board: &Board, errors: &mut FieldErrors) {
     }
     match (&board.ratio_config, board.board_type) {
         (None, BoardType::Ratio) => errors.add("ratio_config", "required"),
-        (Some(_), t) if t != BoardType::Ratio => {
-            errors.add("ratio_config", "invalid_for_board_type")
-        }
+        (Some(_), t) if t != BoardType::Ratio => errors.add("ratio_config", "invalid_for_board_type"),
         (Some(rc), _) => {
             if !rc.scale.is_finite() || rc.scale <= 0.0 {
                 errors.add("ratio_config.scale", "out_of_range");
             }
-            for (field, v) in [
-                ("min_numerator", rc.min_numerator),
-                ("min_denominator", rc.min_denominator),
-            ] {
+            for (field, v) in [("min_numerator", rc.min_numerator), ("min_denominator", rc.min_denominator)] {
                 if !v.is_finite() || v < 0.0 {
                     errors.add(format!("ratio_config.{field}"), "out_of_range");
                 }
@@ -269,9 +256,7 @@ impl Admin {
         if let Some(account) = cmd.account_id
             && !p.can_see(account)
         {
-            return Err(ServiceError::forbidden(
-                "this key cannot reach that account",
-            ));
+            return Err(ServiceError::forbidden("this key cannot reach that account"));
         }
         let game = self.get_game(p, cmd.game_id).await?;
         let mut errors = FieldErrors::new();
@@ -279,23 +264,16 @@ impl Admin {
             errors.add("account_id", "does_not_match_game");
         }
         let name = errors.check("name", Name::parse(&cmd.name));
-        let (slug, generated) =
-            slug_or_derived(cmd.slug.as_deref(), &cmd.name, "board", &mut errors);
+        let (slug, generated) = slug_or_derived(cmd.slug.as_deref(), &cmd.name, "board", &mut errors);
         let board_type = cmd.board_type.unwrap_or(BoardType::RunIdentity);
-        let default_keep = if board_type == BoardType::RunIdentity {
-            KeepStrategy::Best
-        } else {
-            KeepStrategy::Na
-        };
+        let default_keep = if board_type == BoardType::RunIdentity { KeepStrategy::Best } else { KeepStrategy::Na };
         let at = now();
         let board = Board {
             id: BoardId::generate(),
             account_id: game.account_id,
             game_id: game.id,
             name: name.unwrap_or_else(|| Name::from_trusted(String::new())),
-            slug: slug
-                .clone()
-                .unwrap_or_else(|| Slug::from_trusted(String::new())),
+            slug: slug.clone().unwrap_or_else(|| Slug::from_trusted(String::new())),
             short_code: short_code(),
             description: text::<{ DESCRIPTION_MAX }>(&mut errors, "description", cmd.description),
             icon: text::<{ ICON_MAX }>(&mut errors, "icon", cmd.icon),
@@ -323,10 +301,7 @@ impl Admin {
         };
         self.check_ratio_sources(&board).await?;
         insert_with_slug(slug, generated, |slug| {
-            let mut row = Board {
-                slug,
-                ..board.clone()
-            };
+            let mut row = Board { slug, ..board.clone() };
             let store = self.store.clone();
             async move {
                 // A clash on the random short code is retried with a fresh one.
@@ -338,17 +313,12 @@ impl Admin {
                         other => return other,
                     }
                 }
-                Err(StoreError::Conflict {
-                    constraint: "short_code".into(),
-                })
+                Err(StoreError::Conflict { constraint: "short_code".into() })
             }
         })
         .await?;
         // The slug and short code may have been regenerated: read the row back.
-        self.store
-            .get_board(board.id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("board"))
+        self.store.get_board(board.id).await?.ok_or_else(|| ServiceError::not_found("board"))
     }
 
     async fn check_ratio_sources(&self, board: &Board) -> ServiceResult<()> {
@@ -356,14 +326,11 @@ impl Admin {
             return Ok(());
         };
         let mut errors = FieldErrors::new();
-        for (field, id) in [
-            ("numerator_board_id", rc.numerator_board_id),
-            ("denominator_board_id", rc.denominator_board_id),
-        ] {
+        for (field, id) in
+            [("numerator_board_id", rc.numerator_board_id), ("denominator_board_id", rc.denominator_board_id)]
+        {
             match self.store.get_board(id).await? {
-                Some(src) if src.game_id != board.game_id => {
-                    errors.add(format!("ratio_config.{field}"), "not_found")
-                }
+                Some(src) if src.game_id != board.game_id => errors.add(format!("ratio_config.{field}"), "not_found"),
                 Some(src) if src.board_type != BoardType::Counter => {
                     errors.add(format!("ratio_config.{field}"), "not_a_counter_board")
                 }
@@ -376,11 +343,7 @@ impl Admin {
 
     /// One board the principal can see.
     pub async fn get_board(&self, p: &Principal, id: BoardId) -> ServiceResult<Board> {
-        let board = self
-            .store
-            .get_board(id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("board"))?;
+        let board = self.store.get_board(id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
         self.visible(p, board.account_id, board, "board")
     }
 
@@ -392,6 +355,18 @@ impl Admin {
         params: &ListParams,
     ) -> ServiceResult<Page<Board>> {
         let account_id = self.list_scope(p, q.account_id)?;
+        // Filters reach SQL as bound values; still, only well-formed ones can match anything,
+        // and refusing the rest keeps bytes such as NUL (which PostgreSQL rejects) out.
+        let mut errors = FieldErrors::new();
+        if let Some(slug) = &q.slug {
+            errors.check("slug", Slug::parse(slug));
+        }
+        if let Some(code) = &q.code
+            && !((1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            errors.add("code", "invalid_format");
+        }
+        errors.into_result()?;
         let scope = format!(
             "boards|{account_id}|{}|{}|{}|{:?}",
             q.game_id.map(|g| g.to_string()).unwrap_or_default(),
@@ -399,31 +374,14 @@ impl Admin {
             q.code.as_deref().unwrap_or_default(),
             q.is_active
         );
-        let req = PageRequest::prepare(
-            params,
-            Board::SORTABLE,
-            "created_at:desc",
-            &scope,
-            &self.cursors,
-        )?;
-        let filter = BoardFilter {
-            account_id,
-            game_id: q.game_id,
-            slug: q.slug,
-            code: q.code,
-            is_active: q.is_active,
-        };
+        let req = PageRequest::prepare(params, Board::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
+        let filter = BoardFilter { account_id, game_id: q.game_id, slug: q.slug, code: q.code, is_active: q.is_active };
         let rows = self.store.list_boards(&filter, &req).await?;
         Ok(req.finish(rows, &self.cursors))
     }
 
     /// Applies a patch. Changing `board_type` is 400 `board_type_immutable`.
-    pub async fn update_board(
-        &self,
-        p: &Principal,
-        id: BoardId,
-        cmd: UpdateBoard,
-    ) -> ServiceResult<Board> {
+    pub async fn update_board(&self, p: &Principal, id: BoardId, cmd: UpdateBoard) -> ServiceResult<Board> {
         let mut b = self.get_board(p, id).await?;
         let mut errors = FieldErrors::new();
         if let Some(t) = cmd.board_type.required("board_type", &mut errors)
@@ -464,10 +422,7 @@ impl Admin {
         if let Some(v) = cmd.is_published.required("is_published", &mut errors) {
             b.is_published = v;
         }
-        if let Some(v) = cmd
-            .unique_player_names
-            .required("unique_player_names", &mut errors)
-        {
+        if let Some(v) = cmd.unique_player_names.required("unique_player_names", &mut errors) {
             b.unique_player_names = v;
         }
         if let Some(v) = cmd.starts_at.optional() {
@@ -489,10 +444,7 @@ impl Admin {
             }
             None => false,
         };
-        let deleted = cmd
-            .deleted
-            .required("deleted", &mut errors)
-            .unwrap_or(false);
+        let deleted = cmd.deleted.required("deleted", &mut errors).unwrap_or(false);
         check_board(&b, &mut errors);
         errors.into_result()?;
         if ratio_changed {
@@ -508,10 +460,7 @@ impl Admin {
 
     /// Soft-deletes a board.
     pub async fn delete_board(&self, p: &Principal, id: BoardId) -> ServiceResult<()> {
-        let cmd = UpdateBoard {
-            deleted: Patch::Value(true),
-            ..Default::default()
-        };
+        let cmd = UpdateBoard { deleted: Patch::Value(true), ..Default::default() };
         self.update_board(p, id, cmd).await.map(|_| ())
     }
 }

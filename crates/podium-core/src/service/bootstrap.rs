@@ -43,9 +43,7 @@ impl Admin {
         {
             return Err(ServiceError::field("bootstrap_api_key", "too_short"));
         }
-        let secret = configured_key
-            .map(|k| k.trim().to_owned())
-            .unwrap_or_else(generate_api_key);
+        let secret = configured_key.map(|k| k.trim().to_owned()).unwrap_or_else(generate_api_key);
         let generated_key = configured_key.is_none().then(|| secret.clone());
         let at = now();
         if let Some(user) = self.store.first_super_admin().await? {
@@ -59,10 +57,7 @@ impl Admin {
         let account = Account {
             id: AccountId::generate(),
             name: Name::from_trusted("Superadmin".into()),
-            slug: Slug::from_trusted(format!(
-                "superadmin-{}",
-                &AccountId::generate().to_string()[20..]
-            )),
+            slug: Slug::from_trusted(format!("superadmin-{}", &AccountId::generate().to_string()[20..])),
             status: AccountStatus::Active,
             created_at: at,
             updated_at: at,
@@ -71,10 +66,7 @@ impl Admin {
         let user = crate::model::User {
             id: UserId::generate(),
             account_id: account.id,
-            email: Email::from_trusted(format!(
-                "superadmin+{}@podium.invalid",
-                &account.id.to_string()[4..]
-            )),
+            email: Email::from_trusted(format!("superadmin+{}@podium.invalid", &account.id.to_string()[4..])),
             display_name: Name::from_trusted("Superadmin".into()),
             super_admin: true,
             created_at: at,
@@ -82,9 +74,7 @@ impl Admin {
             deleted_at: None,
         };
         let key = bootstrap_key(account.id, user.id, &secret);
-        self.store
-            .insert_account_user_key(&account, &user, &key)
-            .await?;
+        self.store.insert_account_user_key(&account, &user, &key).await?;
         Ok(BootstrapOutcome::Created { generated_key })
     }
 }

@@ -22,11 +22,7 @@ pub(crate) fn conflict(e: StoreError) -> ServiceError {
 
 /// Inserts with `slug`; when the slug was generated (not given by the caller) and is taken,
 /// retries with `-2`, `-3`, … so that creating two things with the same name just works.
-pub(crate) async fn insert_with_slug<F, Fut>(
-    slug: Slug,
-    generated: bool,
-    mut insert: F,
-) -> ServiceResult<Slug>
+pub(crate) async fn insert_with_slug<F, Fut>(slug: Slug, generated: bool, mut insert: F) -> ServiceResult<Slug>
 where
     F: FnMut(Slug) -> Fut,
     Fut: Future<Output = StoreResult<()>>,
@@ -34,11 +30,7 @@ where
     let attempts = if generated { 50 } else { 1 };
     let mut last = None;
     for n in 1..=attempts {
-        let candidate = if n == 1 {
-            slug.clone()
-        } else {
-            slug.with_suffix(n)
-        };
+        let candidate = if n == 1 { slug.clone() } else { slug.with_suffix(n) };
         match insert(candidate.clone()).await {
             Ok(()) => return Ok(candidate),
             Err(StoreError::Conflict { constraint }) if constraint == "slug" => {
@@ -47,9 +39,7 @@ where
             Err(e) => return Err(conflict(e)),
         }
     }
-    Err(conflict(last.unwrap_or(StoreError::Conflict {
-        constraint: "slug".into(),
-    })))
+    Err(conflict(last.unwrap_or(StoreError::Conflict { constraint: "slug".into() })))
 }
 
 /// Parses an optional slug field: the given one (validated) or one derived from `name`.

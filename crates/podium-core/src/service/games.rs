@@ -65,17 +65,14 @@ impl Admin {
         let account_id = self.create_scope(p, cmd.account_id)?;
         let mut errors = FieldErrors::new();
         let name = errors.check("name", Name::parse(&cmd.name));
-        let (slug, generated) =
-            slug_or_derived(cmd.slug.as_deref(), &cmd.name, "game", &mut errors);
+        let (slug, generated) = slug_or_derived(cmd.slug.as_deref(), &cmd.name, "game", &mut errors);
         let anti_cheat = cmd.anti_cheat.unwrap_or_default();
         anti_cheat.validate(&mut errors, "anti_cheat");
         errors.into_result()?;
         let (Some(name), Some(slug)) = (name, slug) else {
             return Err(ServiceError::field("name", "blank"));
         };
-        self.get_account(p, account_id)
-            .await
-            .map_err(|_| ServiceError::field("account_id", "not_found"))?;
+        self.get_account(p, account_id).await.map_err(|_| ServiceError::field("account_id", "not_found"))?;
         let at = now();
         let mut game = Game {
             id: GameId::generate(),
@@ -89,10 +86,7 @@ impl Admin {
             deleted_at: None,
         };
         game.slug = insert_with_slug(slug, generated, |slug| {
-            let row = Game {
-                slug,
-                ..game.clone()
-            };
+            let row = Game { slug, ..game.clone() };
             let store = self.store.clone();
             async move { store.insert_game(&row).await }
         })
@@ -102,11 +96,7 @@ impl Admin {
 
     /// One game the principal can see.
     pub async fn get_game(&self, p: &Principal, id: GameId) -> ServiceResult<Game> {
-        let game = self
-            .store
-            .get_game(id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("game"))?;
+        let game = self.store.get_game(id).await?.ok_or_else(|| ServiceError::not_found("game"))?;
         self.visible(p, game.account_id, game, "game")
     }
 
@@ -119,53 +109,29 @@ impl Admin {
     ) -> ServiceResult<Page<Game>> {
         let account_id = self.list_scope(p, account_id)?;
         let scope = format!("games|{account_id}");
-        let req = PageRequest::prepare(
-            params,
-            Game::SORTABLE,
-            "created_at:desc",
-            &scope,
-            &self.cursors,
-        )?;
-        let rows = self
-            .store
-            .list_games(&GameFilter { account_id }, &req)
-            .await?;
+        let req = PageRequest::prepare(params, Game::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
+        let rows = self.store.list_games(&GameFilter { account_id }, &req).await?;
         Ok(req.finish(rows, &self.cursors))
     }
 
     /// Applies a patch; `deleted: true` soft-deletes the game and its boards.
-    pub async fn update_game(
-        &self,
-        p: &Principal,
-        id: GameId,
-        cmd: UpdateGame,
-    ) -> ServiceResult<Game> {
+    pub async fn update_game(&self, p: &Principal, id: GameId, cmd: UpdateGame) -> ServiceResult<Game> {
         let mut game = self.get_game(p, id).await?;
         let mut errors = FieldErrors::new();
         if let Some(name) = cmd.name.required("name", &mut errors) {
-            game.name = errors
-                .check("name", Name::parse(&name))
-                .unwrap_or(game.name);
+            game.name = errors.check("name", Name::parse(&name)).unwrap_or(game.name);
         }
         if let Some(slug) = cmd.slug.required("slug", &mut errors) {
-            game.slug = errors
-                .check("slug", Slug::parse(&slug))
-                .unwrap_or(game.slug);
+            game.slug = errors.check("slug", Slug::parse(&slug)).unwrap_or(game.slug);
         }
-        if let Some(enabled) = cmd
-            .anti_cheat_enabled
-            .required("anti_cheat_enabled", &mut errors)
-        {
+        if let Some(enabled) = cmd.anti_cheat_enabled.required("anti_cheat_enabled", &mut errors) {
             game.anti_cheat_enabled = enabled;
         }
         if let Some(settings) = cmd.anti_cheat.optional() {
             game.anti_cheat = settings.unwrap_or_default();
             game.anti_cheat.validate(&mut errors, "anti_cheat");
         }
-        let deleted = cmd
-            .deleted
-            .required("deleted", &mut errors)
-            .unwrap_or(false);
+        let deleted = cmd.deleted.required("deleted", &mut errors).unwrap_or(false);
         errors.into_result()?;
         game.updated_at = now();
         if deleted {
@@ -177,10 +143,7 @@ impl Admin {
 
     /// Soft-deletes a game and its boards.
     pub async fn delete_game(&self, p: &Principal, id: GameId) -> ServiceResult<()> {
-        let cmd = UpdateGame {
-            deleted: Patch::Value(true),
-            ..Default::default()
-        };
+        let cmd = UpdateGame { deleted: Patch::Value(true), ..Default::default() };
         self.update_game(p, id, cmd).await.map(|_| ())
     }
 }

@@ -43,11 +43,7 @@ impl Admin {
         let secret = store.cursor_secret().await?;
         let cursors = CursorCodec::new(&secret)
             .map_err(|_| ServiceError::new(ErrorCode::Internal, "the cursor secret is unusable"))?;
-        Ok(Self {
-            store,
-            cursors,
-            key_uses: Arc::new(KeyUses::default()),
-        })
+        Ok(Self { store, cursors, key_uses: Arc::new(KeyUses::default()) })
     }
 
     /// The underlying store.
@@ -66,19 +62,13 @@ impl Admin {
             )),
             (false, None) => Ok(p.account_id),
             (false, Some(a)) if a == p.account_id => Ok(a),
-            (false, Some(_)) => Err(ServiceError::forbidden(
-                "this key cannot reach that account",
-            )),
+            (false, Some(_)) => Err(ServiceError::forbidden("this key cannot reach that account")),
         }
     }
 
     /// The account a create call writes to: as [`Self::list_scope`], but a superadmin who
     /// names no account gets a 422 on `account_id`.
-    fn create_scope(
-        &self,
-        p: &Principal,
-        requested: Option<AccountId>,
-    ) -> ServiceResult<AccountId> {
+    fn create_scope(&self, p: &Principal, requested: Option<AccountId>) -> ServiceResult<AccountId> {
         match (p.super_admin, requested) {
             (true, None) => Err(ServiceError::field("account_id", "required")),
             _ => self.list_scope(p, requested),
@@ -86,17 +76,7 @@ impl Admin {
     }
 
     /// A 404 unless the principal can see `account`.
-    fn visible<T>(
-        &self,
-        p: &Principal,
-        account: AccountId,
-        value: T,
-        what: &str,
-    ) -> ServiceResult<T> {
-        if p.can_see(account) {
-            Ok(value)
-        } else {
-            Err(ServiceError::not_found(what))
-        }
+    fn visible<T>(&self, p: &Principal, account: AccountId, value: T, what: &str) -> ServiceResult<T> {
+        if p.can_see(account) { Ok(value) } else { Err(ServiceError::not_found(what)) }
     }
 }

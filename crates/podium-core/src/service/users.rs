@@ -63,14 +63,10 @@ impl Admin {
             return Err(ServiceError::field("email", "invalid_format"));
         };
         if cmd.super_admin && !p.super_admin {
-            return Err(ServiceError::forbidden(
-                "only a superadmin can create superadmins",
-            ));
+            return Err(ServiceError::forbidden("only a superadmin can create superadmins"));
         }
         // The account must exist (and, by scope, be visible).
-        self.get_account(p, account_id)
-            .await
-            .map_err(|_| ServiceError::field("account_id", "not_found"))?;
+        self.get_account(p, account_id).await.map_err(|_| ServiceError::field("account_id", "not_found"))?;
         let at = now();
         let user = User {
             id: UserId::generate(),
@@ -88,11 +84,7 @@ impl Admin {
 
     /// One user the principal can see.
     pub async fn get_user(&self, p: &Principal, id: UserId) -> ServiceResult<User> {
-        let user = self
-            .store
-            .get_user(id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("user"))?;
+        let user = self.store.get_user(id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
         self.visible(p, user.account_id, user, "user")
     }
 
@@ -105,58 +97,32 @@ impl Admin {
     ) -> ServiceResult<Page<User>> {
         let account_id = self.list_scope(p, account_id)?;
         let scope = format!("users|{account_id}");
-        let req = PageRequest::prepare(
-            params,
-            User::SORTABLE,
-            "created_at:desc",
-            &scope,
-            &self.cursors,
-        )?;
-        let rows = self
-            .store
-            .list_users(&UserFilter { account_id }, &req)
-            .await?;
+        let req = PageRequest::prepare(params, User::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
+        let rows = self.store.list_users(&UserFilter { account_id }, &req).await?;
         Ok(req.finish(rows, &self.cursors))
     }
 
     /// Applies a patch; `deleted: true` soft-deletes.
-    pub async fn update_user(
-        &self,
-        p: &Principal,
-        id: UserId,
-        cmd: UpdateUser,
-    ) -> ServiceResult<User> {
+    pub async fn update_user(&self, p: &Principal, id: UserId, cmd: UpdateUser) -> ServiceResult<User> {
         let mut user = self.get_user(p, id).await?;
         let mut errors = FieldErrors::new();
         if let Some(email) = cmd.email.required("email", &mut errors) {
-            user.email = errors
-                .check("email", Email::parse(&email))
-                .unwrap_or(user.email);
+            user.email = errors.check("email", Email::parse(&email)).unwrap_or(user.email);
         }
         if let Some(name) = cmd.display_name.required("display_name", &mut errors) {
-            user.display_name = errors
-                .check("display_name", Name::parse(&name))
-                .unwrap_or(user.display_name);
+            user.display_name = errors.check("display_name", Name::parse(&name)).unwrap_or(user.display_name);
         }
         let super_admin = cmd.super_admin.required("super_admin", &mut errors);
-        let deleted = cmd
-            .deleted
-            .required("deleted", &mut errors)
-            .unwrap_or(false);
+        let deleted = cmd.deleted.required("deleted", &mut errors).unwrap_or(false);
         errors.into_result()?;
         if let Some(flag) = super_admin {
             if !p.super_admin {
-                return Err(ServiceError::forbidden(
-                    "only a superadmin can change super_admin",
-                ));
+                return Err(ServiceError::forbidden("only a superadmin can change super_admin"));
             }
             user.super_admin = flag;
         }
         if (deleted || super_admin == Some(false)) && user.id == p.user_id {
-            return Err(ServiceError::new(
-                ErrorCode::BadRequest,
-                "a key cannot delete or demote its own user",
-            ));
+            return Err(ServiceError::new(ErrorCode::BadRequest, "a key cannot delete or demote its own user"));
         }
         user.updated_at = now();
         if deleted {
@@ -168,10 +134,7 @@ impl Admin {
 
     /// Soft-deletes a user; their keys stop working.
     pub async fn delete_user(&self, p: &Principal, id: UserId) -> ServiceResult<()> {
-        let cmd = UpdateUser {
-            deleted: Patch::Value(true),
-            ..Default::default()
-        };
+        let cmd = UpdateUser { deleted: Patch::Value(true), ..Default::default() };
         self.update_user(p, id, cmd).await.map(|_| ())
     }
 }

@@ -42,13 +42,9 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             let text = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
-            let constraint = ["short_code", "key_hash", "slug", "email"]
-                .into_iter()
-                .find(|f| text.contains(f))
-                .unwrap_or("unknown");
-            StoreError::Conflict {
-                constraint: constraint.to_owned(),
-            }
+            let constraint =
+                ["short_code", "key_hash", "slug", "email"].into_iter().find(|f| text.contains(f)).unwrap_or("unknown");
+            StoreError::Conflict { constraint: constraint.to_owned() }
         }
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
@@ -75,10 +71,7 @@ where
     for<'t> bool: Encode<'t, DB> + Type<DB>,
 {
     let keys = page.sort.keys();
-    let backward = page
-        .keyset
-        .as_ref()
-        .is_some_and(|k| k.traversal == Traversal::Backward);
+    let backward = page.keyset.as_ref().is_some_and(|k| k.traversal == Traversal::Backward);
     let ascending = |d: Direction| (d == Direction::Asc) != backward;
     if let Some(keyset) = &page.keyset {
         qb.push(" AND (");
@@ -110,11 +103,7 @@ where
         if i > 0 {
             qb.push(", ");
         }
-        qb.push(key.field).push(if ascending(key.direction) {
-            " ASC"
-        } else {
-            " DESC"
-        });
+        qb.push(key.field).push(if ascending(key.direction) { " ASC" } else { " DESC" });
     }
     qb.push(" LIMIT ").push_bind(i64::from(page.fetch_limit()));
 }

@@ -11,11 +11,13 @@ macro_rules! impl_system_store {
 
             async fn cursor_secret(&self) -> podium_core::store::StoreResult<Vec<u8>> {
                 let fresh: String = podium_core::auth::random_bytes(32).iter().map(|b| format!("{b:02x}")).collect();
-                sqlx::query("INSERT INTO settings (name, value) VALUES ('cursor_secret', $1) ON CONFLICT (name) DO NOTHING")
-                    .bind(fresh)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+                sqlx::query(
+                    "INSERT INTO settings (name, value) VALUES ('cursor_secret', $1) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(fresh)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
                 let (hex,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE name = 'cursor_secret'")
                     .fetch_one(&self.pool)
                     .await

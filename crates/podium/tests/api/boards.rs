@@ -28,24 +28,12 @@ async fn a_board_gets_the_spec_defaults() {
     assert_eq!(b["is_published"], true);
     assert_eq!(b["unique_player_names"], false);
     assert_eq!(b["tags"], json!([]));
-    for absent in [
-        "description",
-        "icon",
-        "unit",
-        "starts_at",
-        "ends_at",
-        "min_value",
-        "max_value",
-        "ratio_config",
-    ] {
+    for absent in ["description", "icon", "unit", "starts_at", "ends_at", "min_value", "max_value", "ratio_config"] {
         assert!(b[absent].is_null(), "{absent}");
     }
     let code = b["short_code"].as_str().unwrap();
     assert_eq!(code.len(), 6);
-    assert!(
-        code.chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-    );
+    assert!(code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
 }
 
 #[tokio::test]
@@ -76,22 +64,12 @@ async fn every_field_round_trips() {
 #[tokio::test]
 async fn keep_strategy_applies_to_run_identity_boards_only() {
     let (app, t, game) = setup().await;
-    let r = app
-        .board(
-            &t,
-            &game,
-            json!({"name": "C", "board_type": "COUNTER", "keep_strategy": "BEST"}),
-        )
-        .await;
+    let r = app.board(&t, &game, json!({"name": "C", "board_type": "COUNTER", "keep_strategy": "BEST"})).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.field_errors("keep_strategy"), ["invalid_for_board_type"]);
-    let r = app
-        .board(&t, &game, json!({"name": "I", "keep_strategy": "NA"}))
-        .await;
+    let r = app.board(&t, &game, json!({"name": "I", "keep_strategy": "NA"})).await;
     assert_eq!(r.field_errors("keep_strategy"), ["invalid_for_board_type"]);
-    let r = app
-        .board(&t, &game, json!({"name": "L", "keep_strategy": "LATEST"}))
-        .await;
+    let r = app.board(&t, &game, json!({"name": "L", "keep_strategy": "LATEST"})).await;
     r.assert(201);
     assert_eq!(r.body["keep_strategy"], "LATEST");
 }
@@ -99,9 +77,7 @@ async fn keep_strategy_applies_to_run_identity_boards_only() {
 #[tokio::test]
 async fn a_bad_enum_is_a_validation_error_naming_the_field() {
     let (app, t, game) = setup().await;
-    let r = app
-        .board(&t, &game, json!({"name": "X", "board_type": "LOTTERY"}))
-        .await;
+    let r = app.board(&t, &game, json!({"name": "X", "board_type": "LOTTERY"})).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.field_errors("board_type"), ["invalid_enum"]);
 }
@@ -111,40 +87,21 @@ async fn board_type_cannot_change_after_creation() {
     let (app, t, game) = setup().await;
     let id = app.board(&t, &game, json!({"name": "X"})).await.id();
     let path = format!("/v1/boards/{id}");
-    app.patch(&path, &t.key, json!({"board_type": "COUNTER"}))
-        .await
-        .assert_problem(400, "board_type_immutable");
-    app.patch(
-        &path,
-        &t.key,
-        json!({"board_type": "RUN_IDENTITY", "name": "Y"}),
-    )
-    .await
-    .assert(200);
+    app.patch(&path, &t.key, json!({"board_type": "COUNTER"})).await.assert_problem(400, "board_type_immutable");
+    app.patch(&path, &t.key, json!({"board_type": "RUN_IDENTITY", "name": "Y"})).await.assert(200);
 }
 
 #[tokio::test]
 async fn slugs_are_unique_per_game_among_live_boards() {
     let (app, t, game) = setup().await;
-    let first = app
-        .board(&t, &game, json!({"name": "Laps", "slug": "laps"}))
-        .await
-        .id();
-    app.board(&t, &game, json!({"name": "Laps 2", "slug": "laps"}))
-        .await
-        .assert_problem(409, "slug_taken");
+    let first = app.board(&t, &game, json!({"name": "Laps", "slug": "laps"})).await.id();
+    app.board(&t, &game, json!({"name": "Laps 2", "slug": "laps"})).await.assert_problem(409, "slug_taken");
     let generated = app.board(&t, &game, json!({"name": "Laps"})).await;
     assert_eq!(generated.body["slug"], "laps-2");
     let other_game = app.game(&t, "Other").await;
-    app.board(&t, &other_game, json!({"name": "Laps", "slug": "laps"}))
-        .await
-        .assert(201);
-    app.delete(&format!("/v1/boards/{first}"), &t.key)
-        .await
-        .assert(204);
-    app.board(&t, &game, json!({"name": "Laps", "slug": "laps"}))
-        .await
-        .assert(201);
+    app.board(&t, &other_game, json!({"name": "Laps", "slug": "laps"})).await.assert(201);
+    app.delete(&format!("/v1/boards/{first}"), &t.key).await.assert(204);
+    app.board(&t, &game, json!({"name": "Laps", "slug": "laps"})).await.assert(201);
 }
 
 #[tokio::test]
@@ -152,15 +109,9 @@ async fn a_board_for_another_accounts_game_is_not_found() {
     let (app, t, _) = setup().await;
     let other = app.tenant("globex").await;
     let their_game = app.game(&other, "Theirs").await;
-    app.board(&t, &their_game, json!({"name": "X"}))
-        .await
-        .assert_problem(404, "not_found");
+    app.board(&t, &their_game, json!({"name": "X"})).await.assert_problem(404, "not_found");
     let r = app
-        .post(
-            "/v1/boards",
-            &t.key,
-            json!({"name": "X", "game_id": their_game, "account_id": other.account_id}),
-        )
+        .post("/v1/boards", &t.key, json!({"name": "X", "game_id": their_game, "account_id": other.account_id}))
         .await;
     r.assert_problem(403, "forbidden");
 }
@@ -179,33 +130,24 @@ async fn bounds_and_windows_must_be_in_order() {
 #[tokio::test]
 async fn ratio_boards_need_two_counter_boards_of_the_same_game() {
     let (app, t, game) = setup().await;
-    let kills = app
-        .board(&t, &game, json!({"name": "Kills", "board_type": "COUNTER"}))
-        .await
-        .id();
-    let deaths = app
-        .board(
-            &t,
-            &game,
-            json!({"name": "Deaths", "board_type": "COUNTER"}),
-        )
-        .await
-        .id();
+    let kills = app.board(&t, &game, json!({"name": "Kills", "board_type": "COUNTER"})).await.id();
+    let deaths = app.board(&t, &game, json!({"name": "Deaths", "board_type": "COUNTER"})).await.id();
     let laps = app.board(&t, &game, json!({"name": "Laps"})).await.id();
 
-    let r = app
-        .board(&t, &game, json!({"name": "KD", "board_type": "RATIO"}))
-        .await;
+    let r = app.board(&t, &game, json!({"name": "KD", "board_type": "RATIO"})).await;
     assert_eq!(r.field_errors("ratio_config"), ["required"]);
     let r = app
         .board(&t, &game, json!({"name": "KD", "board_type": "RATIO", "ratio_config": {"numerator_board_id": kills, "denominator_board_id": laps}}))
         .await;
     r.assert_problem(422, "validation_failed");
-    assert_eq!(
-        r.field_errors("ratio_config.denominator_board_id"),
-        ["not_a_counter_board"]
-    );
-    let r = app.board(&t, &game, json!({"name": "X", "ratio_config": {"numerator_board_id": kills, "denominator_board_id": deaths}})).await;
+    assert_eq!(r.field_errors("ratio_config.denominator_board_id"), ["not_a_counter_board"]);
+    let r = app
+        .board(
+            &t,
+            &game,
+            json!({"name": "X", "ratio_config": {"numerator_board_id": kills, "denominator_board_id": deaths}}),
+        )
+        .await;
     assert_eq!(r.field_errors("ratio_config"), ["invalid_for_board_type"]);
 
     let r = app
@@ -224,13 +166,7 @@ async fn ratio_boards_need_two_counter_boards_of_the_same_game() {
 async fn tags_and_texts_are_bounded() {
     let (app, t, game) = setup().await;
     let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
-    let r = app
-        .board(
-            &t,
-            &game,
-            json!({"name": "X", "tags": many, "unit": "u".repeat(33), "description": ""}),
-        )
-        .await;
+    let r = app.board(&t, &game, json!({"name": "X", "tags": many, "unit": "u".repeat(33), "description": ""})).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.field_errors("tags"), ["too_many"]);
     assert_eq!(r.field_errors("unit"), ["too_long"]);
@@ -240,20 +176,9 @@ async fn tags_and_texts_are_bounded() {
 #[tokio::test]
 async fn optional_fields_are_cleared_with_null() {
     let (app, t, game) = setup().await;
-    let id = app
-        .board(
-            &t,
-            &game,
-            json!({"name": "X", "description": "d", "min_value": 1, "tags": ["a"]}),
-        )
-        .await
-        .id();
+    let id = app.board(&t, &game, json!({"name": "X", "description": "d", "min_value": 1, "tags": ["a"]})).await.id();
     let r = app
-        .patch(
-            &format!("/v1/boards/{id}"),
-            &t.key,
-            json!({"description": null, "min_value": null, "tags": null}),
-        )
+        .patch(&format!("/v1/boards/{id}"), &t.key, json!({"description": null, "min_value": null, "tags": null}))
         .await;
     r.assert(200);
     assert!(r.body["description"].is_null() && r.body["min_value"].is_null());
@@ -264,75 +189,44 @@ async fn optional_fields_are_cleared_with_null() {
 async fn boards_are_found_by_game_slug_code_and_activity() {
     let (app, t, game) = setup().await;
     let a = app.board(&t, &game, json!({"name": "A"})).await;
-    let b = app
-        .board(&t, &game, json!({"name": "B", "is_active": false}))
-        .await;
+    let b = app.board(&t, &game, json!({"name": "B", "is_active": false})).await;
     let other_game = app.game(&t, "Other").await;
-    app.board(&t, &other_game, json!({"name": "C"}))
-        .await
-        .assert(201);
+    app.board(&t, &other_game, json!({"name": "C"})).await.assert(201);
     let ids = |r: &crate::helpers::Response| -> Vec<Value> {
-        r.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["id"].clone())
-            .collect()
+        r.body["data"].as_array().unwrap().iter().map(|b| b["id"].clone()).collect()
     };
 
     let r = app.get(&format!("/v1/boards?game_id={game}"), &t.key).await;
     assert_eq!(r.body["pagination"]["count"], 2);
-    let r = app
-        .get(&format!("/v1/boards?game_id={game}&slug=a"), &t.key)
-        .await;
+    let r = app.get(&format!("/v1/boards?game_id={game}&slug=a"), &t.key).await;
     assert_eq!(ids(&r), [json!(a.id())]);
-    let r = app
-        .get(
-            &format!("/v1/boards?code={}", b.body["short_code"].as_str().unwrap()),
-            &t.key,
-        )
-        .await;
+    let r = app.get(&format!("/v1/boards?code={}", b.body["short_code"].as_str().unwrap()), &t.key).await;
     assert_eq!(ids(&r), [json!(b.id())]);
-    let r = app
-        .get(
-            &format!("/v1/boards?game_id={game}&is_active=false"),
-            &t.key,
-        )
-        .await;
+    let r = app.get(&format!("/v1/boards?game_id={game}&is_active=false"), &t.key).await;
     assert_eq!(ids(&r), [json!(b.id())]);
-    app.get("/v1/boards?is_active=maybe", &t.key)
-        .await
-        .assert_problem(422, "validation_failed");
+    app.get("/v1/boards?is_active=maybe", &t.key).await.assert_problem(422, "validation_failed");
+    for (query, field) in
+        [("slug=%00", "slug"), ("slug=Not%20A%20Slug", "slug"), ("code=%00", "code"), ("code=", "code")]
+    {
+        let r = app.get(&format!("/v1/boards?{query}"), &t.key).await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(r.field_errors(field), ["invalid_format"], "{query}");
+    }
     let r = app.get("/v1/boards?game_id=gam_nope", &t.key).await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.field_errors("game_id"), ["invalid_id"]);
-    app.get(
-        &format!("/v1/boards?account_id={}", t.account_id),
-        SUPERADMIN_KEY,
-    )
-    .await
-    .assert(200);
+    app.get(&format!("/v1/boards?account_id={}", t.account_id), SUPERADMIN_KEY).await.assert(200);
 }
 
 #[tokio::test]
 async fn a_deleted_board_is_gone_from_get_and_lists() {
     let (app, t, game) = setup().await;
     let id = app.board(&t, &game, json!({"name": "X"})).await.id();
-    let r = app
-        .patch(
-            &format!("/v1/boards/{id}"),
-            &t.key,
-            json!({"deleted": true}),
-        )
-        .await;
+    let r = app.patch(&format!("/v1/boards/{id}"), &t.key, json!({"deleted": true})).await;
     r.assert(200);
     assert_eq!(r.body["id"], id);
-    app.get(&format!("/v1/boards/{id}"), &t.key)
-        .await
-        .assert_problem(404, "not_found");
+    app.get(&format!("/v1/boards/{id}"), &t.key).await.assert_problem(404, "not_found");
     let list = app.get(&format!("/v1/boards?game_id={game}"), &t.key).await;
     assert_eq!(list.body["pagination"]["count"], 0);
-    app.delete(&format!("/v1/boards/{id}"), &t.key)
-        .await
-        .assert_problem(404, "not_found");
+    app.delete(&format!("/v1/boards/{id}"), &t.key).await.assert_problem(404, "not_found");
 }

@@ -36,12 +36,7 @@ pub struct Response {
 impl Response {
     #[track_caller]
     pub fn assert(&self, status: u16) -> &Self {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "unexpected status; body: {}",
-            self.text
-        );
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
         self
     }
 
@@ -49,9 +44,7 @@ impl Response {
     pub fn assert_problem(&self, status: u16, code: &str) -> &Self {
         self.assert(status);
         assert_eq!(
-            self.headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok()),
+            self.headers.get("content-type").and_then(|v| v.to_str().ok()),
             Some("application/problem+json"),
             "problem content type; body: {}",
             self.text
@@ -83,23 +76,14 @@ impl TestApp {
 
     pub async fn spawn_with(config: ApiConfig) -> Self {
         let db = match std::env::var("PODIUM_TEST_BACKEND").as_deref() {
-            Ok("postgres") => TestDb::postgres()
-                .await
-                .expect("PODIUM_TEST_BACKEND=postgres needs PODIUM_TEST_POSTGRES_URL"),
+            Ok("postgres") => {
+                TestDb::postgres().await.expect("PODIUM_TEST_BACKEND=postgres needs PODIUM_TEST_POSTGRES_URL")
+            }
             _ => TestDb::sqlite().await,
         };
         let state = podium::app::state(db.store()).await.unwrap();
-        let outcome = state
-            .admin
-            .bootstrap(Some(SUPERADMIN_KEY), false)
-            .await
-            .unwrap();
-        assert_eq!(
-            outcome,
-            BootstrapOutcome::Created {
-                generated_key: None
-            }
-        );
+        let outcome = state.admin.bootstrap(Some(SUPERADMIN_KEY), false).await.unwrap();
+        assert_eq!(outcome, BootstrapOutcome::Created { generated_key: None });
         let router = podium_api::router(state.clone(), &config);
         Self { router, state, db }
     }
@@ -111,21 +95,10 @@ impl TestApp {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Response { status, headers, body, text }
     }
 
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        key: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
+    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Response {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(key) = key {
             builder = builder.header("leadr-api-key", key);
@@ -158,13 +131,7 @@ impl TestApp {
 
     /// A new account with a regular user and key, created by the superadmin.
     pub async fn tenant(&self, slug: &str) -> Tenant {
-        let account = self
-            .post(
-                "/v1/accounts",
-                SUPERADMIN_KEY,
-                json!({"name": slug, "slug": slug}),
-            )
-            .await;
+        let account = self.post("/v1/accounts", SUPERADMIN_KEY, json!({"name": slug, "slug": slug})).await;
         account.assert(201);
         let account_id = account.id();
         let user = self
@@ -176,26 +143,14 @@ impl TestApp {
             .await;
         user.assert(201);
         let user_id = user.id();
-        let key = self
-            .post(
-                "/v1/api-keys",
-                SUPERADMIN_KEY,
-                json!({"name": "main", "user_id": user_id}),
-            )
-            .await;
+        let key = self.post("/v1/api-keys", SUPERADMIN_KEY, json!({"name": "main", "user_id": user_id})).await;
         key.assert(201);
-        Tenant {
-            account_id,
-            user_id,
-            key: key.body["key"].as_str().unwrap().to_owned(),
-        }
+        Tenant { account_id, user_id, key: key.body["key"].as_str().unwrap().to_owned() }
     }
 
     /// A game in the tenant's account.
     pub async fn game(&self, tenant: &Tenant, name: &str) -> String {
-        let game = self
-            .post("/v1/games", &tenant.key, json!({"name": name}))
-            .await;
+        let game = self.post("/v1/games", &tenant.key, json!({"name": name})).await;
         game.assert(201);
         game.id()
     }

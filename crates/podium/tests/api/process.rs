@@ -11,10 +11,7 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_podium");
 
 fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "podium-proc-{}",
-        podium_core::id::GameId::generate()
-    ));
+    let dir = std::env::temp_dir().join(format!("podium-proc-{}", podium_core::id::GameId::generate()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -35,28 +32,16 @@ fn help_explains_every_subcommand() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for needle in [
-        "serve",
-        "migrate",
-        "bootstrap",
-        "Run the server",
-        "Apply pending database migrations",
-        "Create a superadmin",
-    ] {
+    for needle in
+        ["serve", "migrate", "bootstrap", "Run the server", "Apply pending database migrations", "Create a superadmin"]
+    {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
-    let out = Command::new(BIN)
-        .args(["serve", "--help"])
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for env in [
-        "PODIUM_LISTEN",
-        "PODIUM_DATABASE_URL",
-        "PODIUM_BOOTSTRAP_API_KEY",
-        "PODIUM_LOG_LEVEL",
-        "PODIUM_LOG_FORMAT",
-    ] {
+    for env in
+        ["PODIUM_LISTEN", "PODIUM_DATABASE_URL", "PODIUM_BOOTSTRAP_API_KEY", "PODIUM_LOG_LEVEL", "PODIUM_LOG_FORMAT"]
+    {
         assert!(help.contains(env), "{env} missing from:\n{help}");
     }
 }
@@ -65,46 +50,25 @@ fn help_explains_every_subcommand() {
 fn migrate_creates_the_default_sqlite_file_in_the_working_directory() {
     let dir = temp_dir();
     let out = podium(&dir).arg("migrate").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.join("podium.db").exists());
     // Running it again is a no-op.
-    assert!(
-        podium(&dir)
-            .arg("migrate")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    assert!(podium(&dir).arg("migrate").output().unwrap().status.success());
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 fn printed_key(stdout: &[u8]) -> String {
     let text = String::from_utf8_lossy(stdout);
-    text.split_whitespace()
-        .find(|w| w.starts_with("pdm_"))
-        .unwrap_or_else(|| panic!("no key in {text}"))
-        .to_owned()
+    text.split_whitespace().find(|w| w.starts_with("pdm_")).unwrap_or_else(|| panic!("no key in {text}")).to_owned()
 }
 
 #[tokio::test]
 async fn bootstrap_prints_a_working_key_and_issues_a_new_one_on_demand() {
     let dir = temp_dir();
     let out = podium(&dir).arg("bootstrap").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let first = printed_key(&out.stdout);
-    let out = podium(&dir)
-        .args(["bootstrap", "--if-missing"])
-        .output()
-        .unwrap();
+    let out = podium(&dir).args(["bootstrap", "--if-missing"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("already exists"));
     let out = podium(&dir).arg("bootstrap").output().unwrap();
     let second = printed_key(&out.stdout);
@@ -112,9 +76,7 @@ async fn bootstrap_prints_a_working_key_and_issues_a_new_one_on_demand() {
 
     let url = format!("sqlite://{}", dir.join("podium.db").display());
     let backend = podium_store::Backend::connect(&url).await.unwrap();
-    let admin = podium_core::service::Admin::new(backend.clone().into_store())
-        .await
-        .unwrap();
+    let admin = podium_core::service::Admin::new(backend.clone().into_store()).await.unwrap();
     for key in [&first, &second] {
         assert!(admin.authenticate(key).await.unwrap().super_admin);
     }
@@ -125,11 +87,7 @@ async fn bootstrap_prints_a_working_key_and_issues_a_new_one_on_demand() {
 #[test]
 fn a_bootstrap_key_shorter_than_sixteen_characters_is_refused() {
     let dir = temp_dir();
-    let out = podium(&dir)
-        .arg("bootstrap")
-        .env("PODIUM_BOOTSTRAP_API_KEY", "short")
-        .output()
-        .unwrap();
+    let out = podium(&dir).arg("bootstrap").env("PODIUM_BOOTSTRAP_API_KEY", "short").output().unwrap();
     assert!(!out.status.success());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -163,21 +121,14 @@ impl Server {
         });
         let mut addr = None;
         while addr.is_none() {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .expect("server did not start");
-            let json: serde_json::Value = serde_json::from_str(&line)
-                .unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
+            let line = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start");
+            let json: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
             if json["message"] == "listening" {
                 addr = json["addr"].as_str().map(str::to_owned);
             }
         }
-        Self {
-            child,
-            addr: addr.unwrap(),
-            stderr: rx,
-            dir,
-        }
+        Self { child, addr: addr.unwrap(), stderr: rx, dir }
     }
 
     fn request(&self, raw: &str) -> String {
@@ -189,10 +140,7 @@ impl Server {
     }
 
     fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
     }
 
@@ -215,25 +163,18 @@ const KEY: &str = "pdm_process_test_key_0123456789";
 #[test]
 fn serve_uses_the_configured_bootstrap_key_and_never_logs_it() {
     let server = Server::start(&[("PODIUM_BOOTSTRAP_API_KEY", KEY)]);
-    let response = server.request(&format!(
-        "GET /v1/accounts HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\nconnection: close\r\n\r\n"
-    ));
+    let response = server
+        .request(&format!("GET /v1/accounts HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\nconnection: close\r\n\r\n"));
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"data\""));
     server.terminate();
     let (status, logs) = server.wait();
     assert!(status.success());
     for line in &logs {
-        assert!(
-            serde_json::from_str::<serde_json::Value>(line).is_ok(),
-            "not JSON: {line}"
-        );
+        assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not JSON: {line}");
         assert!(!line.contains(KEY), "secret in log line: {line}");
     }
-    assert!(
-        logs.iter().any(|l| l.contains("/v1/accounts")),
-        "request not logged"
-    );
+    assert!(logs.iter().any(|l| l.contains("/v1/accounts")), "request not logged");
 }
 
 #[test]
@@ -249,16 +190,10 @@ fn serve_prints_a_generated_key_once_on_first_start() {
     let mut key = None;
     let mut line = String::new();
     while key.is_none() && reader.read_line(&mut line).unwrap() > 0 {
-        key = line
-            .split_whitespace()
-            .find(|w| w.starts_with("pdm_"))
-            .map(str::to_owned);
+        key = line.split_whitespace().find(|w| w.starts_with("pdm_")).map(str::to_owned);
         line.clear();
     }
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(child.wait().unwrap().success());
     assert!(key.is_some());
     // Second start: a superadmin exists, nothing is printed.
@@ -269,10 +204,7 @@ fn serve_prints_a_generated_key_once_on_first_start() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    Command::new("kill")
-        .args(["-TERM", &out.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &out.id().to_string()]).status().unwrap();
     let out = out.wait_with_output().unwrap();
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("pdm_"));
