@@ -10,6 +10,7 @@ pub mod error;
 pub mod id;
 pub mod model;
 pub mod page;
+pub mod ranking;
 pub mod service;
 pub mod store;
 pub mod time;

@@ -1,0 +1,391 @@
+//! The ranking engine: an in-memory order-statistic index per board and pool (live / test).
+//!
+//! Every ranked entry is a [`RankKey`]: its value mapped to an order-preserving integer (flipped
+//! for descending boards, so "better" is always "smaller"), the time it reached that value, and
+//! its id. Keys are unique, so the index is a set; `indexset`'s two-level B-tree with a Fenwick
+//! tree over node sizes answers rank, select (entry at an offset), pages and windows in
+//! O(log n). The index holds keys only: the entries' other fields live in the store, which the
+//! services read by id. Ties are ordered as the spec says: earlier `updated_at` first, then id.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::id::BoardId;
+use crate::model::SortDirection;
+
+/// The sort key of one ranked entry. Smaller keys rank higher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RankKey {
+    score: u64,
+    at: i64,
+    id: u128,
+}
+
+/// Maps an `f64` to a `u64` whose unsigned order is the float's total order.
+fn ordered_bits(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+}
+
+impl RankKey {
+    /// The key of an entry with `value` on a board sorted in `direction`, which reached that
+    /// value at `at_micros`, with id bits `id`.
+    pub fn new(value: f64, direction: SortDirection, at_micros: i64, id: u128) -> Self {
+        let bits = ordered_bits(value);
+        let score = match direction {
+            SortDirection::Ascending => bits,
+            SortDirection::Descending => !bits,
+        };
+        Self { score, at: at_micros, id }
+    }
+
+    /// A key that sorts after every real entry with this value (and before every worse value):
+    /// where a new entry with `value` would be placed now.
+    pub fn after_ties(value: f64, direction: SortDirection) -> Self {
+        Self::new(value, direction, i64::MAX, u128::MAX)
+    }
+
+    /// The entry's id bits.
+    pub fn id(&self) -> u128 {
+        self.id
+    }
+
+    /// When the entry reached its value (microseconds).
+    pub fn at_micros(&self) -> i64 {
+        self.at
+    }
+}
+
+/// The ranked keys of one board pool.
+#[derive(Debug, Default)]
+pub struct Ranking {
+    set: indexset::BTreeSet<RankKey>,
+}
+
+/// A window of a ranking: the 0-based offset of its first key, and the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// Offset of `keys[0]` (its rank is `offset + 1`).
+    pub offset: usize,
+    /// The keys, best first.
+    pub keys: Vec<RankKey>,
+}
+
+/// A window around a value that is not on the board: the keys around it and the 0-based
+/// position at which a placeholder for the value goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueWindow {
+    /// How many entries rank above the value (the placeholder's rank is `position + 1`).
+    pub position: usize,
+    /// Offset of the first real key in `keys`.
+    pub offset: usize,
+    /// The real keys of the window (`limit - 1` of them at most), best first; the placeholder
+    /// belongs between `keys[position - offset - 1]` and `keys[position - offset]`.
+    pub keys: Vec<RankKey>,
+}
+
+/// The first offset of a `limit`-long window centred on `target` in a list of `len` items:
+/// `(limit - 1) / 2` items above the target where possible, shifted at the edges.
+pub fn window_start(target: usize, len: usize, limit: usize) -> usize {
+    let above = limit.saturating_sub(1) / 2;
+    target.saturating_sub(above).min(len.saturating_sub(limit))
+}
+
+impl Ranking {
+    /// An empty ranking.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds a ranking from keys in any order.
+    pub fn from_keys(keys: impl IntoIterator<Item = RankKey>) -> Self {
+        let mut keys: Vec<RankKey> = keys.into_iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Self { set: indexset::BTreeSet::from_iter(keys) }
+    }
+
+    /// Number of ranked entries.
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether nothing is ranked.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// Adds a key; false if it was already present.
+    pub fn insert(&mut self, key: RankKey) -> bool {
+        self.set.insert(key)
+    }
+
+    /// Removes a key; false if it was absent.
+    pub fn remove(&mut self, key: &RankKey) -> bool {
+        self.set.remove(key)
+    }
+
+    /// Replaces `old` (if present) by `new`.
+    pub fn update(&mut self, old: Option<&RankKey>, new: RankKey) {
+        if let Some(old) = old {
+            self.set.remove(old);
+        }
+        self.set.insert(new);
+    }
+
+    /// The 1-based rank of a present key.
+    pub fn rank(&self, key: &RankKey) -> Option<usize> {
+        let offset = self.set.rank(key);
+        (self.set.get_index(offset) == Some(key)).then_some(offset + 1)
+    }
+
+    /// How many keys sort before `key` (whether or not it is present).
+    pub fn count_before(&self, key: &RankKey) -> usize {
+        self.set.rank(key)
+    }
+
+    /// The key at a 0-based offset.
+    pub fn at(&self, offset: usize) -> Option<RankKey> {
+        self.set.get_index(offset).copied()
+    }
+
+    /// Up to `limit` keys from a 0-based offset.
+    pub fn page(&self, offset: usize, limit: usize) -> Window {
+        let end = offset.saturating_add(limit).min(self.len());
+        let keys = if offset < end { self.set.range_idx(offset..end).copied().collect() } else { Vec::new() };
+        Window { offset, keys }
+    }
+
+    /// The best `n` keys.
+    pub fn top(&self, n: usize) -> Window {
+        self.page(0, n)
+    }
+
+    /// A `limit`-long window centred on a present key; `None` if the key is absent.
+    pub fn around_key(&self, key: &RankKey, limit: usize) -> Option<Window> {
+        let rank = self.rank(key)?;
+        Some(self.page(window_start(rank - 1, self.len(), limit), limit))
+    }
+
+    /// A `limit`-long window (placeholder included) centred on where `value` would rank.
+    pub fn around_value(&self, value: f64, direction: SortDirection, limit: usize) -> ValueWindow {
+        let position = self.count_before(&RankKey::after_ties(value, direction));
+        let start = window_start(position, self.len() + 1, limit);
+        let real = limit.saturating_sub(1).min(self.len());
+        let offset = if start > position { start - 1 } else { start };
+        let page = self.page(offset, real);
+        ValueWindow { position, offset: page.offset, keys: page.keys }
+    }
+}
+
+/// Which entries of a board are ranked together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PoolKey {
+    /// The board.
+    pub board: BoardId,
+    /// Test entries are ranked apart from live ones.
+    pub is_test: bool,
+}
+
+/// Every board's rankings, shared by the whole process.
+#[derive(Debug, Default)]
+pub struct Engine {
+    pools: RwLock<HashMap<PoolKey, Arc<RwLock<Ranking>>>>,
+}
+
+impl Engine {
+    /// An empty engine.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The ranking of a pool, created empty if needed.
+    pub fn pool(&self, key: PoolKey) -> Arc<RwLock<Ranking>> {
+        if let Some(pool) = self.pools.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return pool.clone();
+        }
+        self.pools.write().unwrap_or_else(std::sync::PoisonError::into_inner).entry(key).or_default().clone()
+    }
+
+    /// Replaces a pool's ranking (used when rebuilding).
+    pub fn set_pool(&self, key: PoolKey, ranking: Ranking) {
+        self.pools
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, Arc::new(RwLock::new(ranking)));
+    }
+
+    /// Runs `f` with read access to a pool.
+    pub fn read<T>(&self, key: PoolKey, f: impl FnOnce(&Ranking) -> T) -> T {
+        let pool = self.pool(key);
+        let guard = pool.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&guard)
+    }
+
+    /// Runs `f` with write access to a pool.
+    pub fn write<T>(&self, key: PoolKey, f: impl FnOnce(&mut Ranking) -> T) -> T {
+        let pool = self.pool(key);
+        let mut guard = pool.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    /// Total keys across pools.
+    pub fn total(&self) -> usize {
+        let pools = self.pools.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pools.values().map(|p| p.read().unwrap_or_else(std::sync::PoisonError::into_inner).len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn key(value: f64, at: i64, id: u128) -> RankKey {
+        RankKey::new(value, SortDirection::Descending, at, id)
+    }
+
+    #[test]
+    fn higher_values_rank_first_on_descending_boards_and_ties_go_to_the_earlier() {
+        let mut r = Ranking::new();
+        let a = key(10.0, 5, 1);
+        let b = key(20.0, 9, 2);
+        let c = key(10.0, 3, 3);
+        for k in [a, b, c] {
+            r.insert(k);
+        }
+        assert_eq!(r.rank(&b), Some(1));
+        assert_eq!(r.rank(&c), Some(2));
+        assert_eq!(r.rank(&a), Some(3));
+        assert_eq!(r.rank(&key(10.0, 4, 1)), None);
+    }
+
+    #[test]
+    fn ascending_boards_rank_small_values_first_including_negatives() {
+        let asc = |v| RankKey::new(v, SortDirection::Ascending, 0, 0);
+        let mut values = [3.5, -2.0, 0.0, -0.5, 1e9, f64::INFINITY, f64::NEG_INFINITY];
+        let mut keys: Vec<RankKey> = values.iter().map(|v| asc(*v)).collect();
+        keys.sort();
+        values.sort_by(f64::total_cmp);
+        assert_eq!(keys, values.iter().map(|v| asc(*v)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn windows_are_centred_and_shifted_at_the_edges() {
+        assert_eq!(window_start(10, 100, 5), 8);
+        assert_eq!(window_start(0, 100, 5), 0);
+        assert_eq!(window_start(1, 100, 5), 0);
+        assert_eq!(window_start(99, 100, 5), 95);
+        assert_eq!(window_start(2, 3, 5), 0);
+    }
+
+    #[test]
+    fn a_value_window_on_an_empty_board_is_the_placeholder_alone() {
+        let r = Ranking::new();
+        let w = r.around_value(5.0, SortDirection::Descending, 5);
+        assert_eq!((w.position, w.offset, w.keys.len()), (0, 0, 0));
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(i8, u8, u8),
+        Remove(usize),
+        Update(usize, i8, u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (any::<i8>(), any::<u8>(), any::<u8>()).prop_map(|(v, t, i)| Op::Insert(v, t, i)),
+            any::<usize>().prop_map(Op::Remove),
+            (any::<usize>(), any::<i8>(), any::<u8>()).prop_map(|(i, v, t)| Op::Update(i, v, t)),
+        ]
+    }
+
+    fn direction() -> impl Strategy<Value = SortDirection> {
+        prop_oneof![Just(SortDirection::Ascending), Just(SortDirection::Descending)]
+    }
+
+    /// The naive model: a sorted Vec of (value, at, id) compared in the board's order.
+    fn model_sort(model: &mut [(f64, i64, u128)], dir: SortDirection) {
+        model.sort_by(|a, b| {
+            let by_value = match dir {
+                SortDirection::Descending => b.0.total_cmp(&a.0),
+                SortDirection::Ascending => a.0.total_cmp(&b.0),
+            };
+            by_value.then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        });
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+        /// After any sequence of inserts, removals and updates, every query agrees with a
+        /// sorted Vec.
+        #[test]
+        fn the_engine_agrees_with_a_sorted_vec(dir in direction(), ops in prop::collection::vec(op(), 0..200),
+                                               limit in 1usize..12, probe in any::<i8>()) {
+            let mut ranking = Ranking::new();
+            let mut model: Vec<(f64, i64, u128)> = Vec::new();
+            let mut next_id = 0u128;
+            let k = |e: &(f64, i64, u128)| RankKey::new(e.0, dir, e.1, e.2);
+            for op in ops {
+                match op {
+                    Op::Insert(v, t, spread) => {
+                        next_id += 1 + u128::from(spread);
+                        let e = (f64::from(v) / 4.0, i64::from(t), next_id);
+                        prop_assert!(ranking.insert(k(&e)));
+                        model.push(e);
+                    }
+                    Op::Remove(i) if !model.is_empty() => {
+                        let e = model.remove(i % model.len());
+                        prop_assert!(ranking.remove(&k(&e)));
+                    }
+                    Op::Update(i, v, t) if !model.is_empty() => {
+                        let i = i % model.len();
+                        let old = model[i];
+                        let new = (f64::from(v) / 4.0, i64::from(t) + 1000, old.2);
+                        ranking.update(Some(&k(&old)), k(&new));
+                        model[i] = new;
+                    }
+                    _ => {}
+                }
+            }
+            model_sort(&mut model, dir);
+            prop_assert_eq!(ranking.len(), model.len());
+            for (i, e) in model.iter().enumerate() {
+                prop_assert_eq!(ranking.rank(&k(e)), Some(i + 1));
+                prop_assert_eq!(ranking.at(i), Some(k(e)));
+            }
+            let expected_top: Vec<RankKey> = model.iter().take(limit).map(k).collect();
+            prop_assert_eq!(ranking.top(limit).keys, expected_top);
+            for offset in [0, 1, model.len() / 2, model.len().saturating_sub(1), model.len()] {
+                let page = ranking.page(offset, limit);
+                let expected: Vec<RankKey> = model.iter().skip(offset).take(limit).map(k).collect();
+                prop_assert_eq!(page.keys, expected);
+            }
+            if !model.is_empty() {
+                let target = model.len() / 3;
+                let w = ranking.around_key(&k(&model[target]), limit).unwrap();
+                let start = window_start(target, model.len(), limit);
+                let expected: Vec<RankKey> = model.iter().skip(start).take(limit).map(k).collect();
+                prop_assert_eq!(w.offset, start);
+                prop_assert!(w.keys.contains(&k(&model[target])));
+                prop_assert_eq!(w.keys, expected);
+            }
+            // A value window: the placeholder goes after every entry at least as good.
+            let value = f64::from(probe) / 4.0;
+            let position = model.iter().filter(|e| match dir {
+                SortDirection::Descending => e.0 >= value,
+                SortDirection::Ascending => e.0 <= value,
+            }).count();
+            let w = ranking.around_value(value, dir, limit);
+            prop_assert_eq!(w.position, position);
+            let mut virtual_list: Vec<Option<RankKey>> = model.iter().map(|e| Some(k(e))).collect();
+            virtual_list.insert(position, None);
+            let start = window_start(position, virtual_list.len(), limit);
+            let expected: Vec<RankKey> = virtual_list.iter().skip(start).take(limit).flatten().copied().collect();
+            prop_assert_eq!(w.keys, expected);
+        }
+    }
+}
