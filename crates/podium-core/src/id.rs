@@ -125,6 +125,35 @@ prefixed_id!(
     "brd"
 );
 
+prefixed_id!(
+    /// A player (`ide_…`).
+    IdentityId,
+    "ide"
+);
+prefixed_id!(
+    /// An immutable score event (`sev_…`).
+    ScoreEventId,
+    "sev"
+);
+prefixed_id!(
+    /// A ranked entry (`scr_…`).
+    ScoreId,
+    "scr"
+);
+
+impl ScoreId {
+    /// The 128 bits of the ULID, in the same order as the text form (the ranking's last
+    /// tie-breaker).
+    pub fn bits(&self) -> u128 {
+        self.0.0
+    }
+
+    /// The ID with these bits.
+    pub fn from_bits(bits: u128) -> Self {
+        Self(ulid::Ulid(bits))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod id;
 pub mod model;
 pub mod page;
 pub mod ranking;
+pub mod scoring;
 pub mod service;
 pub mod store;
 pub mod time;

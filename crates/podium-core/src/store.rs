@@ -173,6 +173,88 @@ pub trait SystemStore: Send + Sync {
 }
 
 /// The whole store.
-pub trait Store: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + SystemStore + 'static {}
+pub trait Store: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + ScoreStore + SystemStore + 'static {}
 
-impl<T> Store for T where T: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + SystemStore + 'static {}
+impl<T> Store for T where
+    T: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + ScoreStore + SystemStore + 'static
+{
+}
+
+/// Filters for listing score events.
+#[derive(Debug, Clone)]
+pub struct ScoreEventFilter {
+    /// The account whose events are listed.
+    pub account_id: AccountId,
+    /// Only this board's.
+    pub board_id: Option<crate::id::BoardId>,
+    /// Only this player's.
+    pub identity_id: Option<crate::id::IdentityId>,
+    /// Only test (or only live) events.
+    pub is_test: Option<bool>,
+}
+
+/// Filters for listing ranked entries in a non-rank order.
+#[derive(Debug, Clone)]
+pub struct ScoreFilter {
+    /// The board.
+    pub board_id: crate::id::BoardId,
+    /// Only test (or only live) entries; `None` for both.
+    pub is_test: Option<bool>,
+    /// Only this player's.
+    pub identity_id: Option<crate::id::IdentityId>,
+}
+
+/// One ranked entry's key material, streamed when the engine is rebuilt.
+#[derive(Debug, Clone, Copy)]
+pub struct RankedRow {
+    /// The board.
+    pub board_id: crate::id::BoardId,
+    /// The pool.
+    pub is_test: bool,
+    /// The value.
+    pub value: f64,
+    /// When it reached the value (microseconds).
+    pub updated_at: i64,
+    /// The entry.
+    pub id: crate::id::ScoreId,
+}
+
+/// Computes the changes of a batch from the current entries it read.
+pub type Planner<'a> = &'a (dyn Fn(Vec<crate::model::Score>) -> crate::scoring::Plan + Send + Sync);
+
+/// Identities, score events and ranked entries.
+#[async_trait]
+pub trait ScoreStore: Send + Sync {
+    /// Inserts a new identity.
+    async fn insert_identity(&self, identity: &crate::model::Identity) -> StoreResult<()>;
+    /// An identity by id.
+    async fn get_identity(&self, id: crate::id::IdentityId) -> StoreResult<Option<crate::model::Identity>>;
+    /// The identity a game knows by `player_key`.
+    async fn find_identity_by_player_key(&self, game: GameId, player_key: &str) -> StoreResult<Option<crate::model::Identity>>;
+    /// One event.
+    async fn get_score_event(&self, id: crate::id::ScoreEventId) -> StoreResult<Option<crate::model::ScoreEvent>>;
+    /// A page of events.
+    async fn list_score_events(&self, filter: &ScoreEventFilter, page: &PageRequest) -> StoreResult<Vec<crate::model::ScoreEvent>>;
+    /// One entry.
+    async fn get_score(&self, id: crate::id::ScoreId) -> StoreResult<Option<crate::model::Score>>;
+    /// Entries by id (any order; missing ids are skipped).
+    async fn get_scores(&self, ids: &[crate::id::ScoreId]) -> StoreResult<Vec<crate::model::Score>>;
+    /// A page of a board's ranked (not rejected) entries in a non-rank order.
+    async fn list_scores(&self, filter: &ScoreFilter, page: &PageRequest) -> StoreResult<Vec<crate::model::Score>>;
+    /// In one transaction: reads the entries of `slots`, asks `plan` for the changes, appends
+    /// `events` and writes the changes. Returns the plan once committed.
+    async fn commit_events(
+        &self,
+        events: &[crate::model::ScoreEvent],
+        slots: &[crate::scoring::Slot],
+        plan: Planner<'_>,
+    ) -> StoreResult<crate::scoring::Plan>;
+    /// Streams the key material of every ranked entry; returns how many.
+    async fn for_each_ranked(&self, f: &mut (dyn FnMut(RankedRow) + Send)) -> StoreResult<u64>;
+    /// Streams every event in replay order (`created_at`, `id`); returns how many.
+    async fn for_each_event(&self, f: &mut (dyn FnMut(crate::model::ScoreEvent) + Send)) -> StoreResult<u64>;
+    /// Replaces every entry by `scores` in one transaction (rebuild).
+    async fn replace_scores(&self, scores: &[crate::model::Score]) -> StoreResult<()>;
+    /// Every live board of every game (the engine needs their directions).
+    async fn all_boards(&self) -> StoreResult<Vec<Board>>;
+}

@@ -39,4 +39,4 @@ impl PgStore {
     }
 }
 
-crate::sql::impl_store!(PgStore, sqlx::Postgres, "postgres");
+crate::sql::impl_store!(PgStore, sqlx::Postgres, "postgres", "BEGIN", " FOR UPDATE");

@@ -11,6 +11,8 @@ pub mod api_key;
 pub mod board;
 pub mod common;
 pub mod game;
+pub mod identity;
+pub mod score;
 pub mod user;
 
 pub use account::{Account, AccountStatus};
@@ -19,4 +21,6 @@ pub use api_key::{ApiKey, ApiKeyStatus};
 pub use board::{Board, BoardType, KeepStrategy, RatioConfig, RatioDisplay, SortDirection, ZeroDenominator};
 pub use common::{Email, Name, Slug, Text};
 pub use game::Game;
+pub use identity::{Identity, IdentityKind, IdentityStatus, TrustTier};
+pub use score::{EventPayload, EventStatus, Score, ScoreEvent, ScoreStatus};
 pub use user::User;

@@ -10,6 +10,7 @@ pub(crate) mod accounts;
 pub(crate) mod api_keys;
 mod boards;
 mod games;
+pub(crate) mod scores;
 mod system;
 pub(crate) mod users;
 
@@ -17,6 +18,7 @@ pub(crate) use accounts::impl_account_store;
 pub(crate) use api_keys::impl_api_key_store;
 pub(crate) use boards::impl_board_store;
 pub(crate) use games::impl_game_store;
+pub(crate) use scores::impl_score_store;
 pub(crate) use system::impl_system_store;
 pub(crate) use users::impl_user_store;
 
@@ -26,12 +28,13 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// Implements every storage trait for `$store` (which has a `pool` field) on database `$db`.
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $name:literal) => {
+    ($store:ty, $db:ty, $name:literal, $begin:literal, $for_update:literal) => {
         $crate::sql::impl_account_store!($store, $db);
         $crate::sql::impl_user_store!($store, $db);
         $crate::sql::impl_api_key_store!($store, $db);
         $crate::sql::impl_game_store!($store, $db);
         $crate::sql::impl_board_store!($store, $db);
+        $crate::sql::impl_score_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_system_store!($store, $db, $name);
     };
 }

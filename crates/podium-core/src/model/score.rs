@@ -1,0 +1,119 @@
+//! Score events (immutable facts) and scores (the ranked entries derived from them).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::{AccountId, BoardId, GameId, IdentityId, ScoreEventId, ScoreId};
+
+crate::wire_enum!(
+    /// What became of a submission.
+    EventStatus {
+        /// Applied to the board.
+        Accepted => "accepted",
+    }
+);
+
+crate::wire_enum!(
+    /// Whether an entry is ranked.
+    ScoreStatus {
+        /// Ranked.
+        Active => "active",
+        /// Ranked, flagged for review.
+        UnderReview => "under_review",
+        /// Not ranked.
+        Rejected => "rejected",
+    }
+);
+
+/// What was submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EventPayload {
+    /// The value (a delta on COUNTER boards).
+    pub value: f64,
+    /// How to display the value, if the game gave a form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_display: Option<String>,
+    /// The name submitted with the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player_name: Option<String>,
+    /// Free-form JSON, at most 1 KiB serialised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// An immutable record of one accepted submission.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ScoreEvent {
+    /// `sev_…`
+    pub id: ScoreEventId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// The game.
+    pub game_id: GameId,
+    /// The board.
+    pub board_id: BoardId,
+    /// The player.
+    pub identity_id: IdentityId,
+    /// What was submitted.
+    pub event_payload: EventPayload,
+    /// Test submissions are ranked apart.
+    pub is_test: bool,
+    /// Client timezone (admin only).
+    pub timezone: Option<String>,
+    /// Client country (admin only).
+    pub country: Option<String>,
+    /// Client city (admin only).
+    pub city: Option<String>,
+    /// `accepted`.
+    pub status: EventStatus,
+    /// When it was accepted; events replay in (`created_at`, `id`) order.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A ranked entry as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    /// `scr_…`
+    pub id: ScoreId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// The game.
+    pub game_id: GameId,
+    /// The board.
+    pub board_id: BoardId,
+    /// The player.
+    pub identity_id: IdentityId,
+    /// Test entries are ranked apart.
+    pub is_test: bool,
+    /// Whether this is the player's one entry on the board (every type but RUN_RUNS).
+    pub one_per_player: bool,
+    /// The name shown.
+    pub player_name: String,
+    /// The ranked value (a sum on COUNTER boards, a ratio on RATIO boards).
+    pub value: f64,
+    /// Display form.
+    pub value_display: Option<String>,
+    /// Metadata of the submission that set the value.
+    pub metadata: Option<serde_json::Value>,
+    /// `active`, `under_review` or `rejected`.
+    pub status: ScoreStatus,
+    /// Client timezone of that submission.
+    pub timezone: Option<String>,
+    /// Client country.
+    pub country: Option<String>,
+    /// Client city.
+    pub city: Option<String>,
+    /// The last event that changed the entry.
+    pub event_id: ScoreEventId,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// When the entry reached its value (ties rank the earlier first).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Score {
+    /// Whether the entry takes part in the ranking.
+    pub fn is_ranked(&self) -> bool {
+        self.status != ScoreStatus::Rejected
+    }
+}
