@@ -47,8 +47,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Parses a JSON object body: syntax errors are 400, shape errors 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("the request body is not valid JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        // A number too large for a double is well-formed JSON with an out-of-range value.
+        if e.to_string().starts_with("number out of range") {
+            let field = key_before(bytes, e.line(), e.column()).unwrap_or_else(|| "body".to_owned());
+            return ApiError(ServiceError::validation(FieldErrors::single(field, "out_of_range")));
+        }
+        ApiError::new(ErrorCode::InvalidJson, format!("the request body is not valid JSON: {e}"))
+    })?;
     // Every podium body is an object; serde would otherwise read a struct from an array.
     if !value.is_object() {
         return Err(ApiError(ServiceError::validation(FieldErrors::single("body", "invalid_type"))));
@@ -58,6 +64,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let (field, code) = classify(&path, &e.inner().to_string());
         ApiError(ServiceError::validation(FieldErrors::single(field, code)))
     })
+}
+
+/// The object key whose value ends at (`line`, `column`) of `bytes`: the last `"key":` before it.
+fn key_before(bytes: &[u8], line: usize, column: usize) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let before = text.get(..(line_start + column).min(text.len()))?;
+    let colon = before.rfind(':')?;
+    let key_end = before[..colon].trim_end().strip_suffix('"')?;
+    let key_start = key_end.rfind('"')?;
+    Some(key_end[key_start + 1..].to_owned())
 }
 
 /// Maps a serde error message to a field name and a stable code.
@@ -150,6 +167,13 @@ impl FromRequestParts<AppState> for Admin {
 #[cfg(test)]
 mod tests {
     use super::classify;
+
+    #[test]
+    fn an_out_of_range_number_is_attributed_to_its_key() {
+        let body = br#"{"board_id": "x", "value": 1e400}"#;
+        let err = super::parse_json::<serde_json::Value>(body).unwrap_err();
+        assert_eq!(err.0.errors.unwrap().fields().get("value").unwrap(), &vec!["out_of_range".to_owned()]);
+    }
 
     #[test]
     fn serde_messages_map_to_stable_codes() {

@@ -55,6 +55,7 @@ lists use one envelope with opaque cursors. Admin routes take an API key in `lea
         (name = "api-keys", description = "Admin credentials"),
         (name = "games", description = "Games and their anti-cheat settings"),
         (name = "boards", description = "Leaderboards"),
+        (name = "scores", description = "Score events and ranked entries"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -96,6 +97,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::api_keys::routes())
         .merge(routes::games::routes())
         .merge(routes::boards::routes())
+        .merge(routes::score_events::routes())
+        .merge(routes::scores::routes())
 }
 
 /// The OpenAPI 3.1 document of every route.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use podium_core::service::Admin;
+use podium_core::service::{Admin, Scores};
 use podium_core::store::Store;
 
 /// Shared application state; cheap to clone.
@@ -11,6 +11,8 @@ use podium_core::store::Store;
 pub struct AppState {
     /// The admin services.
     pub admin: Admin,
+    /// Score submissions and rankings.
+    pub scores: Scores,
     /// The store, for health checks.
     pub store: Arc<dyn Store>,
     /// Renders `/metrics`.

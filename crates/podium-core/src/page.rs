@@ -186,6 +186,12 @@ impl PageRequest {
         Ok(Self { sort, keyset, limit, fingerprint })
     }
 
+    /// A signed cursor for a boundary with these sort values (for pages not built by
+    /// [`Self::finish`], such as rank-ordered pages read from the engine).
+    pub fn sign(&self, values: Vec<SortValue>, traversal: Traversal, codec: &CursorCodec) -> String {
+        codec.encode(self.fingerprint, &Keyset { values, traversal })
+    }
+
     /// How many rows the store should fetch.
     pub fn fetch_limit(&self) -> u32 {
         self.limit + 1

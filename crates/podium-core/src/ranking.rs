@@ -45,6 +45,16 @@ impl RankKey {
         Self::new(value, direction, i64::MAX, u128::MAX)
     }
 
+    /// Rebuilds a key from its parts (as carried by a cursor).
+    pub fn from_parts(score_bits: u64, at_micros: i64, id: u128) -> Self {
+        Self { score: score_bits, at: at_micros, id }
+    }
+
+    /// The order-preserving value bits (already flipped for descending boards).
+    pub fn score_bits(&self) -> u64 {
+        self.score
+    }
+
     /// The entry's id bits.
     pub fn id(&self) -> u128 {
         self.id

@@ -6,7 +6,10 @@
 use std::collections::HashMap;
 
 use crate::id::{BoardId, IdentityId, ScoreId};
-use crate::model::{Board, BoardType, KeepStrategy, RatioConfig, RatioDisplay, Score, ScoreEvent, ScoreStatus, SortDirection, ZeroDenominator};
+use crate::model::{
+    Board, BoardType, KeepStrategy, RatioConfig, RatioDisplay, Score, ScoreEvent, ScoreStatus, SortDirection,
+    ZeroDenominator,
+};
 use crate::ranking::RankKey;
 use crate::time::to_micros;
 
@@ -23,6 +26,7 @@ pub struct Slot {
 
 /// One change to the stored entries.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // short-lived, one per submission; boxing buys nothing
 pub enum EntryChange {
     /// A new entry.
     Insert(Score),
@@ -109,10 +113,20 @@ pub fn plan(events: &[PlannedEvent], current: Vec<Score>) -> Plan {
     out
 }
 
+/// The id of the entry an event creates on a board: derived from both, so that replaying the
+/// events (`podium rebuild`) recreates the very same entries.
+pub fn entry_id(event: crate::id::ScoreEventId, board: BoardId) -> ScoreId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(event.to_string()).chain_update(board.to_string()).finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    ScoreId::from_bits(u128::from_be_bytes(bytes))
+}
+
 fn new_entry(p: &PlannedEvent, board_id: BoardId, value: f64, value_display: Option<String>) -> Score {
     let e = &p.event;
     Score {
-        id: ScoreId::generate(),
+        id: entry_id(e.id, board_id),
         account_id: e.account_id,
         game_id: e.game_id,
         board_id,
@@ -139,7 +153,13 @@ fn with_value(old: &Score, p: &PlannedEvent, value: f64, value_display: Option<S
     Score { id: old.id, status: old.status, created_at: old.created_at, ..fresh }
 }
 
-fn record(state: &mut HashMap<Slot, Score>, changes: &mut Vec<EntryChange>, slot: Slot, old: Option<Score>, new: Score) {
+fn record(
+    state: &mut HashMap<Slot, Score>,
+    changes: &mut Vec<EntryChange>,
+    slot: Slot,
+    old: Option<Score>,
+    new: Score,
+) {
     changes.push(match old {
         None => EntryChange::Insert(new.clone()),
         Some(old) => EntryChange::Update { old, new: new.clone() },

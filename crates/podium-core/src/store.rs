@@ -173,7 +173,10 @@ pub trait SystemStore: Send + Sync {
 }
 
 /// The whole store.
-pub trait Store: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + ScoreStore + SystemStore + 'static {}
+pub trait Store:
+    AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + ScoreStore + SystemStore + 'static
+{
+}
 
 impl<T> Store for T where
     T: AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + ScoreStore + SystemStore + 'static
@@ -230,11 +233,19 @@ pub trait ScoreStore: Send + Sync {
     /// An identity by id.
     async fn get_identity(&self, id: crate::id::IdentityId) -> StoreResult<Option<crate::model::Identity>>;
     /// The identity a game knows by `player_key`.
-    async fn find_identity_by_player_key(&self, game: GameId, player_key: &str) -> StoreResult<Option<crate::model::Identity>>;
+    async fn find_identity_by_player_key(
+        &self,
+        game: GameId,
+        player_key: &str,
+    ) -> StoreResult<Option<crate::model::Identity>>;
     /// One event.
     async fn get_score_event(&self, id: crate::id::ScoreEventId) -> StoreResult<Option<crate::model::ScoreEvent>>;
     /// A page of events.
-    async fn list_score_events(&self, filter: &ScoreEventFilter, page: &PageRequest) -> StoreResult<Vec<crate::model::ScoreEvent>>;
+    async fn list_score_events(
+        &self,
+        filter: &ScoreEventFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<crate::model::ScoreEvent>>;
     /// One entry.
     async fn get_score(&self, id: crate::id::ScoreId) -> StoreResult<Option<crate::model::Score>>;
     /// Entries by id (any order; missing ids are skipped).
@@ -257,4 +268,6 @@ pub trait ScoreStore: Send + Sync {
     async fn replace_scores(&self, scores: &[crate::model::Score]) -> StoreResult<()>;
     /// Every live board of every game (the engine needs their directions).
     async fn all_boards(&self) -> StoreResult<Vec<Board>>;
+    /// The live RATIO boards of a game.
+    async fn ratio_boards(&self, game: GameId) -> StoreResult<Vec<Board>>;
 }

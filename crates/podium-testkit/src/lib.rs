@@ -28,8 +28,13 @@ pub struct TestDb {
 }
 
 enum Cleanup {
+    /// Another `TestDb` owns the database.
+    Shared,
     Dir(PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 fn say(msg: &str) {
@@ -83,6 +88,11 @@ impl TestDb {
         Some(Self { backend, url, cleanup: Cleanup::PgDatabase { admin_url, name } })
     }
 
+    /// A second handle on the same database; the original still owns (and drops) it.
+    pub fn share(&self) -> Self {
+        Self { backend: self.backend.clone(), url: self.url.clone(), cleanup: Cleanup::Shared }
+    }
+
     /// The store, as services use it.
     pub fn store(&self) -> Arc<dyn Store> {
         self.backend.clone().into_store()
@@ -102,6 +112,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Shared => {}
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }

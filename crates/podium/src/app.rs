@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use podium_api::{ApiConfig, AppState};
-use podium_core::service::{Admin, BootstrapOutcome};
+use podium_core::service::{Admin, BootstrapOutcome, Scores};
 use podium_store::Backend;
 use tokio::net::TcpListener;
 
@@ -33,10 +33,13 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
     Ok(backend)
 }
 
-/// The state handlers share, over a store.
+/// The state handlers share, over a store: the services, with the rankings loaded from the
+/// stored entries (progress is logged) before anything is served.
 pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<AppState> {
     let admin = Admin::new(store.clone()).await.context("cannot initialise the services")?;
-    Ok(AppState { admin, store, metrics: podium_api::metrics_handle() })
+    let scores = Scores::start(admin.clone());
+    scores.load_rankings().await.context("cannot load the rankings")?;
+    Ok(AppState { admin, scores, store, metrics: podium_api::metrics_handle() })
 }
 
 impl Application {
@@ -122,24 +125,28 @@ impl Application {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called (not when
+/// the future is first polled), so a signal that arrives during start-up is not lost to the
+/// default action.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            () = term => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }

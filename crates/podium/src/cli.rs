@@ -53,11 +53,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(&config);
     match cli.command {
         Command::Serve => {
+            let shutdown = shutdown_signal();
             tracing::info!(config = ?config, "starting");
             let (app, outcome) = Application::build(&config).await?;
             announce(&outcome);
             tracing::info!(addr = %app.local_addr()?, "listening");
-            app.run_until(shutdown_signal()).await
+            app.run_until(shutdown).await
         }
         Command::Migrate => {
             let backend = open_store(&config).await?;

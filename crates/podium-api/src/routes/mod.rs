@@ -6,4 +6,6 @@ pub mod api_keys;
 pub mod boards;
 pub mod games;
 pub mod health;
+pub mod score_events;
+pub mod scores;
 pub mod users;

@@ -117,3 +117,12 @@ impl Score {
         self.status != ScoreStatus::Rejected
     }
 }
+
+impl crate::page::Sortable for ScoreEvent {
+    fn sort_value(&self, field: &str) -> crate::page::SortValue {
+        match field {
+            "created_at" => crate::page::SortValue::Int(crate::time::to_micros(self.created_at)),
+            _ => crate::page::SortValue::Text(self.id.to_string()),
+        }
+    }
+}

@@ -10,7 +10,9 @@ mod bootstrap;
 mod common;
 mod games;
 pub mod patch;
+mod scores;
 mod users;
+mod writer;
 
 use std::sync::Arc;
 
@@ -21,6 +23,10 @@ pub use boards::{BoardListQuery, CreateBoard, UpdateBoard};
 pub use bootstrap::BootstrapOutcome;
 pub use games::{CreateGame, UpdateGame};
 pub use patch::Patch;
+pub use scores::{
+    Audience, EventListQuery, Geo, ScoreListQuery, ScoreView, Scores, SubmitScore, SubmittedScore, TestFilter,
+    player_name,
+};
 pub use users::{CreateUser, UpdateUser};
 
 use crate::auth::Principal;
@@ -46,6 +52,11 @@ impl Admin {
         Ok(Self { store, cursors, key_uses: Arc::new(KeyUses::default()) })
     }
 
+    /// The cursor codec.
+    pub(crate) fn cursors(&self) -> &CursorCodec {
+        &self.cursors
+    }
+
     /// The underlying store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
@@ -53,7 +64,7 @@ impl Admin {
 
     /// The account a list call reads: a superadmin must name one (400 otherwise); a regular
     /// key reads its own, and naming another is 403.
-    fn list_scope(&self, p: &Principal, requested: Option<AccountId>) -> ServiceResult<AccountId> {
+    pub(crate) fn list_scope(&self, p: &Principal, requested: Option<AccountId>) -> ServiceResult<AccountId> {
         match (p.super_admin, requested) {
             (true, Some(a)) => Ok(a),
             (true, None) => Err(ServiceError::new(

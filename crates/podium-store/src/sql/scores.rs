@@ -416,6 +416,15 @@ macro_rules! impl_score_store {
                     .map_err($crate::sql::map_err)?;
                 rows.iter().map(board_from_row).collect()
             }
+
+            async fn ratio_boards(&self, game: podium_core::id::GameId) -> podium_core::store::StoreResult<Vec<podium_core::model::Board>> {
+                let rows = sqlx::query(concat!("SELECT ", $crate::board_cols!(), " FROM boards WHERE game_id = $1 AND board_type = 'RATIO' AND deleted_at IS NULL"))
+                    .bind(game.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                rows.iter().map(board_from_row).collect()
+            }
         }
     };
 }

@@ -88,6 +88,13 @@ impl TestApp {
         Self { router, state, db }
     }
 
+    /// A fresh app (new services, rankings reloaded) over the same database.
+    pub async fn restart(&self) -> TestApp {
+        let state = podium::app::state(self.db.store()).await.unwrap();
+        let router = podium_api::router(state.clone(), &ApiConfig::default());
+        TestApp { router, state, db: self.db.share() }
+    }
+
     pub async fn raw(&self, request: Request<Body>) -> Response {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();

@@ -13,4 +13,5 @@ mod conventions;
 mod games;
 mod operations;
 mod process;
+mod scores;
 mod users;

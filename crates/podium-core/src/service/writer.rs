@@ -1,0 +1,95 @@
+//! Group commit. One writer task per process drains a channel of accepted submissions and
+//! commits whatever has queued up as one transaction (one multi-row insert of events, one read
+//! of the entries they touch, the entry writes). A submission is answered only after its batch
+//! committed, so an acknowledged score is durable; many submissions share one fsync, which is
+//! where the throughput comes from.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::id::BoardId;
+use crate::model::{Board, Score};
+use crate::ranking::{Engine, PoolKey};
+use crate::scoring::{EntryChange, PlannedEvent, Slot, plan, rank_key};
+use crate::store::Store;
+use crate::time::{from_micros, now, to_micros};
+
+/// Most submissions in one transaction.
+pub const MAX_BATCH: usize = 1000;
+
+/// A submission waiting for its batch, and where to send the committed entry.
+pub(crate) struct Job {
+    pub(crate) planned: PlannedEvent,
+    pub(crate) reply: oneshot::Sender<ServiceResult<Score>>,
+}
+
+/// Starts the writer task; submissions go in through the returned sender.
+pub(crate) fn spawn(store: Arc<dyn Store>, engine: Arc<Engine>) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+    tokio::spawn(run(store, engine, rx));
+    tx
+}
+
+async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, mut rx: mpsc::Receiver<Job>) {
+    let mut last_micros = 0i64;
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Events replay in (created_at, id) order: give each a strictly increasing time.
+        for job in &mut batch {
+            let t = to_micros(now()).max(last_micros + 1);
+            last_micros = t;
+            job.planned.event.created_at = from_micros(t);
+        }
+        let planned: Vec<PlannedEvent> = batch.iter().map(|j| j.planned.clone()).collect();
+        let result = commit(&*store, &engine, &planned).await;
+        match result {
+            Ok(results) => {
+                for (job, score) in batch.drain(..).zip(results) {
+                    let _ = job.reply.send(Ok(score));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, batch = batch.len(), "a batch of score events could not be committed");
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Commits a batch and applies its changes to the engine.
+pub(crate) async fn commit(store: &dyn Store, engine: &Engine, planned: &[PlannedEvent]) -> ServiceResult<Vec<Score>> {
+    let mut slots: Vec<Slot> = planned.iter().flat_map(PlannedEvent::slots).collect();
+    slots.sort_by_key(|s| (s.board_id, s.identity_id, s.is_test));
+    slots.dedup();
+    let events: Vec<_> = planned.iter().map(|p| p.event.clone()).collect();
+    let planner = |current: Vec<Score>| plan(planned, current);
+    let done = store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;
+    let boards: HashMap<BoardId, &Board> =
+        planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();
+    apply_changes(engine, &boards, &done.changes);
+    Ok(done.results)
+}
+
+/// Applies committed entry changes to the in-memory rankings.
+pub(crate) fn apply_changes(engine: &Engine, boards: &HashMap<BoardId, &Board>, changes: &[EntryChange]) {
+    for change in changes {
+        let (old, new) = match change {
+            EntryChange::Insert(s) => (None, Some(s)),
+            EntryChange::Update { old, new } => (Some(old), Some(new)),
+            EntryChange::Delete(s) => (Some(s), None),
+        };
+        let Some(board) = new.or(old).and_then(|s| boards.get(&s.board_id)) else { continue };
+        let pool = |s: &Score| PoolKey { board: s.board_id, is_test: s.is_test };
+        if let Some(old) = old.filter(|s| s.is_ranked()) {
+            engine.write(pool(old), |r| r.remove(&rank_key(board, old)));
+        }
+        if let Some(new) = new.filter(|s| s.is_ranked()) {
+            engine.write(pool(new), |r| r.insert(rank_key(board, new)));
+        }
+    }
+}
