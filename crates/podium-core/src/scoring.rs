@@ -212,6 +212,42 @@ fn apply(p: &PlannedEvent, state: &mut HashMap<Slot, Score>, changes: &mut Vec<E
     result
 }
 
+/// Replays events one by one, keeping every entry in memory (`podium rebuild`).
+#[derive(Debug, Default)]
+pub struct Replay {
+    state: HashMap<Slot, Score>,
+    runs: Vec<Score>,
+    events: u64,
+}
+
+impl Replay {
+    /// Applies one event (and the RATIO boards it feeds).
+    pub fn apply(&mut self, p: &PlannedEvent) {
+        let mut changes = Vec::new();
+        apply(p, &mut self.state, &mut changes);
+        for change in changes {
+            if let EntryChange::Insert(s) = change
+                && !s.one_per_player
+            {
+                self.runs.push(s);
+            }
+        }
+        self.events += 1;
+    }
+
+    /// Events applied so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Every entry the events produced.
+    pub fn into_entries(self) -> Vec<Score> {
+        let mut entries = self.runs;
+        entries.extend(self.state.into_values());
+        entries
+    }
+}
+
 /// The ratio of a player's two counter totals, or `None` when the player is not ranked.
 pub fn ratio_value(rc: &RatioConfig, numerator: f64, denominator: f64) -> Option<f64> {
     if numerator < rc.min_numerator || denominator < rc.min_denominator {

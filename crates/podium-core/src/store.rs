@@ -266,7 +266,7 @@ pub trait ScoreStore: Send + Sync {
     async fn for_each_event(&self, f: &mut (dyn FnMut(crate::model::ScoreEvent) + Send)) -> StoreResult<u64>;
     /// Replaces every entry by `scores` in one transaction (rebuild).
     async fn replace_scores(&self, scores: &[crate::model::Score]) -> StoreResult<()>;
-    /// Every live board of every game (the engine needs their directions).
+    /// Every board of every game, deleted ones included (rebuilds replay their events too).
     async fn all_boards(&self) -> StoreResult<Vec<Board>>;
     /// The live RATIO boards of a game.
     async fn ratio_boards(&self, game: GameId) -> StoreResult<Vec<Board>>;

@@ -37,6 +37,10 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Recompute every ranked entry from the score events alone (events are the truth),
+    /// replacing the stored entries in one transaction. Stop the servers first: submissions
+    /// accepted during a rebuild would be overwritten.
+    Rebuild,
     /// Create a superadmin (account, user and API key) and print its key. When a superadmin
     /// already exists, issue a new key for it (the way back in after losing the key), unless
     /// --if-missing is given.
@@ -64,6 +68,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let backend = open_store(&config).await?;
             backend.close().await;
             println!("migrations applied to {}", podium_store::redact(&config.database_url));
+            Ok(())
+        }
+        Command::Rebuild => {
+            let backend = open_store(&config).await?;
+            let state = state(backend.clone().into_store()).await?;
+            let started = std::time::Instant::now();
+            let report = state
+                .scores
+                .rebuild(&|n| eprintln!("rebuild: {n} events replayed ({:.1} s)", started.elapsed().as_secs_f64()))
+                .await?;
+            println!(
+                "rebuilt {} entries from {} events in {:.1} s ({} events of vanished boards skipped)",
+                report.entries,
+                report.events,
+                started.elapsed().as_secs_f64(),
+                report.skipped_events
+            );
+            backend.close().await;
             Ok(())
         }
         Command::Bootstrap { if_missing } => {

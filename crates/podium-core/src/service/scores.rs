@@ -139,6 +139,17 @@ pub struct EventListQuery {
     pub is_test: Option<bool>,
 }
 
+/// What `podium rebuild` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildReport {
+    /// Events replayed.
+    pub events: u64,
+    /// Entries written.
+    pub entries: u64,
+    /// Events of boards that no longer exist at all.
+    pub skipped_events: u64,
+}
+
 /// Which pool(s) a score list reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TestFilter {
@@ -246,8 +257,13 @@ impl Scores {
     /// Loads every ranked entry into the engine, logging progress. Returns how many.
     pub async fn load_rankings(&self) -> ServiceResult<u64> {
         let store = self.admin.store();
-        let directions: std::collections::HashMap<BoardId, SortDirection> =
-            store.all_boards().await?.into_iter().map(|b| (b.id, b.sort_direction)).collect();
+        let directions: std::collections::HashMap<BoardId, SortDirection> = store
+            .all_boards()
+            .await?
+            .into_iter()
+            .filter(|b| b.deleted_at.is_none())
+            .map(|b| (b.id, b.sort_direction))
+            .collect();
         let mut pools: std::collections::HashMap<PoolKey, Vec<RankKey>> = std::collections::HashMap::new();
         let started = std::time::Instant::now();
         let mut seen = 0u64;
@@ -269,6 +285,47 @@ impl Scores {
         }
         tracing::info!(entries = n, boards, elapsed_s = started.elapsed().as_secs_f64(), "rankings loaded");
         Ok(n)
+    }
+
+    /// Recomputes every ranked entry from the events alone (`podium rebuild`): replays them in
+    /// order through the same board semantics as live submissions, replaces the stored entries
+    /// in one transaction and reloads the rankings. `progress` is called every 100 000 events.
+    pub async fn rebuild(&self, progress: &(dyn Fn(u64) + Sync)) -> ServiceResult<RebuildReport> {
+        let store = self.admin.store();
+        let boards: std::collections::HashMap<BoardId, Board> = store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
+        let mut dependents: std::collections::HashMap<BoardId, Vec<Board>> = std::collections::HashMap::new();
+        for ratio in boards.values().filter(|b| b.board_type == BoardType::Ratio && b.deleted_at.is_none()) {
+            if let Some(rc) = &ratio.ratio_config {
+                for source in [rc.numerator_board_id, rc.denominator_board_id] {
+                    dependents.entry(source).or_default().push(ratio.clone());
+                }
+            }
+        }
+        let mut replay = crate::scoring::Replay::default();
+        let mut skipped = 0u64;
+        let events = store
+            .for_each_event(&mut |event| {
+                let Some(board) = boards.get(&event.board_id) else {
+                    skipped += 1;
+                    return;
+                };
+                let player_name = event.event_payload.player_name.clone().unwrap_or_default();
+                let planned = PlannedEvent {
+                    board: board.clone(),
+                    dependents: dependents.get(&board.id).cloned().unwrap_or_default(),
+                    event,
+                    player_name,
+                };
+                replay.apply(&planned);
+                if replay.events().is_multiple_of(100_000) {
+                    progress(replay.events());
+                }
+            })
+            .await?;
+        let entries = replay.into_entries();
+        store.replace_scores(&entries).await?;
+        self.load_rankings().await?;
+        Ok(RebuildReport { events, entries: entries.len() as u64, skipped_events: skipped })
     }
 
     /// Validates a submission, finds or creates its identity, and commits it through the

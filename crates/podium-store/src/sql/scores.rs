@@ -410,7 +410,7 @@ macro_rules! impl_score_store {
             }
 
             async fn all_boards(&self) -> podium_core::store::StoreResult<Vec<podium_core::model::Board>> {
-                let rows = sqlx::query(concat!("SELECT ", $crate::board_cols!(), " FROM boards WHERE deleted_at IS NULL"))
+                let rows = sqlx::query(concat!("SELECT ", $crate::board_cols!(), " FROM boards"))
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::sql::map_err)?;

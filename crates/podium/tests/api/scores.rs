@@ -348,3 +348,61 @@ async fn rankings_are_rebuilt_from_the_store_at_start_up() {
     assert_eq!(after.body["data"], before.body["data"]);
     assert_eq!(ranks(&after), [1, 2, 3]);
 }
+
+#[tokio::test]
+async fn rebuild_from_the_events_alone_reproduces_every_entry_and_rank() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("acme").await;
+    let game = app.game(&t, "Space Race").await;
+    let mut boards = Vec::new();
+    for body in [
+        json!({"name": "Best"}),
+        json!({"name": "Asc", "sort_direction": "ASCENDING"}),
+        json!({"name": "First", "keep_strategy": "FIRST"}),
+        json!({"name": "Latest", "keep_strategy": "LATEST"}),
+        json!({"name": "Runs", "board_type": "RUN_RUNS"}),
+        json!({"name": "Kills", "board_type": "COUNTER"}),
+        json!({"name": "Deaths", "board_type": "COUNTER"}),
+    ] {
+        boards.push(app.board(&t, &game, body).await.id());
+    }
+    let kd = app
+        .board(&t, &game, json!({"name": "KD", "board_type": "RATIO", "ratio_config": {"numerator_board_id": boards[5], "denominator_board_id": boards[6]}}))
+        .await
+        .id();
+    boards.push(kd);
+    for round in 0..4 {
+        for (b, board) in boards.iter().take(7).enumerate() {
+            for player in 0..3 {
+                let value = f64::from((round * 7 + b as i32 * 3 + player * 5) % 11);
+                let is_test = player == 2 && round % 2 == 0;
+                app.post(
+                    "/v1/score-events",
+                    &t.key,
+                    json!({"board_id": board, "player_key": format!("p{player}"), "player_name": format!("P{player}"), "value": value, "is_test": is_test}),
+                )
+                .await
+                .assert(201);
+            }
+        }
+    }
+    async fn snapshot(app: &TestApp, key: &str, boards: &[String]) -> Vec<Value> {
+        let mut out = Vec::new();
+        for board in boards {
+            for pool in ["false", "true"] {
+                out.push(app.get(&format!("/v1/scores?board_id={board}&is_test={pool}&limit=100"), key).await.body["data"].clone());
+            }
+        }
+        out
+    }
+    let before = snapshot(&app, &t.key, &boards).await;
+    assert!(before.iter().all(|d| d.is_array()));
+    // Wipe every entry: only the events are left.
+    app.state.store.replace_scores(&[]).await.unwrap();
+    let wiped = app.get(&format!("/v1/scores?board_id={}&sort=value:desc", boards[0]), &t.key).await;
+    assert_eq!(wiped.body["pagination"]["count"], 0);
+    let report = app.state.scores.rebuild(&|_| {}).await.unwrap();
+    assert_eq!(report.events, 4 * 7 * 3);
+    let after = snapshot(&app, &t.key, &boards).await;
+    assert_eq!(after, before);
+}
