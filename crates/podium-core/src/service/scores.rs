@@ -292,7 +292,8 @@ impl Scores {
     /// in one transaction and reloads the rankings. `progress` is called every 100 000 events.
     pub async fn rebuild(&self, progress: &(dyn Fn(u64) + Sync)) -> ServiceResult<RebuildReport> {
         let store = self.admin.store();
-        let boards: std::collections::HashMap<BoardId, Board> = store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
+        let boards: std::collections::HashMap<BoardId, Board> =
+            store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
         let mut dependents: std::collections::HashMap<BoardId, Vec<Board>> = std::collections::HashMap::new();
         for ratio in boards.values().filter(|b| b.board_type == BoardType::Ratio && b.deleted_at.is_none()) {
             if let Some(rc) = &ratio.ratio_config {

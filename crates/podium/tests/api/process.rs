@@ -235,3 +235,98 @@ fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
     assert!(status.success(), "{logs:?}");
     assert!(logs.iter().any(|l| l.contains("shutting down")));
 }
+
+/// One HTTP/1.1 request on a fresh connection; `None` when the server is gone.
+fn http(addr: &str, method: &str, path: &str, body: Option<&serde_json::Value>) -> Option<(u16, serde_json::Value)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.get(9..12)?.parse().ok()?;
+    let json = response.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or_default();
+    Some((status, json))
+}
+
+fn id_of(addr: &str, path: &str, body: serde_json::Value) -> String {
+    let (status, json) = http(addr, "POST", path, Some(&body)).expect("server answers");
+    assert_eq!(status, 201, "{json}");
+    json["id"].as_str().unwrap().to_owned()
+}
+
+/// Submissions in flight from several threads; SIGKILL; restart; every acknowledged one is
+/// ranked.
+fn acknowledged_submissions_survive_sigkill(database_url: &str) {
+    let envs = [("PODIUM_BOOTSTRAP_API_KEY", KEY), ("PODIUM_DATABASE_URL", database_url)];
+    let server = Server::start(&envs);
+    let addr = server.addr.clone();
+    let account = id_of(&addr, "/v1/accounts", serde_json::json!({"name": "Crash Test"}));
+    let game = id_of(&addr, "/v1/games", serde_json::json!({"account_id": account, "name": "G"}));
+    let board =
+        id_of(&addr, "/v1/boards", serde_json::json!({"game_id": game, "name": "Runs", "board_type": "RUN_RUNS"}));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (addr, board, acked, stop) = (addr.clone(), board.clone(), acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let body = serde_json::json!({"board_id": board, "player_key": format!("w{w}"), "player_name": format!("W{w}"), "value": n});
+                    match http(&addr, "POST", "/v1/score-events", Some(&body)) {
+                        Some((201, json)) => acked.lock().unwrap().push(json["score"]["id"].as_str().unwrap().to_owned()),
+                        Some((status, json)) => panic!("unexpected {status}: {json}"),
+                        None => break,
+                    }
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    // Let submissions pile up, then kill without warning while they are in flight.
+    while acked.lock().unwrap().len() < 200 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill").args(["-KILL", &server.child.id().to_string()]).status().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let (status, _) = server.wait();
+    assert!(!status.success());
+    let acked = acked.lock().unwrap().clone();
+
+    let restarted = Server::start(&envs);
+    for id in &acked {
+        let (status, json) = http(&restarted.addr, "GET", &format!("/v1/scores/{id}"), None).unwrap();
+        assert_eq!(status, 200, "acknowledged {id} lost: {json}");
+        assert!(json["rank"].as_u64().is_some(), "{json}");
+    }
+    let (_, list) =
+        http(&restarted.addr, "GET", &format!("/v1/scores?board_id={board}&limit=1&account_id={account}"), None)
+            .unwrap();
+    assert_eq!(list["data"][0]["rank"], 1);
+    restarted.terminate();
+    assert!(restarted.wait().0.success());
+}
+
+#[test]
+fn acknowledged_submissions_survive_sigkill_on_sqlite() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("crash.db").display());
+    acknowledged_submissions_survive_sigkill(&url);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_submissions_survive_sigkill_on_postgres() {
+    let Some(db) = podium_testkit::TestDb::postgres().await else { return };
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || acknowledged_submissions_survive_sigkill(&url)).await.unwrap();
+    drop(db);
+}

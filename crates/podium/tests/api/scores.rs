@@ -390,7 +390,10 @@ async fn rebuild_from_the_events_alone_reproduces_every_entry_and_rank() {
         let mut out = Vec::new();
         for board in boards {
             for pool in ["false", "true"] {
-                out.push(app.get(&format!("/v1/scores?board_id={board}&is_test={pool}&limit=100"), key).await.body["data"].clone());
+                out.push(
+                    app.get(&format!("/v1/scores?board_id={board}&is_test={pool}&limit=100"), key).await.body["data"]
+                        .clone(),
+                );
             }
         }
         out
