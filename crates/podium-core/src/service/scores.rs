@@ -419,16 +419,9 @@ impl Scores {
             .send(Job { planned, reply })
             .await
             .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
-        let score = answer
+        let (event, score) = answer
             .await
             .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the writer stopped before committing"))??;
-        let event = self
-            .admin
-            .store()
-            .get_score_event(score.event_id)
-            .await?
-            .filter(|e| e.id == score.event_id)
-            .ok_or_else(|| ServiceError::new(ErrorCode::Internal, "the committed event could not be read back"))?;
         let view = self.view(&board, score, Audience::Admin);
         Ok(SubmittedScore { event, score: view })
     }

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::id::BoardId;
-use crate::model::{Board, Score};
+use crate::model::{Board, Score, ScoreEvent};
 use crate::ranking::{Engine, PoolKey};
 use crate::scoring::{EntryChange, PlannedEvent, Slot, plan, rank_key};
 use crate::store::Store;
@@ -23,7 +23,7 @@ pub const MAX_BATCH: usize = 1000;
 /// A submission waiting for its batch, and where to send the committed entry.
 pub(crate) struct Job {
     pub(crate) planned: PlannedEvent,
-    pub(crate) reply: oneshot::Sender<ServiceResult<Score>>,
+    pub(crate) reply: oneshot::Sender<ServiceResult<(ScoreEvent, Score)>>,
 }
 
 /// Starts the writer task; submissions go in through the returned sender.
@@ -37,24 +37,23 @@ async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, mut rx: mpsc::Receiver<
     let mut last_micros = 0i64;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (mut planned, replies): (Vec<PlannedEvent>, Vec<_>) = batch.drain(..).map(|j| (j.planned, j.reply)).unzip();
         // Events replay in (created_at, id) order: give each a strictly increasing time.
-        for job in &mut batch {
+        for p in &mut planned {
             let t = to_micros(now()).max(last_micros + 1);
             last_micros = t;
-            job.planned.event.created_at = from_micros(t);
+            p.event.created_at = from_micros(t);
         }
-        let planned: Vec<PlannedEvent> = batch.iter().map(|j| j.planned.clone()).collect();
-        let result = commit(&*store, &engine, &planned).await;
-        match result {
+        match commit(&*store, &engine, &planned).await {
             Ok(results) => {
-                for (job, score) in batch.drain(..).zip(results) {
-                    let _ = job.reply.send(Ok(score));
+                for ((reply, p), score) in replies.into_iter().zip(planned).zip(results) {
+                    let _ = reply.send(Ok((p.event, score)));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, batch = batch.len(), "a batch of score events could not be committed");
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(e.clone()));
+                tracing::error!(error = %e, batch = replies.len(), "a batch of score events could not be committed");
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
                 }
             }
         }

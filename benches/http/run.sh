@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# HTTP load: POST /v1/score-events on a release build, on SQLite and on PostgreSQL, with wrk.
+#   benches/http/run.sh [duration-seconds] [connections]
+# Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at
+# PODIUM_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION="${1:-20}"
+CONNS="${2:-64}"
+PG_ADMIN="${PODIUM_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+export KEY="pdm_bench_key_0123456789abcdef"
+cargo build --release -q -p podium
+BIN="$PWD/target/release/podium"
+WORK="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+run_one() { # name database-url
+  local name="$1" url="$2" port=18181
+  (cd "$WORK" && PODIUM_DATABASE_URL="$url" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL=warn \
+     "$BIN" serve --listen "127.0.0.1:$port" >/dev/null 2>&1) &
+  local pid=$!
+  for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
+  local h=(-s -H "leadr-api-key: $KEY" -H 'content-type: application/json')
+  local acc game board
+  acc=$(curl "${h[@]}" "127.0.0.1:$port/v1/accounts" -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  board=$(curl "${h[@]}" "127.0.0.1:$port/v1/boards" -d "{\"game_id\":\"$game\",\"name\":\"B\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  echo "== $name: POST /v1/score-events, $CONNS connections, ${DURATION}s (players created on first submission)"
+  BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+run_one sqlite "sqlite://$WORK/bench.db"
+if psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS podium_bench" 2>/dev/null && psql "$PG_ADMIN" -qc "CREATE DATABASE podium_bench"; then
+  run_one postgres "${PG_ADMIN%/*}/podium_bench"
+  psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS podium_bench WITH (FORCE)"
+else
+  echo "== postgres: skipped (cannot reach $PG_ADMIN)"
+fi
