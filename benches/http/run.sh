@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-20}"
+export PLAYERS="${PLAYERS:-10000}"
 CONNS="${2:-64}"
 PG_ADMIN="${PODIUM_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export KEY="pdm_bench_key_0123456789abcdef"

@@ -6,6 +6,7 @@
 //! same contract tests run on every backend.
 
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod id;
 pub mod model;

@@ -123,6 +123,7 @@ impl Admin {
             account.deleted_at = Some(account.updated_at);
         }
         self.store.update_account(&account).await.map_err(conflict)?;
+        self.grants.clear();
         Ok(account)
     }
 

@@ -51,7 +51,15 @@ impl Admin {
     /// deleted users) are 401; keys of a suspended account are 403.
     pub async fn authenticate(&self, secret: &str) -> ServiceResult<Principal> {
         let invalid = || ServiceError::unauthorized("the API key is unknown, revoked or expired");
-        let grant = self.store.find_key_grant(&hash_secret(secret)).await?.ok_or_else(invalid)?;
+        let hash = hash_secret(secret);
+        let grant = match self.grants.get(&hash) {
+            Some(grant) => grant,
+            None => {
+                let grant = self.store.find_key_grant(&hash).await?.ok_or_else(invalid)?;
+                self.grants.put(hash, grant.clone());
+                grant
+            }
+        };
         let at = now();
         if grant.key.status != ApiKeyStatus::Active || grant.key.expires_at.is_some_and(|e| e <= at) {
             return Err(invalid());

@@ -343,7 +343,14 @@ impl Admin {
 
     /// One board the principal can see.
     pub async fn get_board(&self, p: &Principal, id: BoardId) -> ServiceResult<Board> {
-        let board = self.store.get_board(id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
+        let board = match self.boards.get(&id) {
+            Some(board) => board,
+            None => {
+                let board = self.store.get_board(id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
+                self.boards.put(id, board.clone());
+                board
+            }
+        };
         self.visible(p, board.account_id, board, "board")
     }
 
@@ -455,6 +462,7 @@ impl Admin {
             b.deleted_at = Some(b.updated_at);
         }
         self.store.update_board(&b).await.map_err(conflict)?;
+        self.boards.clear();
         Ok(b)
     }
 

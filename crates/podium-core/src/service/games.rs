@@ -138,6 +138,7 @@ impl Admin {
             game.deleted_at = Some(game.updated_at);
         }
         self.store.update_game(&game).await.map_err(conflict)?;
+        self.boards.clear();
         Ok(game)
     }
 

@@ -33,7 +33,10 @@ use crate::auth::Principal;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::AccountId;
 use crate::page::CursorCodec;
-use crate::store::Store;
+use crate::cache::TtlCache;
+use crate::id::BoardId;
+use crate::model::Board;
+use crate::store::{KeyGrant, Store};
 
 /// The admin API's service object; cheap to clone.
 #[derive(Clone)]
@@ -41,7 +44,14 @@ pub struct Admin {
     store: Arc<dyn Store>,
     cursors: CursorCodec,
     key_uses: Arc<KeyUses>,
+    /// API-key grants by key hash; cleared when keys, users or accounts change.
+    grants: Arc<TtlCache<String, KeyGrant>>,
+    /// Boards by id; cleared when boards or games change.
+    boards: Arc<TtlCache<BoardId, Board>>,
 }
+
+/// How long a cached grant or board may lag a change made through another node.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Admin {
     /// Builds the service over a store. Reads the cursor secret from the store.
@@ -49,7 +59,13 @@ impl Admin {
         let secret = store.cursor_secret().await?;
         let cursors = CursorCodec::new(&secret)
             .map_err(|_| ServiceError::new(ErrorCode::Internal, "the cursor secret is unusable"))?;
-        Ok(Self { store, cursors, key_uses: Arc::new(KeyUses::default()) })
+        Ok(Self {
+            store,
+            cursors,
+            key_uses: Arc::new(KeyUses::default()),
+            grants: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
+            boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
+        })
     }
 
     /// The cursor codec.

@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::Admin;
 use super::writer::{self, Job};
 use crate::auth::Principal;
+use crate::cache::TtlCache;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{AccountId, BoardId, GameId, IdentityId, ScoreEventId, ScoreId};
 use crate::model::{
@@ -192,6 +193,9 @@ pub struct Scores {
     admin: Admin,
     engine: Arc<Engine>,
     writer: mpsc::Sender<Job>,
+    /// Identities by (game, player_key) and by id.
+    identities: Arc<TtlCache<(GameId, String), Identity>>,
+    identities_by_id: Arc<TtlCache<IdentityId, Identity>>,
 }
 
 const SORTABLE: &[&str] = &["rank", "value", "player_name", "created_at", "updated_at"];
@@ -246,7 +250,13 @@ impl Scores {
     pub fn start(admin: Admin) -> Self {
         let engine = Arc::new(Engine::new());
         let writer = writer::spawn(admin.store().clone(), engine.clone());
-        Self { admin, engine, writer }
+        Self {
+            admin,
+            engine,
+            writer,
+            identities: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
+            identities_by_id: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
+        }
     }
 
     /// The rankings.
@@ -368,9 +378,7 @@ impl Scores {
         errors.into_result()?;
         let identity = match (cmd.identity_id, cmd.player_key) {
             (Some(id), _) => self
-                .admin
-                .store()
-                .get_identity(id)
+                .identity_by_id(id)
                 .await?
                 .filter(|i| i.game_id == board.game_id)
                 .ok_or_else(|| ServiceError::field("identity_id", "not_found"))?,
@@ -426,7 +434,28 @@ impl Scores {
         Ok(SubmittedScore { event, score: view })
     }
 
+    async fn identity_by_id(&self, id: IdentityId) -> ServiceResult<Option<Identity>> {
+        if let Some(found) = self.identities_by_id.get(&id) {
+            return Ok(Some(found));
+        }
+        let found = self.admin.store().get_identity(id).await?;
+        if let Some(i) = &found {
+            self.identities_by_id.put(id, i.clone());
+        }
+        Ok(found)
+    }
+
     async fn identity_for_key(&self, board: &Board, key: &str, name: Option<String>) -> ServiceResult<Identity> {
+        let cache_key = (board.game_id, key.to_owned());
+        if let Some(found) = self.identities.get(&cache_key) {
+            return Ok(found);
+        }
+        let identity = self.find_or_create_identity(board, key, name).await?;
+        self.identities.put(cache_key, identity.clone());
+        Ok(identity)
+    }
+
+    async fn find_or_create_identity(&self, board: &Board, key: &str, name: Option<String>) -> ServiceResult<Identity> {
         let store = self.admin.store();
         if let Some(found) = store.find_identity_by_player_key(board.game_id, key).await? {
             return Ok(found);

@@ -184,6 +184,21 @@ macro_rules! impl_score_store {
             Ok(())
         }
 
+        async fn upsert_scores(conn: &mut <$db as sqlx::Database>::Connection, scores: &[&podium_core::model::Score]) -> podium_core::store::StoreResult<()> {
+            for chunk in scores.chunks($crate::sql::scores::CHUNK) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO scores (", $crate::score_cols!(), ") "));
+                push_score_rows(&mut qb, chunk)?;
+                qb.push(concat!(
+                    " ON CONFLICT (id) DO UPDATE SET player_name = excluded.player_name, value = excluded.value, ",
+                    "value_display = excluded.value_display, metadata = excluded.metadata, status = excluded.status, ",
+                    "timezone = excluded.timezone, country = excluded.country, city = excluded.city, ",
+                    "event_id = excluded.event_id, updated_at = excluded.updated_at"
+                ));
+                qb.build().execute(&mut *conn).await.map_err($crate::sql::map_err)?;
+            }
+            Ok(())
+        }
+
         #[async_trait::async_trait]
         impl podium_core::store::ScoreStore for $store {
             async fn insert_identity(&self, i: &podium_core::model::Identity) -> podium_core::store::StoreResult<()> {
@@ -313,58 +328,34 @@ macro_rules! impl_score_store {
                     push_event_rows(&mut qb, chunk)?;
                     qb.build().execute(&mut *tx).await.map_err($crate::sql::map_err)?;
                 }
-                // Net effect per entry: an entry inserted and updated in one batch is inserted
-                // once with its final state.
-                let mut inserted: Vec<&podium_core::model::Score> = Vec::new();
-                let mut updated: Vec<&podium_core::model::Score> = Vec::new();
-                let mut deleted: Vec<podium_core::id::ScoreId> = Vec::new();
+                // Net effect per entry: its final state is upserted once, whatever happened to it
+                // in the batch; entries that ended deleted are deleted.
+                let mut order: Vec<podium_core::id::ScoreId> = Vec::new();
+                let mut last: std::collections::HashMap<podium_core::id::ScoreId, Option<&podium_core::model::Score>> =
+                    std::collections::HashMap::new();
                 for change in &planned.changes {
-                    match change {
-                        EntryChange::Insert(s) => inserted.push(s),
-                        EntryChange::Update { new, .. } => {
-                            if let Some(slot) = inserted.iter_mut().find(|s| s.id == new.id) {
-                                *slot = new;
-                            } else if let Some(slot) = updated.iter_mut().find(|s| s.id == new.id) {
-                                *slot = new;
-                            } else {
-                                updated.push(new);
-                            }
-                        }
-                        EntryChange::Delete(s) => {
-                            inserted.retain(|i| i.id != s.id);
-                            updated.retain(|u| u.id != s.id);
-                            deleted.push(s.id);
+                    let (id, state) = match change {
+                        EntryChange::Insert(s) | EntryChange::Update { new: s, .. } => (s.id, Some(s)),
+                        EntryChange::Delete(s) => (s.id, None),
+                    };
+                    if last.insert(id, state).is_none() {
+                        order.push(id);
+                    }
+                }
+                let mut upserts: Vec<&podium_core::model::Score> = Vec::new();
+                for id in &order {
+                    match last.get(id).copied().flatten() {
+                        Some(s) => upserts.push(s),
+                        None => {
+                            sqlx::query("DELETE FROM scores WHERE id = $1")
+                                .bind(id.to_string())
+                                .execute(&mut *tx)
+                                .await
+                                .map_err($crate::sql::map_err)?;
                         }
                     }
                 }
-                for id in &deleted {
-                    sqlx::query("DELETE FROM scores WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
-                }
-                insert_scores(&mut *tx, &inserted).await?;
-                for s in updated {
-                    let metadata = match &s.metadata {
-                        Some(m) => Some(serde_json::to_string(m).map_err(|e| podium_core::store::StoreError::Backend(e.to_string()))?),
-                        None => None,
-                    };
-                    sqlx::query(concat!(
-                        "UPDATE scores SET player_name = $2, value = $3, value_display = $4, metadata = $5, status = $6, ",
-                        "timezone = $7, country = $8, city = $9, event_id = $10, updated_at = $11 WHERE id = $1"
-                    ))
-                    .bind(s.id.to_string())
-                    .bind(s.player_name.as_str())
-                    .bind(s.value)
-                    .bind(s.value_display.as_deref())
-                    .bind(metadata)
-                    .bind(s.status.as_str())
-                    .bind(s.timezone.as_deref())
-                    .bind(s.country.as_deref())
-                    .bind(s.city.as_deref())
-                    .bind(s.event_id.to_string())
-                    .bind(podium_core::time::to_micros(s.updated_at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                }
+                upsert_scores(&mut *tx, &upserts).await?;
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(planned)
             }

@@ -73,8 +73,7 @@ async fn an_expired_key_is_401() {
     let k = app.post("/v1/api-keys", &t.key, json!({"name": "ci", "expires_at": soon})).await;
     k.assert(201);
     let secret = k.body["key"].as_str().unwrap().to_owned();
-    app.get("/v1/games", &secret).await.assert(200);
-    // Move the expiry into the past directly in the store (the API refuses past expiries).
+    // Let the expiry pass (moved into the past in the store: the API refuses past expiries).
     let id = ApiKeyId::parse(&k.id()).unwrap();
     let mut stored = app.state.store.get_api_key(id).await.unwrap().unwrap();
     stored.expires_at = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
