@@ -18,7 +18,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 run_one() { # name database-url
   local name="$1" url="$2" port=18181
   (cd "$WORK" && PODIUM_DATABASE_URL="$url" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL=warn \
-     "$BIN" serve --listen "127.0.0.1:$port" >/dev/null 2>&1) &
+     exec "$BIN" serve --listen "127.0.0.1:$port" >/dev/null 2>&1) &
   local pid=$!
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
   local h=(-s -H "leadr-api-key: $KEY" -H 'content-type: application/json')
@@ -26,12 +26,15 @@ run_one() { # name database-url
   acc=$(curl "${h[@]}" "127.0.0.1:$port/v1/accounts" -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
   game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
   board=$(curl "${h[@]}" "127.0.0.1:$port/v1/boards" -d "{\"game_id\":\"$game\",\"name\":\"B\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-  echo "== $name: POST /v1/score-events, $CONNS connections, ${DURATION}s (players created on first submission)"
+  echo "== $name: warm-up, ${DURATION}s: every one of the $PLAYERS players submits (identities created)"
+  BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events" | grep -E "Requests/sec|Non-2xx" || true
+  echo "== $name: POST /v1/score-events, $CONNS connections, ${DURATION}s, $PLAYERS known players"
   BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
 run_one sqlite "sqlite://$WORK/bench.db"
+[ -n "${SQLITE_ONLY:-}" ] && exit 0
 if psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS podium_bench" 2>/dev/null && psql "$PG_ADMIN" -qc "CREATE DATABASE podium_bench"; then
   run_one postgres "${PG_ADMIN%/*}/podium_bench"
   psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS podium_bench WITH (FORCE)"
