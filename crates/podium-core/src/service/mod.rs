@@ -30,12 +30,12 @@ pub use scores::{
 pub use users::{CreateUser, UpdateUser};
 
 use crate::auth::Principal;
+use crate::cache::TtlCache;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::AccountId;
-use crate::page::CursorCodec;
-use crate::cache::TtlCache;
 use crate::id::BoardId;
 use crate::model::Board;
+use crate::page::CursorCodec;
 use crate::store::{KeyGrant, Store};
 
 /// The admin API's service object; cheap to clone.

@@ -34,7 +34,9 @@ pub(crate) const CHUNK: usize = 1000;
 
 macro_rules! impl_score_store {
     ($store:ty, $db:ty, $begin:literal, $for_update:literal) => {
-        pub(crate) fn identity_from_row(row: &<$db as sqlx::Database>::Row) -> podium_core::store::StoreResult<podium_core::model::Identity> {
+        pub(crate) fn identity_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::Identity> {
             use podium_core::model::*;
             use podium_core::time::from_micros;
             use sqlx::Row;
@@ -52,14 +54,19 @@ macro_rules! impl_score_store {
                 player_key: row.try_get(3).map_err(map_err)?,
                 display_name: row.try_get(4).map_err(map_err)?,
                 kind: IdentityKind::parse(&kind).ok_or_else(|| corrupt("identity kind"))?,
-                trust_tier: match tier { Some(t) => Some(TrustTier::parse(&t).ok_or_else(|| corrupt("trust tier"))?), None => None },
+                trust_tier: match tier {
+                    Some(t) => Some(TrustTier::parse(&t).ok_or_else(|| corrupt("trust tier"))?),
+                    None => None,
+                },
                 status: IdentityStatus::parse(&status).ok_or_else(|| corrupt("identity status"))?,
                 created_at: from_micros(row.try_get(8).map_err(map_err)?),
                 updated_at: from_micros(row.try_get(9).map_err(map_err)?),
             })
         }
 
-        pub(crate) fn event_from_row(row: &<$db as sqlx::Database>::Row) -> podium_core::store::StoreResult<podium_core::model::ScoreEvent> {
+        pub(crate) fn event_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::ScoreEvent> {
             use podium_core::model::*;
             use sqlx::Row;
             use $crate::sql::{corrupt, map_err};
@@ -86,7 +93,9 @@ macro_rules! impl_score_store {
             })
         }
 
-        pub(crate) fn score_from_row(row: &<$db as sqlx::Database>::Row) -> podium_core::store::StoreResult<podium_core::model::Score> {
+        pub(crate) fn score_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::Score> {
             use podium_core::model::*;
             use sqlx::Row;
             use $crate::sql::{corrupt, map_err};
@@ -110,7 +119,10 @@ macro_rules! impl_score_store {
                 player_name: row.try_get(7).map_err(map_err)?,
                 value: row.try_get(8).map_err(map_err)?,
                 value_display: row.try_get(9).map_err(map_err)?,
-                metadata: match metadata { Some(m) => Some(serde_json::from_str(&m).map_err(|_| corrupt("metadata"))?), None => None },
+                metadata: match metadata {
+                    Some(m) => Some(serde_json::from_str(&m).map_err(|_| corrupt("metadata"))?),
+                    None => None,
+                },
                 status: ScoreStatus::parse(&status).ok_or_else(|| corrupt("score status"))?,
                 timezone: row.try_get(12).map_err(map_err)?,
                 country: row.try_get(13).map_err(map_err)?,
@@ -121,10 +133,16 @@ macro_rules! impl_score_store {
             })
         }
 
-        fn push_event_rows(qb: &mut sqlx::QueryBuilder<$db>, events: &[podium_core::model::ScoreEvent]) -> podium_core::store::StoreResult<()> {
+        fn push_event_rows(
+            qb: &mut sqlx::QueryBuilder<$db>,
+            events: &[podium_core::model::ScoreEvent],
+        ) -> podium_core::store::StoreResult<()> {
             let mut payloads = Vec::with_capacity(events.len());
             for e in events {
-                payloads.push(serde_json::to_string(&e.event_payload).map_err(|err| podium_core::store::StoreError::Backend(err.to_string()))?);
+                payloads.push(
+                    serde_json::to_string(&e.event_payload)
+                        .map_err(|err| podium_core::store::StoreError::Backend(err.to_string()))?,
+                );
             }
             qb.push_values(events.iter().zip(payloads), |mut b, (e, payload)| {
                 b.push_bind(e.id.to_string())
@@ -144,11 +162,17 @@ macro_rules! impl_score_store {
             Ok(())
         }
 
-        fn push_score_rows(qb: &mut sqlx::QueryBuilder<$db>, scores: &[&podium_core::model::Score]) -> podium_core::store::StoreResult<()> {
+        fn push_score_rows(
+            qb: &mut sqlx::QueryBuilder<$db>,
+            scores: &[&podium_core::model::Score],
+        ) -> podium_core::store::StoreResult<()> {
             let mut metas = Vec::with_capacity(scores.len());
             for s in scores {
                 metas.push(match &s.metadata {
-                    Some(m) => Some(serde_json::to_string(m).map_err(|err| podium_core::store::StoreError::Backend(err.to_string()))?),
+                    Some(m) => Some(
+                        serde_json::to_string(m)
+                            .map_err(|err| podium_core::store::StoreError::Backend(err.to_string()))?,
+                    ),
                     None => None,
                 });
             }
@@ -175,18 +199,26 @@ macro_rules! impl_score_store {
             Ok(())
         }
 
-        async fn insert_scores(conn: &mut <$db as sqlx::Database>::Connection, scores: &[&podium_core::model::Score]) -> podium_core::store::StoreResult<()> {
+        async fn insert_scores(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            scores: &[&podium_core::model::Score],
+        ) -> podium_core::store::StoreResult<()> {
             for chunk in scores.chunks($crate::sql::scores::CHUNK) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO scores (", $crate::score_cols!(), ") "));
+                let mut qb =
+                    sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO scores (", $crate::score_cols!(), ") "));
                 push_score_rows(&mut qb, chunk)?;
                 qb.build().execute(&mut *conn).await.map_err($crate::sql::map_err)?;
             }
             Ok(())
         }
 
-        async fn upsert_scores(conn: &mut <$db as sqlx::Database>::Connection, scores: &[&podium_core::model::Score]) -> podium_core::store::StoreResult<()> {
+        async fn upsert_scores(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            scores: &[&podium_core::model::Score],
+        ) -> podium_core::store::StoreResult<()> {
             for chunk in scores.chunks($crate::sql::scores::CHUNK) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO scores (", $crate::score_cols!(), ") "));
+                let mut qb =
+                    sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO scores (", $crate::score_cols!(), ") "));
                 push_score_rows(&mut qb, chunk)?;
                 qb.push(concat!(
                     " ON CONFLICT (id) DO UPDATE SET player_name = excluded.player_name, value = excluded.value, ",
@@ -203,24 +235,31 @@ macro_rules! impl_score_store {
         impl podium_core::store::ScoreStore for $store {
             async fn insert_identity(&self, i: &podium_core::model::Identity) -> podium_core::store::StoreResult<()> {
                 use podium_core::time::to_micros;
-                sqlx::query(concat!("INSERT INTO identities (", $crate::identity_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
-                    .bind(i.id.to_string())
-                    .bind(i.account_id.to_string())
-                    .bind(i.game_id.to_string())
-                    .bind(i.player_key.as_deref())
-                    .bind(i.display_name.as_deref())
-                    .bind(i.kind.as_str())
-                    .bind(i.trust_tier.map(|t| t.as_str()))
-                    .bind(i.status.as_str())
-                    .bind(to_micros(i.created_at))
-                    .bind(to_micros(i.updated_at))
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+                sqlx::query(concat!(
+                    "INSERT INTO identities (",
+                    $crate::identity_cols!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(i.id.to_string())
+                .bind(i.account_id.to_string())
+                .bind(i.game_id.to_string())
+                .bind(i.player_key.as_deref())
+                .bind(i.display_name.as_deref())
+                .bind(i.kind.as_str())
+                .bind(i.trust_tier.map(|t| t.as_str()))
+                .bind(i.status.as_str())
+                .bind(to_micros(i.created_at))
+                .bind(to_micros(i.updated_at))
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
                 Ok(())
             }
 
-            async fn get_identity(&self, id: podium_core::id::IdentityId) -> podium_core::store::StoreResult<Option<podium_core::model::Identity>> {
+            async fn get_identity(
+                &self,
+                id: podium_core::id::IdentityId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::Identity>> {
                 let row = sqlx::query(concat!("SELECT ", $crate::identity_cols!(), " FROM identities WHERE id = $1"))
                     .bind(id.to_string())
                     .fetch_optional(&self.pool)
@@ -229,17 +268,28 @@ macro_rules! impl_score_store {
                 row.map(|r| identity_from_row(&r)).transpose()
             }
 
-            async fn find_identity_by_player_key(&self, game: podium_core::id::GameId, key: &str) -> podium_core::store::StoreResult<Option<podium_core::model::Identity>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::identity_cols!(), " FROM identities WHERE game_id = $1 AND player_key = $2"))
-                    .bind(game.to_string())
-                    .bind(key)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+            async fn find_identity_by_player_key(
+                &self,
+                game: podium_core::id::GameId,
+                key: &str,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::Identity>> {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::identity_cols!(),
+                    " FROM identities WHERE game_id = $1 AND player_key = $2"
+                ))
+                .bind(game.to_string())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
                 row.map(|r| identity_from_row(&r)).transpose()
             }
 
-            async fn get_score_event(&self, id: podium_core::id::ScoreEventId) -> podium_core::store::StoreResult<Option<podium_core::model::ScoreEvent>> {
+            async fn get_score_event(
+                &self,
+                id: podium_core::id::ScoreEventId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::ScoreEvent>> {
                 let row = sqlx::query(concat!("SELECT ", $crate::event_cols!(), " FROM score_events WHERE id = $1"))
                     .bind(id.to_string())
                     .fetch_optional(&self.pool)
@@ -248,8 +298,16 @@ macro_rules! impl_score_store {
                 row.map(|r| event_from_row(&r)).transpose()
             }
 
-            async fn list_score_events(&self, f: &podium_core::store::ScoreEventFilter, page: &podium_core::page::PageRequest) -> podium_core::store::StoreResult<Vec<podium_core::model::ScoreEvent>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::event_cols!(), " FROM score_events WHERE account_id = "));
+            async fn list_score_events(
+                &self,
+                f: &podium_core::store::ScoreEventFilter,
+                page: &podium_core::page::PageRequest,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::ScoreEvent>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $crate::event_cols!(),
+                    " FROM score_events WHERE account_id = "
+                ));
                 qb.push_bind(f.account_id.to_string());
                 if let Some(b) = f.board_id {
                     qb.push(" AND board_id = ").push_bind(b.to_string());
@@ -265,7 +323,10 @@ macro_rules! impl_score_store {
                 rows.iter().map(event_from_row).collect()
             }
 
-            async fn get_score(&self, id: podium_core::id::ScoreId) -> podium_core::store::StoreResult<Option<podium_core::model::Score>> {
+            async fn get_score(
+                &self,
+                id: podium_core::id::ScoreId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::Score>> {
                 let row = sqlx::query(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE id = $1"))
                     .bind(id.to_string())
                     .fetch_optional(&self.pool)
@@ -274,11 +335,18 @@ macro_rules! impl_score_store {
                 row.map(|r| score_from_row(&r)).transpose()
             }
 
-            async fn get_scores(&self, ids: &[podium_core::id::ScoreId]) -> podium_core::store::StoreResult<Vec<podium_core::model::Score>> {
+            async fn get_scores(
+                &self,
+                ids: &[podium_core::id::ScoreId],
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::Score>> {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE id IN ("));
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $crate::score_cols!(),
+                    " FROM scores WHERE id IN ("
+                ));
                 let mut sep = qb.separated(", ");
                 for id in ids {
                     sep.push_bind(id.to_string());
@@ -288,8 +356,16 @@ macro_rules! impl_score_store {
                 rows.iter().map(score_from_row).collect()
             }
 
-            async fn list_scores(&self, f: &podium_core::store::ScoreFilter, page: &podium_core::page::PageRequest) -> podium_core::store::StoreResult<Vec<podium_core::model::Score>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE status <> 'rejected' AND board_id = "));
+            async fn list_scores(
+                &self,
+                f: &podium_core::store::ScoreFilter,
+                page: &podium_core::page::PageRequest,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::Score>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $crate::score_cols!(),
+                    " FROM scores WHERE status <> 'rejected' AND board_id = "
+                ));
                 qb.push_bind(f.board_id.to_string());
                 if let Some(t) = f.is_test {
                     qb.push(" AND is_test = ").push_bind(t);
@@ -312,7 +388,11 @@ macro_rules! impl_score_store {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
                 let mut current = Vec::new();
                 for chunk in slots.chunks($crate::sql::scores::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE (board_id, is_test, slot) IN "));
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "SELECT ",
+                        $crate::score_cols!(),
+                        " FROM scores WHERE (board_id, is_test, slot) IN "
+                    ));
                     qb.push_tuples(chunk, |mut b, s| {
                         b.push_bind(s.board_id.to_string()).push_bind(s.is_test).push_bind(s.identity_id.to_string());
                     });
@@ -324,7 +404,11 @@ macro_rules! impl_score_store {
                 }
                 let planned = plan(current);
                 for chunk in events.chunks($crate::sql::scores::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO score_events (", $crate::event_cols!(), ") "));
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "INSERT INTO score_events (",
+                        $crate::event_cols!(),
+                        ") "
+                    ));
                     push_event_rows(&mut qb, chunk)?;
                     qb.build().execute(&mut *tx).await.map_err($crate::sql::map_err)?;
                 }
@@ -360,11 +444,17 @@ macro_rules! impl_score_store {
                 Ok(planned)
             }
 
-            async fn for_each_ranked(&self, f: &mut (dyn FnMut(podium_core::store::RankedRow) + Send)) -> podium_core::store::StoreResult<u64> {
+            async fn for_each_ranked(
+                &self,
+                f: &mut (dyn FnMut(podium_core::store::RankedRow) + Send),
+            ) -> podium_core::store::StoreResult<u64> {
                 use futures_util::TryStreamExt;
                 use sqlx::Row;
                 use $crate::sql::{corrupt, map_err};
-                let mut rows = sqlx::query("SELECT board_id, is_test, value, updated_at, id FROM scores WHERE status <> 'rejected'").fetch(&self.pool);
+                let mut rows = sqlx::query(
+                    "SELECT board_id, is_test, value, updated_at, id FROM scores WHERE status <> 'rejected'",
+                )
+                .fetch(&self.pool);
                 let mut n = 0;
                 while let Some(row) = rows.try_next().await.map_err(map_err)? {
                     let board: String = row.try_get(0).map_err(map_err)?;
@@ -381,9 +471,17 @@ macro_rules! impl_score_store {
                 Ok(n)
             }
 
-            async fn for_each_event(&self, f: &mut (dyn FnMut(podium_core::model::ScoreEvent) + Send)) -> podium_core::store::StoreResult<u64> {
+            async fn for_each_event(
+                &self,
+                f: &mut (dyn FnMut(podium_core::model::ScoreEvent) + Send),
+            ) -> podium_core::store::StoreResult<u64> {
                 use futures_util::TryStreamExt;
-                let mut rows = sqlx::query(concat!("SELECT ", $crate::event_cols!(), " FROM score_events ORDER BY created_at, id")).fetch(&self.pool);
+                let mut rows = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::event_cols!(),
+                    " FROM score_events ORDER BY created_at, id"
+                ))
+                .fetch(&self.pool);
                 let mut n = 0;
                 while let Some(row) = rows.try_next().await.map_err($crate::sql::map_err)? {
                     f(event_from_row(&row)?);
@@ -392,7 +490,10 @@ macro_rules! impl_score_store {
                 Ok(n)
             }
 
-            async fn replace_scores(&self, scores: &[podium_core::model::Score]) -> podium_core::store::StoreResult<()> {
+            async fn replace_scores(
+                &self,
+                scores: &[podium_core::model::Score],
+            ) -> podium_core::store::StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
                 sqlx::query("DELETE FROM scores").execute(&mut *tx).await.map_err($crate::sql::map_err)?;
                 let refs: Vec<&podium_core::model::Score> = scores.iter().collect();
@@ -408,12 +509,19 @@ macro_rules! impl_score_store {
                 rows.iter().map(board_from_row).collect()
             }
 
-            async fn ratio_boards(&self, game: podium_core::id::GameId) -> podium_core::store::StoreResult<Vec<podium_core::model::Board>> {
-                let rows = sqlx::query(concat!("SELECT ", $crate::board_cols!(), " FROM boards WHERE game_id = $1 AND board_type = 'RATIO' AND deleted_at IS NULL"))
-                    .bind(game.to_string())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+            async fn ratio_boards(
+                &self,
+                game: podium_core::id::GameId,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::Board>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::board_cols!(),
+                    " FROM boards WHERE game_id = $1 AND board_type = 'RATIO' AND deleted_at IS NULL"
+                ))
+                .bind(game.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
                 rows.iter().map(board_from_row).collect()
             }
         }
