@@ -642,12 +642,15 @@ impl Scores {
         };
         let total = self.engine.read(pool, |r| r.len());
         let ids: Vec<ScoreId> = window.keys.iter().map(|k| ScoreId::from_bits(k.id())).collect();
-        let mut rows = self.admin.store().get_scores(&ids).await?;
-        rows.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
-        let mut data: Vec<ScoreView> = rows
+        let rows = self.admin.store().get_scores(&ids).await?;
+        // Each entry's rank is its position in the window (an entry removed between the two
+        // reads is skipped without shifting the others).
+        let mut positioned: Vec<(usize, Score)> =
+            rows.into_iter().filter_map(|s| ids.iter().position(|id| *id == s.id).map(|i| (i, s))).collect();
+        positioned.sort_by_key(|(i, _)| *i);
+        let mut data: Vec<ScoreView> = positioned
             .into_iter()
-            .zip(window.offset..)
-            .map(|(s, offset)| view_with_rank(s, Some(offset as u64 + 1), audience))
+            .map(|(i, s)| view_with_rank(s, Some((window.offset + i) as u64 + 1), audience))
             .collect();
         let first_key = window.keys.first().copied();
         let last_key = window.keys.last().copied();

@@ -456,11 +456,22 @@ macro_rules! impl_score_store {
                 )
                 .fetch(&self.pool);
                 let mut n = 0;
+                // Rows of one board come in runs: parse its id once per run, and read text
+                // columns borrowed from the row (no allocation per row).
+                let mut last_board: Option<(String, podium_core::id::BoardId)> = None;
                 while let Some(row) = rows.try_next().await.map_err(map_err)? {
-                    let board: String = row.try_get(0).map_err(map_err)?;
-                    let id: String = row.try_get(4).map_err(map_err)?;
+                    let board_text: &str = row.try_get(0).map_err(map_err)?;
+                    let board_id = match &last_board {
+                        Some((text, id)) if text == board_text => *id,
+                        _ => {
+                            let id: podium_core::id::BoardId = board_text.parse().map_err(|_| corrupt("board id"))?;
+                            last_board = Some((board_text.to_owned(), id));
+                            id
+                        }
+                    };
+                    let id: &str = row.try_get(4).map_err(map_err)?;
                     f(podium_core::store::RankedRow {
-                        board_id: board.parse().map_err(|_| corrupt("board id"))?,
+                        board_id,
                         is_test: row.try_get(1).map_err(map_err)?,
                         value: row.try_get(2).map_err(map_err)?,
                         updated_at: row.try_get(3).map_err(map_err)?,
