@@ -40,3 +40,41 @@ impl PgStore {
 }
 
 crate::sql::impl_store!(PgStore, sqlx::Postgres, "postgres", "BEGIN", " FOR UPDATE");
+
+impl PgStore {
+    /// Streams the key material of every ranked entry.
+    pub(crate) async fn load_ranked(
+        &self,
+        f: &mut (dyn FnMut(podium_core::store::RankedRow) + Send),
+    ) -> Result<u64, StoreError> {
+        use futures_util::TryStreamExt;
+        use sqlx::Row;
+        let corrupt = |what| StoreError::Backend(format!("stored {what} is not valid"));
+        let mut rows =
+            sqlx::query("SELECT board_id, is_test, value, updated_at, id FROM scores WHERE status <> 'rejected'")
+                .fetch(&self.pool);
+        let mut n = 0;
+        let mut last_board: Option<(String, podium_core::id::BoardId)> = None;
+        while let Some(row) = rows.try_next().await.map_err(map_err)? {
+            let board_text: &str = row.try_get(0).map_err(map_err)?;
+            let board_id = match &last_board {
+                Some((text, id)) if text == board_text => *id,
+                _ => {
+                    let id: podium_core::id::BoardId = board_text.parse().map_err(|_| corrupt("board id"))?;
+                    last_board = Some((board_text.to_owned(), id));
+                    id
+                }
+            };
+            let id: &str = row.try_get(4).map_err(map_err)?;
+            f(podium_core::store::RankedRow {
+                board_id,
+                is_test: row.try_get(1).map_err(map_err)?,
+                value: row.try_get(2).map_err(map_err)?,
+                updated_at: row.try_get(3).map_err(map_err)?,
+                id: id.parse().map_err(|_| corrupt("score id"))?,
+            });
+            n += 1;
+        }
+        Ok(n)
+    }
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use podium_core::auth::hash_secret;
 use podium_core::id::*;
 use podium_core::model::*;
+use podium_core::model::{EventPayload, EventStatus, Identity, IdentityKind, IdentityStatus, Score, ScoreEvent};
 use podium_core::page::{CursorCodec, ListParams, PageRequest};
 use podium_core::store::*;
 use podium_core::time::{from_micros, now};
@@ -305,6 +306,151 @@ async fn system_answers_ping_and_keeps_one_cursor_secret(store: Arc<dyn Store>) 
     assert_eq!(store.cursor_secret().await.unwrap(), first);
 }
 
+fn identity(game: &Game, key: &str) -> Identity {
+    let at = now();
+    Identity {
+        id: IdentityId::generate(),
+        account_id: game.account_id,
+        game_id: game.id,
+        player_key: Some(key.into()),
+        display_name: Some("P".into()),
+        kind: IdentityKind::External,
+        trust_tier: None,
+        status: IdentityStatus::Active,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn planned(board: &Board, who: &Identity, value: f64, t: i64) -> podium_core::scoring::PlannedEvent {
+    podium_core::scoring::PlannedEvent {
+        board: board.clone(),
+        event: ScoreEvent {
+            id: ScoreEventId::generate(),
+            account_id: board.account_id,
+            game_id: board.game_id,
+            board_id: board.id,
+            identity_id: who.id,
+            event_payload: EventPayload {
+                value,
+                value_display: None,
+                player_name: Some("P".into()),
+                metadata: Some(serde_json::json!({"k": 1})),
+            },
+            is_test: false,
+            timezone: Some("UTC".into()),
+            country: None,
+            city: None,
+            status: EventStatus::Accepted,
+            created_at: from_micros(1_700_000_000_000_000 + t),
+        },
+        player_name: "P".into(),
+        dependents: vec![],
+    }
+}
+
+async fn commit(store: &Arc<dyn Store>, events: &[podium_core::scoring::PlannedEvent]) -> podium_core::scoring::Plan {
+    let mut slots: Vec<_> = events.iter().flat_map(|p| p.slots()).collect();
+    slots.dedup();
+    let raw: Vec<ScoreEvent> = events.iter().map(|p| p.event.clone()).collect();
+    let planner = |current: Vec<Score>| podium_core::scoring::plan(events, current);
+    store.commit_events(&raw, &slots, &planner).await.unwrap()
+}
+
+async fn scores_commit_in_batches_stream_back_exactly_and_rebuild(store: Arc<dyn Store>) {
+    let codec = CursorCodec::new(&store.cursor_secret().await.unwrap()).unwrap();
+    let a = account("acme");
+    store.insert_account(&a).await.unwrap();
+    let g = game(&a, "g");
+    store.insert_game(&g).await.unwrap();
+    let b = board(&g, "best", "AAAAAA");
+    store.insert_board(&b).await.unwrap();
+    let mut runs = board(&g, "runs", "BBBBBB");
+    runs.board_type = BoardType::RunRuns;
+    runs.keep_strategy = KeepStrategy::Na;
+    store.insert_board(&runs).await.unwrap();
+
+    let ada = identity(&g, "ada");
+    store.insert_identity(&ada).await.unwrap();
+    assert_eq!(store.get_identity(ada.id).await.unwrap(), Some(ada.clone()));
+    assert_eq!(store.find_identity_by_player_key(g.id, "ada").await.unwrap(), Some(ada.clone()));
+    assert!(matches!(store.insert_identity(&identity(&g, "ada")).await, Err(StoreError::Conflict { .. })));
+
+    // Values whose decimal forms are long: the streamed values must be bit-identical.
+    let tricky = [0.1 + 0.2, 1.0 / 3.0, 123_456.789, 5e-324, -2.5e-8, 9_007_199_254_740_993.0, -0.0];
+    let mut events = Vec::new();
+    for (i, v) in tricky.iter().enumerate() {
+        events.push(planned(&runs, &ada, *v, i as i64));
+    }
+    // The same player improving twice in one batch on a BEST board (ascending): one entry.
+    events.push(planned(&b, &ada, 10.0, 100));
+    events.push(planned(&b, &ada, 5.0, 101));
+    let plan = commit(&store, &events).await;
+    assert_eq!(plan.results.len(), events.len());
+    let best = plan.results.last().unwrap().clone();
+    assert_eq!(best.value, 5.0);
+    assert_eq!(store.get_score(best.id).await.unwrap(), Some(best.clone()));
+    // A later batch reads the stored entry and keeps the better value.
+    let plan = commit(&store, &[planned(&b, &ada, 7.0, 200)]).await;
+    assert_eq!(plan.results[0].value, 5.0);
+    assert!(plan.changes.is_empty());
+
+    let mut ranked = Vec::new();
+    let n = store.for_each_ranked(&mut |row| ranked.push(row)).await.unwrap();
+    assert_eq!(n as usize, tricky.len() + 1);
+    let mut streamed: Vec<u64> = ranked.iter().filter(|r| r.board_id == runs.id).map(|r| r.value.to_bits()).collect();
+    let mut expected: Vec<u64> = tricky.iter().map(|v| v.to_bits()).collect();
+    streamed.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(streamed, expected);
+    let row = ranked.iter().find(|r| r.board_id == b.id).unwrap();
+    assert_eq!((row.id, row.updated_at), (best.id, podium_core::time::to_micros(best.updated_at)));
+
+    let mut replayed = Vec::new();
+    assert_eq!(store.for_each_event(&mut |e| replayed.push(e)).await.unwrap(), 10);
+    assert!(replayed.windows(2).all(|w| (w[0].created_at, w[0].id) <= (w[1].created_at, w[1].id)));
+    assert_eq!(store.get_score_event(replayed[0].id).await.unwrap().as_ref(), Some(&replayed[0]));
+
+    let req = PageRequest::prepare(
+        &ListParams { cursor: None, limit: Some("100".into()), sort: Some("created_at:asc".into()) },
+        &["created_at"],
+        "created_at",
+        "events",
+        &codec,
+    )
+    .unwrap();
+    let filter =
+        ScoreEventFilter { account_id: a.id, board_id: Some(runs.id), identity_id: Some(ada.id), is_test: Some(false) };
+    assert_eq!(store.list_score_events(&filter, &req).await.unwrap().len(), tricky.len());
+    let req = PageRequest::prepare(
+        &ListParams { cursor: None, limit: Some("100".into()), sort: Some("value:desc".into()) },
+        &["value"],
+        "value",
+        "scores",
+        &codec,
+    )
+    .unwrap();
+    let listed = store
+        .list_scores(&ScoreFilter { board_id: runs.id, is_test: Some(false), identity_id: None }, &req)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), tricky.len());
+    assert_eq!(listed[0].value, 9_007_199_254_740_992.0);
+    let ids: Vec<ScoreId> = listed.iter().map(|s| s.id).collect();
+    assert_eq!(store.get_scores(&ids).await.unwrap().len(), ids.len());
+    assert!(store.all_boards().await.unwrap().len() >= 2);
+    assert!(store.ratio_boards(g.id).await.unwrap().is_empty());
+
+    // Replacing every entry (rebuild); an infinite ratio streams back as infinite.
+    let mut all: Vec<Score> = store.get_scores(&ids).await.unwrap();
+    all.truncate(2);
+    all[0].value = f64::INFINITY;
+    store.replace_scores(&all).await.unwrap();
+    let mut values = Vec::new();
+    assert_eq!(store.for_each_ranked(&mut |r| values.push(r.value)).await.unwrap(), 2);
+    assert!(values.contains(&f64::INFINITY));
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -336,4 +482,5 @@ contract!(
     bootstrap_inserts_are_atomic,
     games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards,
     system_answers_ping_and_keeps_one_cursor_secret,
+    scores_commit_in_batches_stream_back_exactly_and_rebuild,
 );

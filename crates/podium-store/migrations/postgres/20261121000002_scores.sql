@@ -36,7 +36,9 @@ CREATE INDEX score_events_board ON score_events (board_id, created_at);
 CREATE INDEX score_events_replay ON score_events (created_at, id);
 
 -- Ranked entries. `slot` is the identity for boards with one entry per player and NULL for
--- RUN_RUNS (NULLs never clash in a unique index).
+-- RUN_RUNS (NULLs never clash in a unique index). `value_bits` holds the IEEE-754 bits of
+-- `value` so that the rankings can be loaded as exact integers in bulk (text forms of doubles
+-- are not exact on every SQLite).
 CREATE TABLE scores (
     id            TEXT COLLATE "C" PRIMARY KEY,
     account_id    TEXT COLLATE "C" NOT NULL,
@@ -47,6 +49,7 @@ CREATE TABLE scores (
     is_test       BOOLEAN NOT NULL,
     player_name   TEXT COLLATE "C" NOT NULL,
     value         DOUBLE PRECISION NOT NULL,
+    value_bits    BIGINT NOT NULL,
     value_display TEXT COLLATE "C",
     metadata      TEXT COLLATE "C",
     status        TEXT COLLATE "C" NOT NULL,

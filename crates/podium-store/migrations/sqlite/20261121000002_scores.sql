@@ -36,7 +36,9 @@ CREATE INDEX score_events_board ON score_events (board_id, created_at);
 CREATE INDEX score_events_replay ON score_events (created_at, id);
 
 -- Ranked entries. `slot` is the identity for boards with one entry per player and NULL for
--- RUN_RUNS (NULLs never clash in a unique index).
+-- RUN_RUNS (NULLs never clash in a unique index). `value_bits` holds the IEEE-754 bits of
+-- `value` so that the rankings can be loaded as exact integers in bulk (text forms of doubles
+-- are not exact on every SQLite).
 CREATE TABLE scores (
     id            TEXT PRIMARY KEY,
     account_id    TEXT NOT NULL,
@@ -47,6 +49,7 @@ CREATE TABLE scores (
     is_test       BOOLEAN NOT NULL,
     player_name   TEXT NOT NULL,
     value         REAL NOT NULL,
+    value_bits    INTEGER NOT NULL,
     value_display TEXT,
     metadata      TEXT,
     status        TEXT NOT NULL,

@@ -24,7 +24,7 @@ macro_rules! score_cols {
     () => {
         concat!(
             "id, account_id, game_id, board_id, identity_id, slot, is_test, player_name, value, value_display, metadata, ",
-            "status, timezone, country, city, event_id, created_at, updated_at"
+            "status, timezone, country, city, event_id, created_at, updated_at, value_bits"
         )
     };
 }
@@ -194,7 +194,8 @@ macro_rules! impl_score_store {
                     .push_bind(s.city.clone())
                     .push_bind(s.event_id.to_string())
                     .push_bind(podium_core::time::to_micros(s.created_at))
-                    .push_bind(podium_core::time::to_micros(s.updated_at));
+                    .push_bind(podium_core::time::to_micros(s.updated_at))
+                    .push_bind(s.value.to_bits() as i64);
             });
             Ok(())
         }
@@ -224,7 +225,7 @@ macro_rules! impl_score_store {
                     " ON CONFLICT (id) DO UPDATE SET player_name = excluded.player_name, value = excluded.value, ",
                     "value_display = excluded.value_display, metadata = excluded.metadata, status = excluded.status, ",
                     "timezone = excluded.timezone, country = excluded.country, city = excluded.city, ",
-                    "event_id = excluded.event_id, updated_at = excluded.updated_at"
+                    "event_id = excluded.event_id, updated_at = excluded.updated_at, value_bits = excluded.value_bits"
                 ));
                 qb.build().execute(&mut *conn).await.map_err($crate::sql::map_err)?;
             }
@@ -448,38 +449,7 @@ macro_rules! impl_score_store {
                 &self,
                 f: &mut (dyn FnMut(podium_core::store::RankedRow) + Send),
             ) -> podium_core::store::StoreResult<u64> {
-                use futures_util::TryStreamExt;
-                use sqlx::Row;
-                use $crate::sql::{corrupt, map_err};
-                let mut rows = sqlx::query(
-                    "SELECT board_id, is_test, value, updated_at, id FROM scores WHERE status <> 'rejected'",
-                )
-                .fetch(&self.pool);
-                let mut n = 0;
-                // Rows of one board come in runs: parse its id once per run, and read text
-                // columns borrowed from the row (no allocation per row).
-                let mut last_board: Option<(String, podium_core::id::BoardId)> = None;
-                while let Some(row) = rows.try_next().await.map_err(map_err)? {
-                    let board_text: &str = row.try_get(0).map_err(map_err)?;
-                    let board_id = match &last_board {
-                        Some((text, id)) if text == board_text => *id,
-                        _ => {
-                            let id: podium_core::id::BoardId = board_text.parse().map_err(|_| corrupt("board id"))?;
-                            last_board = Some((board_text.to_owned(), id));
-                            id
-                        }
-                    };
-                    let id: &str = row.try_get(4).map_err(map_err)?;
-                    f(podium_core::store::RankedRow {
-                        board_id,
-                        is_test: row.try_get(1).map_err(map_err)?,
-                        value: row.try_get(2).map_err(map_err)?,
-                        updated_at: row.try_get(3).map_err(map_err)?,
-                        id: id.parse().map_err(|_| corrupt("score id"))?,
-                    });
-                    n += 1;
-                }
-                Ok(n)
+                self.load_ranked(f).await
             }
 
             async fn for_each_event(
