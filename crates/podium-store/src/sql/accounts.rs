@@ -69,12 +69,7 @@ macro_rules! impl_account_store {
             }
 
             async fn get_account(&self, id: podium_core::id::AccountId) -> podium_core::store::StoreResult<Option<podium_core::model::Account>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::account_cols!(""), " FROM accounts WHERE id = $1 AND deleted_at IS NULL"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| account_from_row(&r, 0)).transpose()
+                $crate::sql::fetch_optional!(&self.pool, concat!("SELECT ", $crate::account_cols!(""), " FROM accounts WHERE id = $1 AND deleted_at IS NULL"), |r| account_from_row(r, 0), id.to_string())
             }
 
             async fn update_account(&self, a: &podium_core::model::Account) -> podium_core::store::StoreResult<()> {

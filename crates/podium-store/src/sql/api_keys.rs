@@ -95,12 +95,7 @@ macro_rules! impl_api_key_store {
             }
 
             async fn get_api_key(&self, id: podium_core::id::ApiKeyId) -> podium_core::store::StoreResult<Option<podium_core::model::ApiKey>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::api_key_cols!(""), " FROM api_keys WHERE id = $1 AND deleted_at IS NULL"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| api_key_from_row(&r, 0)).transpose()
+                $crate::sql::fetch_optional!(&self.pool, concat!("SELECT ", $crate::api_key_cols!(""), " FROM api_keys WHERE id = $1 AND deleted_at IS NULL"), |r| api_key_from_row(r, 0), id.to_string())
             }
 
             async fn update_api_key(&self, k: &podium_core::model::ApiKey) -> podium_core::store::StoreResult<()> {

@@ -108,12 +108,7 @@ macro_rules! impl_board_store {
             }
 
             async fn get_board(&self, id: podium_core::id::BoardId) -> podium_core::store::StoreResult<Option<podium_core::model::Board>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::board_cols!(), " FROM boards WHERE id = $1 AND deleted_at IS NULL"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| board_from_row(&r)).transpose()
+                $crate::sql::fetch_optional!(&self.pool, concat!("SELECT ", $crate::board_cols!(), " FROM boards WHERE id = $1 AND deleted_at IS NULL"), board_from_row, id.to_string())
             }
 
             async fn update_board(&self, b: &podium_core::model::Board) -> podium_core::store::StoreResult<()> {

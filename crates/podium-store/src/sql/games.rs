@@ -58,12 +58,7 @@ macro_rules! impl_game_store {
             }
 
             async fn get_game(&self, id: podium_core::id::GameId) -> podium_core::store::StoreResult<Option<podium_core::model::Game>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::game_cols!(), " FROM games WHERE id = $1 AND deleted_at IS NULL"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| game_from_row(&r)).transpose()
+                $crate::sql::fetch_optional!(&self.pool, concat!("SELECT ", $crate::game_cols!(), " FROM games WHERE id = $1 AND deleted_at IS NULL"), game_from_row, id.to_string())
             }
 
             async fn update_game(&self, g: &podium_core::model::Game) -> podium_core::store::StoreResult<()> {

@@ -26,6 +26,16 @@ use podium_core::page::{Direction, PageRequest, SortValue, Traversal};
 use podium_core::store::StoreError;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
+/// Runs a query expected to return at most one row and decodes it:
+/// `fetch_optional!(pool, sql, decode, bind, …)`.
+macro_rules! fetch_optional {
+    ($pool:expr, $sql:expr, $decode:expr, $($bind:expr),+ $(,)?) => {{
+        let row = sqlx::query($sql)$(.bind($bind))+.fetch_optional($pool).await.map_err($crate::sql::map_err)?;
+        row.map(|r| $decode(&r)).transpose()
+    }};
+}
+pub(crate) use fetch_optional;
+
 /// Implements every storage trait for `$store` (which has a `pool` field) on database `$db`.
 macro_rules! impl_store {
     ($store:ty, $db:ty, $name:literal, $begin:literal, $for_update:literal) => {

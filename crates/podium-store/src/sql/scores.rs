@@ -261,12 +261,12 @@ macro_rules! impl_score_store {
                 &self,
                 id: podium_core::id::IdentityId,
             ) -> podium_core::store::StoreResult<Option<podium_core::model::Identity>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::identity_cols!(), " FROM identities WHERE id = $1"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| identity_from_row(&r)).transpose()
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::identity_cols!(), " FROM identities WHERE id = $1"),
+                    identity_from_row,
+                    id.to_string()
+                )
             }
 
             async fn find_identity_by_player_key(
@@ -274,29 +274,29 @@ macro_rules! impl_score_store {
                 game: podium_core::id::GameId,
                 key: &str,
             ) -> podium_core::store::StoreResult<Option<podium_core::model::Identity>> {
-                let row = sqlx::query(concat!(
-                    "SELECT ",
-                    $crate::identity_cols!(),
-                    " FROM identities WHERE game_id = $1 AND player_key = $2"
-                ))
-                .bind(game.to_string())
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err($crate::sql::map_err)?;
-                row.map(|r| identity_from_row(&r)).transpose()
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!(
+                        "SELECT ",
+                        $crate::identity_cols!(),
+                        " FROM identities WHERE game_id = $1 AND player_key = $2"
+                    ),
+                    identity_from_row,
+                    game.to_string(),
+                    key
+                )
             }
 
             async fn get_score_event(
                 &self,
                 id: podium_core::id::ScoreEventId,
             ) -> podium_core::store::StoreResult<Option<podium_core::model::ScoreEvent>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::event_cols!(), " FROM score_events WHERE id = $1"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| event_from_row(&r)).transpose()
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::event_cols!(), " FROM score_events WHERE id = $1"),
+                    event_from_row,
+                    id.to_string()
+                )
             }
 
             async fn list_score_events(
@@ -328,12 +328,12 @@ macro_rules! impl_score_store {
                 &self,
                 id: podium_core::id::ScoreId,
             ) -> podium_core::store::StoreResult<Option<podium_core::model::Score>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE id = $1"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| score_from_row(&r)).transpose()
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE id = $1"),
+                    score_from_row,
+                    id.to_string()
+                )
             }
 
             async fn get_scores(

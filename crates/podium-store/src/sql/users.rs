@@ -74,12 +74,7 @@ macro_rules! impl_user_store {
             }
 
             async fn get_user(&self, id: podium_core::id::UserId) -> podium_core::store::StoreResult<Option<podium_core::model::User>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::user_cols!(""), " FROM users WHERE id = $1 AND deleted_at IS NULL"))
-                    .bind(id.to_string())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                row.map(|r| user_from_row(&r, 0)).transpose()
+                $crate::sql::fetch_optional!(&self.pool, concat!("SELECT ", $crate::user_cols!(""), " FROM users WHERE id = $1 AND deleted_at IS NULL"), |r| user_from_row(r, 0), id.to_string())
             }
 
             async fn update_user(&self, u: &podium_core::model::User) -> podium_core::store::StoreResult<()> {
