@@ -230,6 +230,12 @@ pub type Planner<'a> = &'a (dyn Fn(Vec<crate::model::Score>) -> crate::scoring::
 pub trait ScoreStore: Send + Sync {
     /// Inserts a new identity.
     async fn insert_identity(&self, identity: &crate::model::Identity) -> StoreResult<()>;
+    /// Inserts identities in one transaction, skipping any whose (game, player_key) exists, and
+    /// returns the stored identity for every given (game, player_key).
+    async fn insert_identities(
+        &self,
+        identities: &[crate::model::Identity],
+    ) -> StoreResult<Vec<crate::model::Identity>>;
     /// An identity by id.
     async fn get_identity(&self, id: crate::id::IdentityId) -> StoreResult<Option<crate::model::Identity>>;
     /// The identity a game knows by `player_key`.

@@ -375,6 +375,11 @@ async fn scores_commit_in_batches_stream_back_exactly_and_rebuild(store: Arc<dyn
     assert_eq!(store.get_identity(ada.id).await.unwrap(), Some(ada.clone()));
     assert_eq!(store.find_identity_by_player_key(g.id, "ada").await.unwrap(), Some(ada.clone()));
     assert!(matches!(store.insert_identity(&identity(&g, "ada")).await, Err(StoreError::Conflict { .. })));
+    // In bulk: an existing key keeps its identity, new keys are created.
+    let bob = identity(&g, "bob");
+    let stored = store.insert_identities(&[identity(&g, "ada"), bob.clone()]).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.contains(&ada) && stored.contains(&bob));
 
     // Values whose decimal forms are long: the streamed values must be bit-identical.
     let tricky = [0.1 + 0.2, 1.0 / 3.0, 123_456.789, 5e-324, -2.5e-8, 9_007_199_254_740_993.0, -0.0];

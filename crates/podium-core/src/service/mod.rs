@@ -9,6 +9,7 @@ mod boards;
 mod bootstrap;
 mod common;
 mod games;
+mod identities;
 pub mod patch;
 mod scores;
 mod users;

@@ -193,6 +193,7 @@ pub struct Scores {
     admin: Admin,
     engine: Arc<Engine>,
     writer: mpsc::Sender<Job>,
+    new_identities: mpsc::Sender<super::identities::NewIdentity>,
     /// Identities by (game, player_key) and by id.
     identities: Arc<TtlCache<(GameId, String), Identity>>,
     identities_by_id: Arc<TtlCache<IdentityId, Identity>>,
@@ -250,10 +251,12 @@ impl Scores {
     pub fn start(admin: Admin) -> Self {
         let engine = Arc::new(Engine::new());
         let writer = writer::spawn(admin.store().clone(), engine.clone());
+        let new_identities = super::identities::spawn(admin.store().clone());
         Self {
             admin,
             engine,
             writer,
+            new_identities,
             identities: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
             identities_by_id: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
         }
@@ -473,15 +476,12 @@ impl Scores {
             created_at: at,
             updated_at: at,
         };
-        match store.insert_identity(&identity).await {
-            Ok(()) => Ok(identity),
-            // Created concurrently by another submission: use that one.
-            Err(crate::store::StoreError::Conflict { .. }) => store
-                .find_identity_by_player_key(board.game_id, key)
-                .await?
-                .ok_or_else(|| ServiceError::new(ErrorCode::Internal, "identity vanished")),
-            Err(e) => Err(e.into()),
-        }
+        let (reply, answer) = oneshot::channel();
+        self.new_identities
+            .send(super::identities::NewIdentity { identity, reply })
+            .await
+            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
+        answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the identity writer stopped"))?
     }
 
     fn rank_of(&self, board: &Board, score: &Score) -> Option<u64> {

@@ -257,6 +257,52 @@ macro_rules! impl_score_store {
                 Ok(())
             }
 
+            async fn insert_identities(
+                &self,
+                identities: &[podium_core::model::Identity],
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::Identity>> {
+                use podium_core::time::to_micros;
+                if identities.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                let mut found = Vec::with_capacity(identities.len());
+                for chunk in identities.chunks($crate::sql::scores::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "INSERT INTO identities (",
+                        $crate::identity_cols!(),
+                        ") "
+                    ));
+                    qb.push_values(chunk, |mut b, i| {
+                        b.push_bind(i.id.to_string())
+                            .push_bind(i.account_id.to_string())
+                            .push_bind(i.game_id.to_string())
+                            .push_bind(i.player_key.clone())
+                            .push_bind(i.display_name.clone())
+                            .push_bind(i.kind.as_str().to_owned())
+                            .push_bind(i.trust_tier.map(|t| t.as_str().to_owned()))
+                            .push_bind(i.status.as_str().to_owned())
+                            .push_bind(to_micros(i.created_at))
+                            .push_bind(to_micros(i.updated_at));
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING");
+                    qb.build().execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "SELECT ",
+                        $crate::identity_cols!(),
+                        " FROM identities WHERE (game_id, player_key) IN "
+                    ));
+                    qb.push_tuples(chunk, |mut b, i| {
+                        b.push_bind(i.game_id.to_string()).push_bind(i.player_key.clone());
+                    });
+                    for row in qb.build().fetch_all(&mut *tx).await.map_err($crate::sql::map_err)? {
+                        found.push(identity_from_row(&row)?);
+                    }
+                }
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(found)
+            }
+
             async fn get_identity(
                 &self,
                 id: podium_core::id::IdentityId,
