@@ -317,6 +317,7 @@ impl Admin {
             }
         })
         .await?;
+        self.boards_changed();
         // The slug and short code may have been regenerated: read the row back.
         self.store.get_board(board.id).await?.ok_or_else(|| ServiceError::not_found("board"))
     }
@@ -462,7 +463,7 @@ impl Admin {
             b.deleted_at = Some(b.updated_at);
         }
         self.store.update_board(&b).await.map_err(conflict)?;
-        self.boards.clear();
+        self.boards_changed();
         Ok(b)
     }
 

@@ -138,7 +138,7 @@ impl Admin {
             game.deleted_at = Some(game.updated_at);
         }
         self.store.update_game(&game).await.map_err(conflict)?;
-        self.boards.clear();
+        self.boards_changed();
         Ok(game)
     }
 

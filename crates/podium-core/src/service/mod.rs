@@ -47,8 +47,9 @@ pub struct Admin {
     key_uses: Arc<KeyUses>,
     /// API-key grants by key hash; cleared when keys, users or accounts change.
     grants: Arc<TtlCache<String, KeyGrant>>,
-    /// Boards by id; cleared when boards or games change.
+    /// Boards by id, and each game's RATIO boards; cleared when boards or games change.
     boards: Arc<TtlCache<BoardId, Board>>,
+    ratio_boards: Arc<TtlCache<crate::id::GameId, Vec<Board>>>,
 }
 
 /// How long a cached grant or board may lag a change made through another node.
@@ -66,6 +67,7 @@ impl Admin {
             key_uses: Arc::new(KeyUses::default()),
             grants: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
             boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
+            ratio_boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
         })
     }
 
@@ -101,6 +103,22 @@ impl Admin {
             (true, None) => Err(ServiceError::field("account_id", "required")),
             _ => self.list_scope(p, requested),
         }
+    }
+
+    /// The live RATIO boards of a game (cached like boards).
+    pub(crate) async fn ratio_boards(&self, game: crate::id::GameId) -> ServiceResult<Vec<Board>> {
+        if let Some(boards) = self.ratio_boards.get(&game) {
+            return Ok(boards);
+        }
+        let boards = self.store.ratio_boards(game).await?;
+        self.ratio_boards.put(game, boards.clone());
+        Ok(boards)
+    }
+
+    /// Forgets cached boards after a board or game changed.
+    fn boards_changed(&self) {
+        self.boards.clear();
+        self.ratio_boards.clear();
     }
 
     /// A 404 unless the principal can see `account`.

@@ -412,7 +412,7 @@ impl Scores {
             created_at: at,
         };
         let dependents = if board.board_type == BoardType::Counter {
-            let ratios = self.admin.store().ratio_boards(board.game_id).await?;
+            let ratios = self.admin.ratio_boards(board.game_id).await?;
             ratios
                 .into_iter()
                 .filter(|r| {
