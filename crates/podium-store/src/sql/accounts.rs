@@ -75,7 +75,7 @@ macro_rules! impl_account_store {
             async fn update_account(&self, a: &podium_core::model::Account) -> podium_core::store::StoreResult<()> {
                 let q = sqlx::query("UPDATE accounts SET name = $2, slug = $3, status = $4, created_at = $5, updated_at = $6, deleted_at = $7 WHERE id = $1 AND deleted_at IS NULL");
                 let done = bind_account(q, a).execute(&self.pool).await.map_err($crate::sql::map_err)?;
-                if done.rows_affected() == 0 { Err(podium_core::store::StoreError::NotFound) } else { Ok(()) }
+                $crate::sql::one_row_updated(done.rows_affected())
             }
 
             async fn list_accounts(&self, only: Option<podium_core::id::AccountId>, page: &podium_core::page::PageRequest) -> podium_core::store::StoreResult<Vec<podium_core::model::Account>> {
@@ -83,9 +83,7 @@ macro_rules! impl_account_store {
                 if let Some(id) = only {
                     qb.push(" AND id = ").push_bind(id.to_string());
                 }
-                $crate::sql::push_page(&mut qb, page);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                rows.iter().map(|r| account_from_row(r, 0)).collect()
+                $crate::sql::fetch_page!(&self.pool, qb, page, |r| account_from_row(r, 0))
             }
         }
     };

@@ -101,7 +101,7 @@ macro_rules! impl_api_key_store {
             async fn update_api_key(&self, k: &podium_core::model::ApiKey) -> podium_core::store::StoreResult<()> {
                 let q = sqlx::query("UPDATE api_keys SET account_id = $2, user_id = $3, name = $4, prefix = $5, key_hash = $6, status = $7, expires_at = $8, last_used_at = $9, created_at = $10, updated_at = $11, deleted_at = $12 WHERE id = $1 AND deleted_at IS NULL");
                 let done = bind_api_key(q, k).execute(&self.pool).await.map_err($crate::sql::map_err)?;
-                if done.rows_affected() == 0 { Err(podium_core::store::StoreError::NotFound) } else { Ok(()) }
+                $crate::sql::one_row_updated(done.rows_affected())
             }
 
             async fn list_api_keys(&self, filter: &podium_core::store::ApiKeyFilter, page: &podium_core::page::PageRequest) -> podium_core::store::StoreResult<Vec<podium_core::model::ApiKey>> {
@@ -113,9 +113,7 @@ macro_rules! impl_api_key_store {
                 if let Some(status) = filter.status {
                     qb.push(" AND status = ").push_bind(status.as_str().to_owned());
                 }
-                $crate::sql::push_page(&mut qb, page);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                rows.iter().map(|r| api_key_from_row(r, 0)).collect()
+                $crate::sql::fetch_page!(&self.pool, qb, page, |r| api_key_from_row(r, 0))
             }
 
             async fn find_key_grant(&self, key_hash: &str) -> podium_core::store::StoreResult<Option<podium_core::store::KeyGrant>> {

@@ -119,7 +119,7 @@ macro_rules! impl_board_store {
                     "ratio_config = $21, created_at = $22, updated_at = $23, deleted_at = $24 WHERE id = $1 AND deleted_at IS NULL"
                 ));
                 let done = bind_board(q, b)?.execute(&self.pool).await.map_err($crate::sql::map_err)?;
-                if done.rows_affected() == 0 { Err(podium_core::store::StoreError::NotFound) } else { Ok(()) }
+                $crate::sql::one_row_updated(done.rows_affected())
             }
 
             async fn list_boards(&self, filter: &podium_core::store::BoardFilter, page: &podium_core::page::PageRequest) -> podium_core::store::StoreResult<Vec<podium_core::model::Board>> {
@@ -137,9 +137,7 @@ macro_rules! impl_board_store {
                 if let Some(active) = filter.is_active {
                     qb.push(" AND is_active = ").push_bind(active);
                 }
-                $crate::sql::push_page(&mut qb, page);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                rows.iter().map(board_from_row).collect()
+                $crate::sql::fetch_page!(&self.pool, qb, page, board_from_row)
             }
         }
     };

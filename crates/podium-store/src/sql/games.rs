@@ -82,9 +82,7 @@ macro_rules! impl_game_store {
             async fn list_games(&self, filter: &podium_core::store::GameFilter, page: &podium_core::page::PageRequest) -> podium_core::store::StoreResult<Vec<podium_core::model::Game>> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::game_cols!(), " FROM games WHERE deleted_at IS NULL"));
                 qb.push(" AND account_id = ").push_bind(filter.account_id.to_string());
-                $crate::sql::push_page(&mut qb, page);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                rows.iter().map(game_from_row).collect()
+                $crate::sql::fetch_page!(&self.pool, qb, page, game_from_row)
             }
         }
     };

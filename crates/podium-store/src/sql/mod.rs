@@ -36,6 +36,22 @@ macro_rules! fetch_optional {
 }
 pub(crate) use fetch_optional;
 
+/// Finishes an open list query with the page's keyset, order and limit, runs it and decodes
+/// the rows: `fetch_page!(pool, query_builder, page, decode)`.
+macro_rules! fetch_page {
+    ($pool:expr, $qb:ident, $page:expr, $decode:expr) => {{
+        $crate::sql::push_page(&mut $qb, $page);
+        let rows = $qb.build().fetch_all($pool).await.map_err($crate::sql::map_err)?;
+        rows.iter().map($decode).collect()
+    }};
+}
+pub(crate) use fetch_page;
+
+/// `NotFound` when an update touched no row (the row is missing or soft-deleted).
+pub(crate) fn one_row_updated(rows_affected: u64) -> podium_core::store::StoreResult<()> {
+    if rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
 /// Implements every storage trait for `$store` (which has a `pool` field) on database `$db`.
 macro_rules! impl_store {
     ($store:ty, $db:ty, $name:literal, $begin:literal, $for_update:literal) => {

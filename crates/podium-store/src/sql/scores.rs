@@ -365,9 +365,7 @@ macro_rules! impl_score_store {
                 if let Some(t) = f.is_test {
                     qb.push(" AND is_test = ").push_bind(t);
                 }
-                $crate::sql::push_page(&mut qb, page);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                rows.iter().map(event_from_row).collect()
+                $crate::sql::fetch_page!(&self.pool, qb, page, event_from_row)
             }
 
             async fn get_score(
@@ -420,9 +418,7 @@ macro_rules! impl_score_store {
                 if let Some(i) = f.identity_id {
                     qb.push(" AND identity_id = ").push_bind(i.to_string());
                 }
-                $crate::sql::push_page(&mut qb, page);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                rows.iter().map(score_from_row).collect()
+                $crate::sql::fetch_page!(&self.pool, qb, page, score_from_row)
             }
 
             async fn commit_events(

@@ -80,15 +80,13 @@ macro_rules! impl_user_store {
             async fn update_user(&self, u: &podium_core::model::User) -> podium_core::store::StoreResult<()> {
                 let q = sqlx::query("UPDATE users SET account_id = $2, email = $3, display_name = $4, super_admin = $5, created_at = $6, updated_at = $7, deleted_at = $8 WHERE id = $1 AND deleted_at IS NULL");
                 let done = bind_user(q, u).execute(&self.pool).await.map_err($crate::sql::map_err)?;
-                if done.rows_affected() == 0 { Err(podium_core::store::StoreError::NotFound) } else { Ok(()) }
+                $crate::sql::one_row_updated(done.rows_affected())
             }
 
             async fn list_users(&self, filter: &podium_core::store::UserFilter, page: &podium_core::page::PageRequest) -> podium_core::store::StoreResult<Vec<podium_core::model::User>> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::user_cols!(""), " FROM users WHERE deleted_at IS NULL"));
                 qb.push(" AND account_id = ").push_bind(filter.account_id.to_string());
-                $crate::sql::push_page(&mut qb, page);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                rows.iter().map(|r| user_from_row(r, 0)).collect()
+                $crate::sql::fetch_page!(&self.pool, qb, page, |r| user_from_row(r, 0))
             }
 
             async fn first_super_admin(&self) -> podium_core::store::StoreResult<Option<podium_core::model::User>> {
