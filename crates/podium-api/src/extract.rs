@@ -164,6 +164,30 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+/// The bearer token of `authorization: Bearer <token>`, if any.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get("authorization")?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The caller of a client route: what its access token (`authorization: Bearer`) grants.
+#[derive(Debug, Clone)]
+pub struct Client(pub podium_core::service::ClientGrant);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer(&parts.headers) else {
+            return Err(ApiError(ServiceError::unauthorized(
+                "send the session's access token as `authorization: Bearer`",
+            )));
+        };
+        Ok(Client(state.clients.authenticate(token).await?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::classify;

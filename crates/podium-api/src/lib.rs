@@ -2,6 +2,7 @@
 //! problem documents, the list envelope, metrics and logs, and the OpenAPI document, which is
 //! generated from the same handler annotations that build the router (so they cannot drift).
 
+pub mod edge;
 pub mod extract;
 pub mod list;
 pub mod observe;
@@ -56,6 +57,8 @@ lists use one envelope with opaque cursors. Admin routes take an API key in `lea
         (name = "games", description = "Games and their anti-cheat settings"),
         (name = "boards", description = "Leaderboards"),
         (name = "scores", description = "Score events and ranked entries"),
+        (name = "identities", description = "Players and their client sessions"),
+        (name = "client", description = "Game clients (LEADR SDK compatible): sessions, nonces, boards, scores"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -72,14 +75,22 @@ impl Modify for Security {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        let requirements = vec![
+        let admin = vec![
             SecurityRequirement::new("api_key", Vec::<String>::new()),
             SecurityRequirement::new("bearer", Vec::<String>::new()),
         ];
+        let client = vec![SecurityRequirement::new("bearer", Vec::<String>::new())];
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if path.starts_with("/v1/health") || !path.starts_with("/v1/") {
+            let requirements = if path.starts_with("/v1/health")
+                || !path.starts_with("/v1/")
+                || path.starts_with("/v1/client/sessions")
+            {
                 continue;
-            }
+            } else if path.starts_with("/v1/client/") {
+                &client
+            } else {
+                &admin
+            };
             for op in
                 [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten()
             {
@@ -99,6 +110,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::boards::routes())
         .merge(routes::score_events::routes())
         .merge(routes::scores::routes())
+        .merge(routes::identities::routes())
+        .merge(routes::client::routes())
 }
 
 /// The OpenAPI 3.1 document of every route.

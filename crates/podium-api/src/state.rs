@@ -1,10 +1,13 @@
-//! What every handler can reach: the services, the store (for health) and the metrics handle.
+//! What every handler can reach: the services, the client edge (addresses, GeoIP, rate
+//! limits), the store (for health) and the metrics handle.
 
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use podium_core::service::{Admin, Scores};
+use podium_core::service::{Admin, Clients, Scores};
 use podium_core::store::Store;
+
+use crate::edge::Edge;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -13,6 +16,10 @@ pub struct AppState {
     pub admin: Admin,
     /// Score submissions and rankings.
     pub scores: Scores,
+    /// Game clients: sessions, nonces, client reads and writes.
+    pub clients: Clients,
+    /// Client addresses, GeoIP and rate limits.
+    pub edge: Arc<Edge>,
     /// The store, for health checks.
     pub store: Arc<dyn Store>,
     /// Renders `/metrics`.

@@ -44,6 +44,16 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         map.insert(key, (value, Instant::now()));
     }
 
+    /// Forgets one entry.
+    pub fn remove(&self, key: &K) {
+        self.lock().remove(key);
+    }
+
+    /// Forgets the entries `keep` says no to.
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.lock().retain(|k, (v, _)| keep(k, v));
+    }
+
     /// Forgets everything (after a change that may affect any entry).
     pub fn clear(&self) {
         self.lock().clear();

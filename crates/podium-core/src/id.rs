@@ -131,6 +131,16 @@ prefixed_id!(
     "ide"
 );
 prefixed_id!(
+    /// A game client's device (`dev_…`).
+    DeviceId,
+    "dev"
+);
+prefixed_id!(
+    /// A device session: one pair of client tokens and its rotations (`ses_…`).
+    SessionId,
+    "ses"
+);
+prefixed_id!(
     /// An immutable score event (`sev_…`).
     ScoreEventId,
     "sev"
@@ -140,6 +150,13 @@ prefixed_id!(
     ScoreId,
     "scr"
 );
+
+impl DeviceId {
+    /// The 128 bits of the ULID (nonces carry them).
+    pub fn bits(&self) -> u128 {
+        self.0.0
+    }
+}
 
 impl ScoreId {
     /// The 128 bits of the ULID, in the same order as the text form (the ranking's last

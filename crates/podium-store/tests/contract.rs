@@ -283,7 +283,14 @@ async fn games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards(stor
     assert_eq!(store.get_board(b.id).await.unwrap(), Some(b.clone()));
 
     let filter = |f: BoardFilter| f;
-    let base = BoardFilter { account_id: a.id, game_id: Some(g.id), slug: None, code: None, is_active: None };
+    let base = BoardFilter {
+        account_id: a.id,
+        game_id: Some(g.id),
+        slug: None,
+        code: None,
+        is_active: None,
+        is_published: None,
+    };
     assert_eq!(store.list_boards(&base, &req).await.unwrap().len(), 2);
     let by_slug = filter(BoardFilter { slug: Some("kd".into()), ..base.clone() });
     assert_eq!(store.list_boards(&by_slug, &req).await.unwrap()[0].id, ratio.id);

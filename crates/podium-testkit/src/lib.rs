@@ -16,6 +16,8 @@ use podium_core::store::Store;
 use podium_store::Backend;
 use sqlx::Connection;
 
+pub mod mmdb;
+
 /// The variable naming the PostgreSQL server for tests (a URL to any existing database, e.g.
 /// `postgres://postgres@127.0.0.1:5432/postgres`).
 pub const POSTGRES_ENV: &str = "PODIUM_TEST_POSTGRES_URL";

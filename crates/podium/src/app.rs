@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use podium_api::edge::{Cidr, Edge, EdgeConfig, GeoLookup, NoGeo};
 use podium_api::{ApiConfig, AppState};
-use podium_core::service::{Admin, BootstrapOutcome, Scores};
+use podium_core::service::{Admin, BootstrapOutcome, ClientConfig, Clients, Scores};
 use podium_store::Backend;
 use tokio::net::TcpListener;
 
@@ -33,20 +34,76 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
     Ok(backend)
 }
 
+/// What game clients meet: token lifetimes, the network edge, GeoIP.
+#[derive(Clone)]
+pub struct ClientSettings {
+    /// Token and nonce lifetimes.
+    pub client: ClientConfig,
+    /// Trusted proxies and rate limits.
+    pub edge: EdgeConfig,
+    /// Client geography.
+    pub geo: Arc<dyn GeoLookup>,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self { client: ClientConfig::default(), edge: EdgeConfig::default(), geo: Arc::new(NoGeo) }
+    }
+}
+
+impl ClientSettings {
+    /// The settings a configuration names (opens the GeoIP database if one is given).
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let trusted_proxies = config
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<Cidr>().map_err(|e| anyhow::anyhow!("PODIUM_TRUSTED_PROXIES: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self {
+            client: ClientConfig {
+                access_ttl: Duration::from_secs(config.access_token_ttl_seconds.max(1)),
+                refresh_ttl: Duration::from_secs(config.refresh_token_ttl_seconds.max(1)),
+                ..ClientConfig::default()
+            },
+            edge: EdgeConfig {
+                trusted_proxies,
+                session_starts_per_minute: config.session_starts_per_minute,
+                nonces_per_minute: config.nonces_per_minute,
+            },
+            geo: crate::geoip::from_config(config.geoip_db.as_deref())?,
+        })
+    }
+}
+
+/// The state handlers share, over a store, with default client settings.
+pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<AppState> {
+    state_with(store, ClientSettings::default()).await
+}
+
 /// The state handlers share, over a store: the services, with the rankings loaded from the
 /// stored entries (progress is logged) before anything is served.
-pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<AppState> {
+pub async fn state_with(
+    store: Arc<dyn podium_core::store::Store>,
+    settings: ClientSettings,
+) -> anyhow::Result<AppState> {
     let admin = Admin::new(store.clone()).await.context("cannot initialise the services")?;
     let scores = Scores::start(admin.clone());
     scores.load_rankings().await.context("cannot load the rankings")?;
-    Ok(AppState { admin, scores, store, metrics: podium_api::metrics_handle() })
+    let clients = Clients::start(admin.clone(), scores.clone(), settings.client)
+        .await
+        .context("cannot initialise the client service")?;
+    let edge = Arc::new(Edge::new(&settings.edge, settings.geo));
+    Ok(AppState { admin, scores, clients, edge, store, metrics: podium_api::metrics_handle() })
 }
 
 impl Application {
     /// Opens the store, bootstraps a superadmin if none exists, and binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<(Self, BootstrapOutcome)> {
         let backend = open_store(config).await?;
-        let state = state(backend.clone().into_store()).await?;
+        let settings = ClientSettings::from_config(config)?;
+        let state = state_with(backend.clone().into_store(), settings).await?;
         let outcome = state
             .admin
             .bootstrap(config.bootstrap_api_key.as_deref(), false)
@@ -94,7 +151,8 @@ impl Application {
         });
 
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
-        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let serve = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             let _ = drain_rx.await;
         });
         let mut server = tokio::spawn(async move { serve.await });

@@ -40,6 +40,18 @@ pub struct Config {
     pub key_use_flush_seconds: u64,
     /// How long shutdown waits for in-flight requests, in seconds (`PODIUM_SHUTDOWN_TIMEOUT_SECONDS`).
     pub shutdown_timeout_seconds: u64,
+    /// Lifetime of client access tokens in seconds (`PODIUM_ACCESS_TOKEN_TTL_SECONDS`, default 3600).
+    pub access_token_ttl_seconds: u64,
+    /// Lifetime of client refresh tokens in seconds (`PODIUM_REFRESH_TOKEN_TTL_SECONDS`, default 30 days).
+    pub refresh_token_ttl_seconds: u64,
+    /// A MaxMind City database (`.mmdb`) for client geography (`PODIUM_GEOIP_DB`); none: fields stay null.
+    pub geoip_db: Option<String>,
+    /// Comma-separated addresses or blocks whose `X-Forwarded-For` is believed (`PODIUM_TRUSTED_PROXIES`).
+    pub trusted_proxies: String,
+    /// Client session starts per minute per address (`PODIUM_SESSION_STARTS_PER_MINUTE`, 0: unlimited).
+    pub session_starts_per_minute: u32,
+    /// Client nonce requests per minute per address (`PODIUM_NONCES_PER_MINUTE`, 0: unlimited).
+    pub nonces_per_minute: u32,
 }
 
 impl Default for Config {
@@ -53,6 +65,12 @@ impl Default for Config {
             body_limit_bytes: podium_api::DEFAULT_BODY_LIMIT,
             key_use_flush_seconds: 60,
             shutdown_timeout_seconds: 30,
+            access_token_ttl_seconds: 3600,
+            refresh_token_ttl_seconds: 30 * 24 * 3600,
+            geoip_db: None,
+            trusted_proxies: String::new(),
+            session_starts_per_minute: podium_api::edge::EdgeConfig::default().session_starts_per_minute,
+            nonces_per_minute: podium_api::edge::EdgeConfig::default().nonces_per_minute,
         }
     }
 }
@@ -68,6 +86,12 @@ impl fmt::Debug for Config {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("key_use_flush_seconds", &self.key_use_flush_seconds)
             .field("shutdown_timeout_seconds", &self.shutdown_timeout_seconds)
+            .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
+            .field("refresh_token_ttl_seconds", &self.refresh_token_ttl_seconds)
+            .field("geoip_db", &self.geoip_db)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("session_starts_per_minute", &self.session_starts_per_minute)
+            .field("nonces_per_minute", &self.nonces_per_minute)
             .finish()
     }
 }
@@ -108,6 +132,30 @@ pub struct Overrides {
     #[arg(long, env = "PODIUM_SHUTDOWN_TIMEOUT_SECONDS", global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_timeout_seconds: Option<u64>,
+    /// Seconds a client access token lives [default: 3600]
+    #[arg(long, env = "PODIUM_ACCESS_TOKEN_TTL_SECONDS", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token_ttl_seconds: Option<u64>,
+    /// Seconds a client refresh token lives [default: 2592000]
+    #[arg(long, env = "PODIUM_REFRESH_TOKEN_TTL_SECONDS", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_ttl_seconds: Option<u64>,
+    /// MaxMind City database for client geography [default: none]
+    #[arg(long, env = "PODIUM_GEOIP_DB", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geoip_db: Option<String>,
+    /// Comma-separated proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed [default: none]
+    #[arg(long, env = "PODIUM_TRUSTED_PROXIES", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_proxies: Option<String>,
+    /// Client session starts per minute per address, 0 for unlimited [default: 60]
+    #[arg(long, env = "PODIUM_SESSION_STARTS_PER_MINUTE", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_starts_per_minute: Option<u32>,
+    /// Client nonce requests per minute per address, 0 for unlimited [default: 1200]
+    #[arg(long, env = "PODIUM_NONCES_PER_MINUTE", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonces_per_minute: Option<u32>,
 }
 
 /// Loads the configuration: defaults < `file` (if given, or `podium.toml` if present) < overrides.

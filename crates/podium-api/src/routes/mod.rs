@@ -4,8 +4,10 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod boards;
+pub mod client;
 pub mod games;
 pub mod health;
+pub mod identities;
 pub mod score_events;
 pub mod scores;
 pub mod users;

@@ -62,3 +62,13 @@ pub struct Identity {
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }
+
+impl crate::page::Sortable for Identity {
+    fn sort_value(&self, field: &str) -> crate::page::SortValue {
+        match field {
+            "created_at" => crate::page::SortValue::Int(crate::time::to_micros(self.created_at)),
+            "updated_at" => crate::page::SortValue::Int(crate::time::to_micros(self.updated_at)),
+            _ => crate::page::SortValue::Text(self.id.to_string()),
+        }
+    }
+}

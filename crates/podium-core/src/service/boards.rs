@@ -344,15 +344,45 @@ impl Admin {
 
     /// One board the principal can see.
     pub async fn get_board(&self, p: &Principal, id: BoardId) -> ServiceResult<Board> {
-        let board = match self.boards.get(&id) {
-            Some(board) => board,
-            None => {
-                let board = self.store.get_board(id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
-                self.boards.put(id, board.clone());
-                board
-            }
-        };
+        let board = self.board_by_id(id).await?;
         self.visible(p, board.account_id, board, "board")
+    }
+
+    /// A live board by id, from the cache when possible (no tenancy check).
+    pub(crate) async fn board_by_id(&self, id: BoardId) -> ServiceResult<Board> {
+        if let Some(board) = self.boards.get(&id) {
+            return Ok(board);
+        }
+        let board = self.store.get_board(id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
+        self.boards.put(id, board.clone());
+        Ok(board)
+    }
+
+    /// The published boards of a game, for its clients; optionally only the one with `slug`.
+    pub(crate) async fn list_published_boards(
+        &self,
+        account_id: AccountId,
+        game_id: GameId,
+        slug: Option<String>,
+        params: &ListParams,
+    ) -> ServiceResult<Page<Board>> {
+        if let Some(slug) = &slug
+            && Slug::parse(slug).is_err()
+        {
+            return Err(ServiceError::field("slug", "invalid_format"));
+        }
+        let scope = format!("client_boards|{game_id}|{}", slug.as_deref().unwrap_or_default());
+        let req = PageRequest::prepare(params, Board::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
+        let filter = BoardFilter {
+            account_id,
+            game_id: Some(game_id),
+            slug,
+            code: None,
+            is_active: None,
+            is_published: Some(true),
+        };
+        let rows = self.store.list_boards(&filter, &req).await?;
+        Ok(req.finish(rows, &self.cursors))
     }
 
     /// Boards of one account, filtered.
@@ -383,7 +413,14 @@ impl Admin {
             q.is_active
         );
         let req = PageRequest::prepare(params, Board::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
-        let filter = BoardFilter { account_id, game_id: q.game_id, slug: q.slug, code: q.code, is_active: q.is_active };
+        let filter = BoardFilter {
+            account_id,
+            game_id: q.game_id,
+            slug: q.slug,
+            code: q.code,
+            is_active: q.is_active,
+            is_published: None,
+        };
         let rows = self.store.list_boards(&filter, &req).await?;
         Ok(req.finish(rows, &self.cursors))
     }

@@ -7,6 +7,8 @@ mod api_keys;
 mod auth;
 mod boards;
 mod bootstrap;
+mod client_admin;
+mod clients;
 mod common;
 mod games;
 mod identities;
@@ -22,11 +24,15 @@ pub use api_keys::{CreateApiKey, CreatedApiKey, UpdateApiKey};
 pub use auth::KeyUses;
 pub use boards::{BoardListQuery, CreateBoard, UpdateBoard};
 pub use bootstrap::BootstrapOutcome;
+pub use client_admin::{
+    ClientSubmit, IdentityListQuery, NameCheck, NameConflict, SessionListQuery, UpdateIdentity, UpdateSession,
+};
+pub use clients::{ClientConfig, ClientGrant, Clients, IssuedNonce, SessionTokens, StartSession};
 pub use games::{CreateGame, UpdateGame};
 pub use patch::Patch;
 pub use scores::{
     Audience, EventListQuery, Geo, ScoreListQuery, ScoreView, Scores, SubmitScore, SubmittedScore, TestFilter,
-    player_name,
+    name_key, player_name,
 };
 pub use users::{CreateUser, UpdateUser};
 

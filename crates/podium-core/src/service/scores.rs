@@ -246,6 +246,12 @@ pub fn player_name(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// The form of a player name that uniqueness compares: trimmed, inner runs of whitespace
+/// collapsed to one space, lower-cased (Unicode).
+pub fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
 impl Scores {
     /// Starts the service (and its writer task) over the admin service's store.
     pub fn start(admin: Admin) -> Self {
@@ -259,6 +265,14 @@ impl Scores {
             new_identities,
             identities: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
             identities_by_id: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
+        }
+    }
+
+    /// Forgets cached copies of an identity after an admin changed it.
+    pub(crate) fn identity_changed(&self, identity: &Identity) {
+        self.identities_by_id.remove(&identity.id);
+        if let Some(key) = &identity.player_key {
+            self.identities.remove(&(identity.game_id, key.clone()));
         }
     }
 
@@ -346,6 +360,16 @@ impl Scores {
     /// writer; answers once the event and the entry are durable.
     pub async fn submit(&self, p: &Principal, cmd: SubmitScore) -> ServiceResult<SubmittedScore> {
         let board = self.admin.get_board(p, cmd.board_id).await?;
+        self.submit_on(board, cmd, Audience::Admin).await
+    }
+
+    /// The submission pipeline once the caller may write to `board` (admin and client alike).
+    pub(crate) async fn submit_on(
+        &self,
+        board: Board,
+        cmd: SubmitScore,
+        audience: Audience,
+    ) -> ServiceResult<SubmittedScore> {
         if board.board_type == BoardType::Ratio {
             return Err(ServiceError::new(
                 ErrorCode::RatioBoardReadOnly,
@@ -433,7 +457,7 @@ impl Scores {
         let (event, score) = answer
             .await
             .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the writer stopped before committing"))??;
-        let view = self.view(&board, score, Audience::Admin);
+        let view = self.view(&board, score, audience);
         Ok(SubmittedScore { event, score: view })
     }
 
@@ -528,6 +552,19 @@ impl Scores {
         Ok(self.view(&board, score, audience))
     }
 
+    /// One entry of a game's boards, for that game's clients (another game's entry is 404).
+    pub(crate) async fn get_score_in_game(&self, game: GameId, id: ScoreId) -> ServiceResult<ScoreView> {
+        let score = self
+            .admin
+            .store()
+            .get_score(id)
+            .await?
+            .filter(|s| s.game_id == game)
+            .ok_or_else(|| ServiceError::not_found("score"))?;
+        let board = self.admin.board_by_id(score.board_id).await.map_err(|_| ServiceError::not_found("score"))?;
+        Ok(self.view(&board, score, Audience::Client))
+    }
+
     /// A page of a board's entries: in rank order by default, around an entry or a value, or
     /// in another sort.
     pub async fn list_scores(
@@ -548,6 +585,18 @@ impl Scores {
             ));
         }
         let board = self.admin.get_board(p, board_id).await?;
+        self.list_on(board, q, params, audience).await
+    }
+
+    /// A page of `board`'s entries once the caller may read it (admin and client alike).
+    pub(crate) async fn list_on(
+        &self,
+        board: Board,
+        q: ScoreListQuery,
+        params: &ListParams,
+        audience: Audience,
+    ) -> ServiceResult<Page<ScoreView>> {
+        let board_id = board.id;
         let scope = format!("scores|{board_id}|{:?}|{:?}", q.is_test, q.identity_id);
         let cursors = self.admin.cursors();
         let req = PageRequest::prepare(params, SORTABLE, "rank:asc", &scope, cursors)?;

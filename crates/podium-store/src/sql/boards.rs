@@ -134,6 +134,9 @@ macro_rules! impl_board_store {
                 if let Some(code) = &filter.code {
                     qb.push(" AND short_code = ").push_bind(code.clone());
                 }
+                if let Some(published) = filter.is_published {
+                    qb.push(" AND is_published = ").push_bind(published);
+                }
                 if let Some(active) = filter.is_active {
                     qb.push(" AND is_active = ").push_bind(active);
                 }

@@ -24,7 +24,7 @@ macro_rules! score_cols {
     () => {
         concat!(
             "id, account_id, game_id, board_id, identity_id, slot, is_test, player_name, value, value_display, metadata, ",
-            "status, timezone, country, city, event_id, created_at, updated_at, value_bits"
+            "status, timezone, country, city, event_id, created_at, updated_at, value_bits, name_key"
         )
     };
 }
@@ -195,7 +195,8 @@ macro_rules! impl_score_store {
                     .push_bind(s.event_id.to_string())
                     .push_bind(podium_core::time::to_micros(s.created_at))
                     .push_bind(podium_core::time::to_micros(s.updated_at))
-                    .push_bind(s.value.to_bits() as i64);
+                    .push_bind(s.value.to_bits() as i64)
+                    .push_bind(podium_core::service::name_key(&s.player_name));
             });
             Ok(())
         }
@@ -225,7 +226,8 @@ macro_rules! impl_score_store {
                     " ON CONFLICT (id) DO UPDATE SET player_name = excluded.player_name, value = excluded.value, ",
                     "value_display = excluded.value_display, metadata = excluded.metadata, status = excluded.status, ",
                     "timezone = excluded.timezone, country = excluded.country, city = excluded.city, ",
-                    "event_id = excluded.event_id, updated_at = excluded.updated_at, value_bits = excluded.value_bits"
+                    "event_id = excluded.event_id, updated_at = excluded.updated_at, value_bits = excluded.value_bits, ",
+                    "name_key = excluded.name_key"
                 ));
                 qb.build().execute(&mut *conn).await.map_err($crate::sql::map_err)?;
             }

@@ -75,13 +75,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: ApiConfig) -> Self {
+        Self::spawn_with_settings(config, podium::app::ClientSettings::default()).await
+    }
+
+    /// An app with the given client settings (token lifetimes, rate limits, GeoIP).
+    pub async fn spawn_with_settings(config: ApiConfig, settings: podium::app::ClientSettings) -> Self {
         let db = match std::env::var("PODIUM_TEST_BACKEND").as_deref() {
             Ok("postgres") => {
                 TestDb::postgres().await.expect("PODIUM_TEST_BACKEND=postgres needs PODIUM_TEST_POSTGRES_URL")
             }
             _ => TestDb::sqlite().await,
         };
-        let state = podium::app::state(db.store()).await.unwrap();
+        let state = podium::app::state_with(db.store(), settings).await.unwrap();
         let outcome = state.admin.bootstrap(Some(SUPERADMIN_KEY), false).await.unwrap();
         assert_eq!(outcome, BootstrapOutcome::Created { generated_key: None });
         let router = podium_api::router(state.clone(), &config);
@@ -153,6 +158,71 @@ impl TestApp {
         let key = self.post("/v1/api-keys", SUPERADMIN_KEY, json!({"name": "main", "user_id": user_id})).await;
         key.assert(201);
         Tenant { account_id, user_id, key: key.body["key"].as_str().unwrap().to_owned() }
+    }
+
+    /// A client request from `peer` with an optional bearer token and extra headers.
+    pub async fn client_from(
+        &self,
+        peer: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let body = match body {
+            Some(v) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(serde_json::to_vec(&v).unwrap())
+            }
+            None => Body::empty(),
+        };
+        let mut request = builder.body(body).unwrap();
+        let addr: std::net::SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+        self.raw(request).await
+    }
+
+    /// A client request from the default peer (203.0.113.7).
+    pub async fn client(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        self.client_from("203.0.113.7:40000", method, path, token, body, headers).await
+    }
+
+    /// Starts a client session; returns the response (201 expected).
+    pub async fn session(&self, game_id: &str, fingerprint: &str) -> Response {
+        let body = json!({"game_id": game_id, "client_fingerprint": fingerprint, "platform": "linux"});
+        let r = self.client(Method::POST, "/v1/client/sessions", None, Some(body), &[]).await;
+        r.assert(201);
+        r
+    }
+
+    /// A fresh nonce for the session of `access`.
+    pub async fn nonce(&self, access: &str) -> String {
+        let r = self.client(Method::GET, "/v1/client/nonce", Some(access), None, &[]).await;
+        r.assert(200);
+        r.body["nonce_value"].as_str().unwrap().to_owned()
+    }
+
+    /// Submits a score as a client (fetching a nonce first).
+    pub async fn client_submit(&self, access: &str, board_id: &str, name: &str, value: f64) -> Response {
+        let nonce = self.nonce(access).await;
+        let body = json!({"board_id": board_id, "player_name": name, "value": value});
+        self.client(Method::POST, "/v1/client/scores", Some(access), Some(body), &[("leadr-client-nonce", &nonce)])
+            .await
     }
 
     /// A game in the tenant's account.

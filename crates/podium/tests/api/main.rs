@@ -9,6 +9,7 @@ mod helpers;
 mod accounts;
 mod api_keys;
 mod boards;
+mod client;
 mod conventions;
 mod games;
 mod operations;

@@ -1,0 +1,588 @@
+//! Game clients (game-boards spec §3): device sessions with rotating tokens, single-use nonces,
+//! and the authentication of every client call.
+//!
+//! Tokens are random prefixed secrets (`pdc_…` access, `pdr_…` refresh) stored as SHA-256
+//! hashes, not signed tokens: a session row is the one source of truth, so revoking it,
+//! banning its player or refreshing it kills the old tokens at once, with nothing to keep in a
+//! deny-list. The hot path still avoids the store: verified grants are cached by token hash
+//! (bounded by [`super::CACHE_TTL`] for changes made through another node) and this node drops
+//! them the moment it revokes, bans or rotates.
+//!
+//! Nonces are the opposite trade: issuing one writes nothing (it is HMAC-signed and carries
+//! its device and expiry), and spending one inserts its id into `spent_nonces` — in batches,
+//! one transaction for many concurrent submissions — so it can be spent once across nodes and
+//! restarts. Spent ids are purged once expired.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Admin, Scores};
+use crate::auth::{hash_secret, random_bytes};
+use crate::cache::TtlCache;
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::id::{AccountId, DeviceId, GameId, IdentityId, SessionId};
+use crate::model::{AccountStatus, Device, DeviceStatus, Identity, IdentityKind, IdentitySession, IdentityStatus};
+use crate::store::{NonceClaim, Rotation, SessionGrant, StoreError};
+use crate::time::{now, to_micros};
+use crate::validate::FieldErrors;
+
+/// Lifetimes of client credentials.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientConfig {
+    /// Access tokens (default 1 h).
+    pub access_ttl: Duration,
+    /// Refresh tokens (default 30 days).
+    pub refresh_ttl: Duration,
+    /// Nonces (60 s, as the spec fixes).
+    pub nonce_ttl: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::from_secs(3600),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            nonce_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `POST /v1/client/sessions`
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct StartSession {
+    /// The game.
+    pub game_id: GameId,
+    /// The client's stable fingerprint (LEADR's SDKs send 64 hex characters or a UUID).
+    #[serde(default)]
+    pub client_fingerprint: Option<String>,
+    /// Alias of `client_fingerprint` (older SDKs).
+    #[serde(default)]
+    pub device_id: Option<String>,
+    /// What the client runs on.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// Free-form JSON (accepted for compatibility, at most 1 KiB; not stored).
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    /// Entries written through this session are test entries.
+    #[serde(default)]
+    pub test_mode: Option<bool>,
+}
+
+/// A session's tokens and who they act as (session start and refresh).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionTokens {
+    /// Bearer token for client calls.
+    pub access_token: String,
+    /// Token for `POST /v1/client/sessions/refresh`.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: u64,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// The session.
+    pub session_id: SessionId,
+    /// The player.
+    pub identity_id: IdentityId,
+    /// The game.
+    pub game_id: GameId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// Whether entries are test entries.
+    pub test_mode: bool,
+    /// The device (also flattened below for SDKs that read it at the top level).
+    pub device: Device,
+    /// The device's id (LEADR's server answers the device flat).
+    pub id: DeviceId,
+    /// The device's fingerprint.
+    pub client_fingerprint: String,
+    /// The device's platform.
+    pub platform: Option<String>,
+    /// The device's status.
+    pub status: DeviceStatus,
+    /// First session start of the device.
+    pub first_seen_at: DateTime<Utc>,
+    /// Latest session start or refresh of the device.
+    pub last_seen_at: DateTime<Utc>,
+    /// The identity's kind (`device`).
+    pub kind: IdentityKind,
+    /// The identity's display name, if it has one.
+    pub display_name: Option<String>,
+}
+
+/// `GET /v1/client/nonce`
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IssuedNonce {
+    /// The nonce.
+    pub nonce: String,
+    /// The same value (LEADR's SDKs read either key).
+    pub nonce_value: String,
+    /// When it stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Who a client call acts as: what a valid access token grants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientGrant {
+    /// The session.
+    pub session_id: SessionId,
+    /// The device.
+    pub device_id: DeviceId,
+    /// The player.
+    pub identity_id: IdentityId,
+    /// The game.
+    pub game_id: GameId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// Entries are test entries.
+    pub test_mode: bool,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A nonce waiting for its claim batch.
+struct ClaimJob {
+    claim: NonceClaim,
+    reply: oneshot::Sender<ServiceResult<bool>>,
+}
+
+/// Most nonces spent in one transaction.
+const CLAIM_BATCH: usize = 1000;
+const ACCESS_PREFIX: &str = "pdc_";
+const REFRESH_PREFIX: &str = "pdr_";
+const NONCE_PREFIX: &str = "nnc_";
+const TOKEN_LEN: usize = 40;
+/// Payload of a nonce: device id (16 bytes), expiry in microseconds (8), random id (16).
+const NONCE_PAYLOAD: usize = 40;
+const NONCE_TAG: usize = 16;
+
+/// The client service; cheap to clone.
+#[derive(Clone)]
+pub struct Clients {
+    pub(crate) admin: Admin,
+    pub(crate) scores: Scores,
+    config: ClientConfig,
+    nonce_mac: Hmac<Sha256>,
+    /// Verified grants by access-token hash.
+    grants: Arc<TtlCache<String, ClientGrant>>,
+    /// Nonce ids this node has seen spent, with their expiry (a fast `nonce_used`).
+    spent: Arc<Mutex<HashMap<[u8; 16], i64>>>,
+    claims: mpsc::Sender<ClaimJob>,
+}
+
+fn token(prefix: &str) -> String {
+    let key = crate::auth::generate_api_key();
+    let secret = key.trim_start_matches(crate::auth::API_KEY_PREFIX);
+    format!("{prefix}{}", &secret[..TOKEN_LEN.min(secret.len())])
+}
+
+/// Checks a client fingerprint: 1–128 characters of letters, digits and `-_.:` (LEADR's
+/// Godot SDK sends 64 hex characters, its Unity SDK a hyphenated UUID; both pass).
+fn fingerprint(raw: &str) -> Result<String, &'static str> {
+    let fp = raw.trim();
+    if fp.is_empty() {
+        Err("blank")
+    } else if fp.len() > 128 {
+        Err("too_long")
+    } else if !fp.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
+        Err("invalid_format")
+    } else {
+        Ok(fp.to_owned())
+    }
+}
+
+impl Clients {
+    /// Starts the service, its nonce-claim writer and the purge of expired nonces.
+    pub async fn start(admin: Admin, scores: Scores, config: ClientConfig) -> ServiceResult<Self> {
+        let secret = admin.store().cursor_secret().await?;
+        let key = Sha256::new().chain_update(b"podium nonce key\0").chain_update(&secret).finalize();
+        let nonce_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
+            .map_err(|_| ServiceError::new(ErrorCode::Internal, "the nonce key is unusable"))?;
+        let claims = spawn_claims(admin.store().clone());
+        let clients = Self {
+            admin,
+            scores,
+            config,
+            nonce_mac,
+            grants: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
+            spent: Arc::new(Mutex::new(HashMap::new())),
+            claims,
+        };
+        clients.spawn_purge(Duration::from_secs(60));
+        Ok(clients)
+    }
+
+    /// The lifetimes in force.
+    pub fn config(&self) -> ClientConfig {
+        self.config
+    }
+
+    fn spawn_purge(&self, every: Duration) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = this.purge_expired_nonces().await {
+                    tracing::warn!(error = %e, "purging expired nonces failed; will retry");
+                }
+            }
+        });
+    }
+
+    /// Forgets nonces that have expired, here and in the store; returns how many the store
+    /// dropped. Runs every minute in the background.
+    pub async fn purge_expired_nonces(&self) -> ServiceResult<u64> {
+        let cutoff = to_micros(now());
+        self.spent_map().retain(|_, expires| *expires >= cutoff);
+        Ok(self.admin.store().purge_nonces(cutoff).await?)
+    }
+
+    fn spent_map(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], i64>> {
+        self.spent.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts a session: the same game and fingerprint are the same device and identity.
+    pub async fn start_session(&self, cmd: StartSession) -> ServiceResult<SessionTokens> {
+        let mut errors = FieldErrors::new();
+        let raw = match (&cmd.client_fingerprint, &cmd.device_id) {
+            (Some(fp), _) => Some(("client_fingerprint", fp)),
+            (None, Some(d)) => Some(("device_id", d)),
+            (None, None) => None,
+        };
+        let fp = match raw {
+            Some((field, raw)) => errors.check(field, fingerprint(raw)),
+            None => {
+                errors.add("client_fingerprint", "required");
+                None
+            }
+        };
+        let platform = cmd.platform.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+        if platform.as_ref().is_some_and(|p| p.chars().count() > 64 || p.chars().any(char::is_control)) {
+            errors.add("platform", "invalid_format");
+        }
+        if let Some(m) = &cmd.metadata
+            && serde_json::to_string(m).map_or(true, |s| s.len() > super::scores::MAX_METADATA_BYTES)
+        {
+            errors.add("metadata", "too_large");
+        }
+        errors.into_result()?;
+        let Some(fp) = fp else { return Err(ServiceError::field("client_fingerprint", "required")) };
+        let store = self.admin.store();
+        let game = store.get_game(cmd.game_id).await?.ok_or_else(|| ServiceError::not_found("game"))?;
+        let account = store.get_account(game.account_id).await?.ok_or_else(|| ServiceError::not_found("game"))?;
+        if account.status != AccountStatus::Active {
+            return Err(ServiceError::new(ErrorCode::AccountSuspended, "the game's account is suspended"));
+        }
+        let device = match store.find_device(game.id, &fp).await? {
+            Some(d) => d,
+            None => self.create_device(game.account_id, game.id, &fp, platform.clone()).await?,
+        };
+        let identity =
+            store.get_identity(device.identity_id).await?.ok_or_else(|| ServiceError::not_found("identity"))?;
+        if device.status == DeviceStatus::Banned || identity.status == IdentityStatus::Banned {
+            return Err(ServiceError::new(ErrorCode::DeviceBanned, "this device or its player is banned"));
+        }
+        let at = now();
+        store.touch_device(device.id, platform.as_deref(), at).await?;
+        let device = Device { last_seen_at: at, platform: platform.or(device.platform), ..device };
+        let (access, refresh) = (token(ACCESS_PREFIX), token(REFRESH_PREFIX));
+        let session = IdentitySession {
+            id: SessionId::generate(),
+            account_id: game.account_id,
+            game_id: game.id,
+            identity_id: identity.id,
+            device_id: device.id,
+            test_mode: cmd.test_mode.unwrap_or(false),
+            access_hash: hash_secret(&access),
+            refresh_hash: hash_secret(&refresh),
+            access_expires_at: at + self.config.access_ttl,
+            refresh_expires_at: at + self.config.refresh_ttl,
+            revoked: false,
+            revoked_at: None,
+            created_at: at,
+            updated_at: at,
+        };
+        store.insert_session(&session).await?;
+        self.grants.put(session.access_hash.clone(), grant_of(&session));
+        Ok(self.tokens(access, refresh, &session, device, &identity))
+    }
+
+    async fn create_device(
+        &self,
+        account_id: AccountId,
+        game_id: GameId,
+        fp: &str,
+        platform: Option<String>,
+    ) -> ServiceResult<Device> {
+        let at = now();
+        let identity = Identity {
+            id: IdentityId::generate(),
+            account_id,
+            game_id,
+            player_key: None,
+            display_name: None,
+            kind: IdentityKind::Device,
+            trust_tier: None,
+            status: IdentityStatus::Active,
+            created_at: at,
+            updated_at: at,
+        };
+        let device = Device {
+            id: DeviceId::generate(),
+            account_id,
+            game_id,
+            identity_id: identity.id,
+            client_fingerprint: fp.to_owned(),
+            platform,
+            status: DeviceStatus::Active,
+            first_seen_at: at,
+            last_seen_at: at,
+        };
+        let store = self.admin.store();
+        match store.insert_device(&device, &identity).await {
+            Ok(()) => Ok(device),
+            // Two first starts raced: the other one created it.
+            Err(StoreError::Conflict { .. }) => {
+                store.find_device(game_id, fp).await?.ok_or_else(|| ServiceError::not_found("device"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn tokens(
+        &self,
+        access: String,
+        refresh: String,
+        s: &IdentitySession,
+        device: Device,
+        identity: &Identity,
+    ) -> SessionTokens {
+        SessionTokens {
+            access_token: access,
+            refresh_token: refresh,
+            expires_in: self.config.access_ttl.as_secs(),
+            refresh_expires_in: self.config.refresh_ttl.as_secs(),
+            token_type: "bearer",
+            session_id: s.id,
+            identity_id: s.identity_id,
+            game_id: s.game_id,
+            account_id: s.account_id,
+            test_mode: s.test_mode,
+            id: device.id,
+            client_fingerprint: device.client_fingerprint.clone(),
+            platform: device.platform.clone(),
+            status: device.status,
+            first_seen_at: device.first_seen_at,
+            last_seen_at: device.last_seen_at,
+            kind: identity.kind,
+            display_name: identity.display_name.clone(),
+            device,
+        }
+    }
+
+    /// Rotates both tokens of the session a refresh token belongs to; the old pair dies.
+    pub async fn refresh(&self, refresh_token: &str) -> ServiceResult<SessionTokens> {
+        let dead = || ServiceError::unauthorized("the refresh token is unknown, used, expired or revoked");
+        if !refresh_token.starts_with(REFRESH_PREFIX) || refresh_token.len() > 128 {
+            return Err(dead());
+        }
+        let store = self.admin.store();
+        let grant = store.find_session_by_refresh(&hash_secret(refresh_token)).await?.ok_or_else(dead)?;
+        let at = now();
+        let s = &grant.session;
+        if s.revoked || s.refresh_expires_at <= at || !grant.game_live {
+            return Err(dead());
+        }
+        check_statuses(&grant)?;
+        let (access, refresh) = (token(ACCESS_PREFIX), token(REFRESH_PREFIX));
+        let rotation = Rotation {
+            session_id: s.id,
+            old_refresh_hash: s.refresh_hash.clone(),
+            access_hash: hash_secret(&access),
+            refresh_hash: hash_secret(&refresh),
+            access_expires_at: at + self.config.access_ttl,
+            refresh_expires_at: at + self.config.refresh_ttl,
+            at,
+        };
+        store.rotate_session(&rotation).await.map_err(|e| match e {
+            StoreError::NotFound => dead(),
+            other => other.into(),
+        })?;
+        self.grants.remove(&s.access_hash);
+        store.touch_device(s.device_id, None, at).await?;
+        let session = IdentitySession {
+            access_hash: rotation.access_hash,
+            refresh_hash: rotation.refresh_hash,
+            access_expires_at: rotation.access_expires_at,
+            refresh_expires_at: rotation.refresh_expires_at,
+            updated_at: at,
+            ..grant.session
+        };
+        self.grants.put(session.access_hash.clone(), grant_of(&session));
+        let device = store.get_device(session.device_id).await?.ok_or_else(dead)?;
+        let identity = store.get_identity(session.identity_id).await?.ok_or_else(dead)?;
+        Ok(self.tokens(access, refresh, &session, device, &identity))
+    }
+
+    /// What an access token grants; 401 for anything but a live token of a live session.
+    pub async fn authenticate(&self, access_token: &str) -> ServiceResult<ClientGrant> {
+        let dead = || ServiceError::unauthorized("the access token is unknown, expired or revoked");
+        if !access_token.starts_with(ACCESS_PREFIX) || access_token.len() > 128 {
+            return Err(dead());
+        }
+        let hash = hash_secret(access_token);
+        let at = now();
+        if let Some(grant) = self.grants.get(&hash) {
+            return if grant.expires_at > at { Ok(grant) } else { Err(dead()) };
+        }
+        let found = self.admin.store().find_session_by_access(&hash).await?.ok_or_else(dead)?;
+        if found.session.revoked || found.session.access_expires_at <= at || !found.game_live {
+            return Err(dead());
+        }
+        check_statuses(&found)?;
+        let grant = grant_of(&found.session);
+        self.grants.put(hash, grant.clone());
+        Ok(grant)
+    }
+
+    /// Drops cached grants of a session or an identity (after a revocation or a ban).
+    pub(crate) fn forget_grants(&self, session: Option<SessionId>, identity: Option<IdentityId>) {
+        self.grants.retain(|_, g| Some(g.session_id) != session && Some(g.identity_id) != identity);
+    }
+
+    /// A fresh nonce for the grant's device.
+    pub fn issue_nonce(&self, grant: &ClientGrant) -> IssuedNonce {
+        let expires_at = now() + self.config.nonce_ttl;
+        let mut payload = Vec::with_capacity(NONCE_PAYLOAD + NONCE_TAG);
+        payload.extend_from_slice(&grant.device_id.bits().to_be_bytes());
+        payload.extend_from_slice(&to_micros(expires_at).to_be_bytes());
+        payload.extend_from_slice(&random_bytes(16));
+        let tag = self.nonce_tag(&payload);
+        payload.extend_from_slice(&tag);
+        let nonce = format!("{NONCE_PREFIX}{}", URL_SAFE_NO_PAD.encode(&payload));
+        IssuedNonce { nonce_value: nonce.clone(), nonce, expires_at }
+    }
+
+    fn nonce_tag(&self, payload: &[u8]) -> [u8; NONCE_TAG] {
+        let mut mac = self.nonce_mac.clone();
+        mac.update(payload);
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0u8; NONCE_TAG];
+        tag.copy_from_slice(&full[..NONCE_TAG]);
+        tag
+    }
+
+    /// Spends the nonce a client mutation carries: 412 with the spec's code unless it was
+    /// issued by podium to this device, has not expired and was never spent.
+    pub async fn spend_nonce(&self, grant: &ClientGrant, nonce: Option<&str>) -> ServiceResult<()> {
+        let fail = |code, detail: &str| Err(ServiceError::new(code, detail));
+        let Some(nonce) = nonce.map(str::trim).filter(|n| !n.is_empty()) else {
+            return fail(ErrorCode::NonceRequired, "send a nonce from GET /v1/client/nonce in leadr-client-nonce");
+        };
+        let bytes = nonce
+            .strip_prefix(NONCE_PREFIX)
+            .filter(|b| b.len() <= 128)
+            .and_then(|b| URL_SAFE_NO_PAD.decode(b).ok())
+            .filter(|b| b.len() == NONCE_PAYLOAD + NONCE_TAG);
+        let Some(bytes) = bytes else {
+            return fail(ErrorCode::NonceInvalid, "this nonce was not issued by this server");
+        };
+        let (payload, tag) = bytes.split_at(NONCE_PAYLOAD);
+        let mut mac = self.nonce_mac.clone();
+        mac.update(payload);
+        if mac.verify_truncated_left(tag).is_err() {
+            return fail(ErrorCode::NonceInvalid, "this nonce was not issued by this server");
+        }
+        let mut device = [0u8; 16];
+        device.copy_from_slice(&payload[..16]);
+        let mut expires = [0u8; 8];
+        expires.copy_from_slice(&payload[16..24]);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&payload[24..40]);
+        if u128::from_be_bytes(device) != grant.device_id.bits() {
+            return fail(ErrorCode::NonceWrongDevice, "this nonce was issued to another device");
+        }
+        let expires_micros = i64::from_be_bytes(expires);
+        if expires_micros <= to_micros(now()) {
+            return fail(ErrorCode::NonceExpired, "this nonce has expired; get a new one");
+        }
+        if self.spent_map().contains_key(&id) {
+            return fail(ErrorCode::NonceUsed, "this nonce was already used; get a new one");
+        }
+        let claim = NonceClaim { id: id.iter().map(|b| format!("{b:02x}")).collect(), expires_micros };
+        let (reply, answer) = oneshot::channel();
+        self.claims
+            .send(ClaimJob { claim, reply })
+            .await
+            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
+        let fresh =
+            answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the nonce writer stopped"))??;
+        self.spent_map().insert(id, expires_micros);
+        if fresh { Ok(()) } else { fail(ErrorCode::NonceUsed, "this nonce was already used; get a new one") }
+    }
+
+    /// Nonces spent in this process and not yet purged (for tests of the purge).
+    pub fn spent_nonces_in_memory(&self) -> usize {
+        self.spent_map().len()
+    }
+}
+
+/// 403 for banned devices or players and suspended accounts.
+fn check_statuses(grant: &SessionGrant) -> ServiceResult<()> {
+    if grant.device_status == DeviceStatus::Banned || grant.identity_status == IdentityStatus::Banned {
+        return Err(ServiceError::new(ErrorCode::DeviceBanned, "this device or its player is banned"));
+    }
+    if !grant.account_active {
+        return Err(ServiceError::new(ErrorCode::AccountSuspended, "the game's account is suspended"));
+    }
+    Ok(())
+}
+
+fn grant_of(s: &IdentitySession) -> ClientGrant {
+    ClientGrant {
+        session_id: s.id,
+        device_id: s.device_id,
+        identity_id: s.identity_id,
+        game_id: s.game_id,
+        account_id: s.account_id,
+        test_mode: s.test_mode,
+        expires_at: s.access_expires_at,
+    }
+}
+
+/// The nonce-claim writer: concurrent spends share one transaction.
+fn spawn_claims(store: Arc<dyn crate::store::Store>) -> mpsc::Sender<ClaimJob> {
+    let (tx, mut rx) = mpsc::channel::<ClaimJob>(CLAIM_BATCH * 4);
+    tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(CLAIM_BATCH);
+        while rx.recv_many(&mut batch, CLAIM_BATCH).await > 0 {
+            let claims: Vec<NonceClaim> = batch.iter().map(|j| j.claim.clone()).collect();
+            match store.claim_nonces(&claims).await {
+                Ok(fresh) => {
+                    for (job, fresh) in batch.drain(..).zip(fresh) {
+                        let _ = job.reply.send(Ok(fresh));
+                    }
+                }
+                Err(e) => {
+                    let e = ServiceError::from(e);
+                    for job in batch.drain(..) {
+                        let _ = job.reply.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+    });
+    tx
+}
