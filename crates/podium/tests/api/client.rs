@@ -501,8 +501,7 @@ async fn geoip_fills_the_admin_view_and_forwarded_for_is_believed_only_from_trus
             let r = app.client_from(peer, Method::POST, "/v1/client/scores", Some(&access), Some(body), &headers).await;
             r.assert(201);
             assert!(r.body.get("country").is_none(), "client view shows no geography");
-            let admin =
-                app.get(&format!("/v1/scores/{}", r.body["id"].as_str().unwrap()), &SUPERADMIN_KEY.to_owned()).await;
+            let admin = app.get(&format!("/v1/scores/{}", r.body["id"].as_str().unwrap()), SUPERADMIN_KEY).await;
             (admin.body["country"].clone(), admin.body["city"].clone(), admin.body["timezone"].clone())
         }
     };
