@@ -84,8 +84,10 @@ pub struct RefreshBody {
 #[utoipa::path(post, path = "/v1/client/sessions/refresh", tag = "client", request_body(content = Option<RefreshBody>),
     responses((status = 200, body = SessionTokens), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn refresh_session(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<SessionTokens>> {
+    // LEADR's Unity SDK posts no body (or `null`) with `content-type: application/json`.
+    let text = std::str::from_utf8(&body).unwrap_or_default().trim();
     let from_body =
-        if body.iter().all(u8::is_ascii_whitespace) { None } else { parse_json::<RefreshBody>(&body)?.refresh_token };
+        if text.is_empty() || text == "null" { None } else { parse_json::<RefreshBody>(&body)?.refresh_token };
     let from_header = bearer(&headers).map(str::to_owned);
     let Some(token) = from_body.or(from_header).filter(|t| !t.is_empty()) else {
         return Err(ApiError(ServiceError::unauthorized(

@@ -10,6 +10,7 @@ mod accounts;
 mod api_keys;
 mod boards;
 mod client;
+mod compat_leadr;
 mod conventions;
 mod games;
 mod operations;
