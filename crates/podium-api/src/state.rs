@@ -9,9 +9,28 @@ use podium_core::store::Store;
 
 use crate::edge::Edge;
 
-/// Shared application state; cheap to clone.
+/// Shared application state: one pointer, so the clone every extractor makes is one atomic
+/// increment. Fields are reached through `Deref` (`state.admin`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// Wraps the services.
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What handlers reach through [`AppState`].
+pub struct Services {
     /// The admin services.
     pub admin: Admin,
     /// Score submissions and rankings.

@@ -44,6 +44,19 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         map.insert(key, (value, Instant::now()));
     }
 
+    /// Caches a value unless a fresh one is already there (a reader's fill must not replace a
+    /// newer value a writer put meanwhile).
+    pub fn put_if_absent(&self, key: K, value: V) {
+        let mut map = self.lock();
+        if map.get(&key).is_some_and(|(_, at)| at.elapsed() < self.ttl) {
+            return;
+        }
+        if map.len() >= self.max {
+            map.clear();
+        }
+        map.insert(key, (value, Instant::now()));
+    }
+
     /// Forgets one entry.
     pub fn remove(&self, key: &K) {
         self.lock().remove(key);

@@ -24,6 +24,19 @@ fn new_ulid() -> ulid::Ulid {
     ulid::Ulid::from_parts(ms, random)
 }
 
+/// Crockford base32 in lower case, the alphabet of a ULID's text form.
+const CROCKFORD_LOWER: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+/// Writes the 26-character lower-case text form of a ULID into `buf` (no allocation: IDs are
+/// formatted many times per response).
+fn encode_lower(mut value: u128, buf: &mut [u8; 26]) -> &str {
+    for slot in buf.iter_mut().rev() {
+        *slot = CROCKFORD_LOWER[(value & 31) as usize];
+        value >>= 5;
+    }
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
 macro_rules! prefixed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
@@ -55,7 +68,10 @@ macro_rules! prefixed_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}_{}", $prefix, self.0.to_string().to_ascii_lowercase())
+                let mut buf = [0u8; 26];
+                f.write_str($prefix)?;
+                f.write_str("_")?;
+                f.write_str(encode_lower(self.0.0, &mut buf))
             }
         }
 
@@ -174,6 +190,15 @@ impl ScoreId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_form_is_the_lower_case_ulid() {
+        for _ in 0..100 {
+            let id = ScoreId::generate();
+            assert_eq!(id.to_string(), format!("scr_{}", id.0.to_string().to_ascii_lowercase()));
+        }
+        assert_eq!(ScoreId::from_bits(u128::MAX).to_string(), "scr_7zzzzzzzzzzzzzzzzzzzzzzzzz");
+    }
 
     #[test]
     fn a_generated_id_round_trips_through_its_text_form() {

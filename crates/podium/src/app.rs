@@ -95,7 +95,14 @@ pub async fn state_with(
         .await
         .context("cannot initialise the client service")?;
     let edge = Arc::new(Edge::new(&settings.edge, settings.geo));
-    Ok(AppState { admin, scores, clients, edge, store, metrics: podium_api::metrics_handle() })
+    Ok(AppState::new(podium_api::state::Services {
+        admin,
+        scores,
+        clients,
+        edge,
+        store,
+        metrics: podium_api::metrics_handle(),
+    }))
 }
 
 impl Application {

@@ -197,6 +197,8 @@ pub struct Scores {
     /// Identities by (game, player_key) and by id.
     identities: Arc<TtlCache<(GameId, String), Identity>>,
     identities_by_id: Arc<TtlCache<IdentityId, Identity>>,
+    /// Ranked entries by id (kept current by the writer).
+    entries: Arc<writer::EntryCache>,
 }
 
 const SORTABLE: &[&str] = &["rank", "value", "player_name", "created_at", "updated_at"];
@@ -256,7 +258,8 @@ impl Scores {
     /// Starts the service (and its writer task) over the admin service's store.
     pub fn start(admin: Admin) -> Self {
         let engine = Arc::new(Engine::new());
-        let writer = writer::spawn(admin.store().clone(), engine.clone());
+        let entries = Arc::new(TtlCache::new(super::CACHE_TTL, 200_000));
+        let writer = writer::spawn(admin.store().clone(), engine.clone(), entries.clone());
         let new_identities = super::identities::spawn(admin.store().clone());
         Self {
             admin,
@@ -265,6 +268,7 @@ impl Scores {
             new_identities,
             identities: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
             identities_by_id: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
+            entries,
         }
     }
 
@@ -352,6 +356,7 @@ impl Scores {
             .await?;
         let entries = replay.into_entries();
         store.replace_scores(&entries).await?;
+        self.entries.clear();
         self.load_rankings().await?;
         Ok(RebuildReport { events, entries: entries.len() as u64, skipped_events: skipped })
     }
@@ -691,7 +696,7 @@ impl Scores {
         };
         let total = self.engine.read(pool, |r| r.len());
         let ids: Vec<ScoreId> = window.keys.iter().map(|k| ScoreId::from_bits(k.id())).collect();
-        let rows = self.admin.store().get_scores(&ids).await?;
+        let rows = self.entries_by_id(&ids).await?;
         // Each entry's rank is its position in the window (an entry removed between the two
         // reads is skipped without shifting the others).
         let mut positioned: Vec<(usize, Score)> =
@@ -726,6 +731,25 @@ impl Scores {
             },
             data,
         })
+    }
+
+    /// Entries by id: from the entry cache, the rest from the store (and then cached).
+    async fn entries_by_id(&self, ids: &[ScoreId]) -> ServiceResult<Vec<Score>> {
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.entries.get(id) {
+                Some(s) => found.push(s),
+                None => missing.push(*id),
+            }
+        }
+        if !missing.is_empty() {
+            for s in self.admin.store().get_scores(&missing).await? {
+                self.entries.put_if_absent(s.id, s.clone());
+                found.push(s);
+            }
+        }
+        Ok(found)
     }
 
     fn placeholder(&self, board: &Board, is_test: bool, value: f64, rank: u64, audience: Audience) -> ScoreView {

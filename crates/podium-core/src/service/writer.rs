@@ -27,13 +27,17 @@ pub(crate) struct Job {
 }
 
 /// Starts the writer task; submissions go in through the returned sender.
-pub(crate) fn spawn(store: Arc<dyn Store>, engine: Arc<Engine>) -> mpsc::Sender<Job> {
+pub(crate) fn spawn(store: Arc<dyn Store>, engine: Arc<Engine>, entries: Arc<EntryCache>) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
-    tokio::spawn(run(store, engine, rx));
+    tokio::spawn(run(store, engine, entries, rx));
     tx
 }
 
-async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, mut rx: mpsc::Receiver<Job>) {
+/// Ranked entries by id, kept current by the writer (write-through) so that reads of ranked
+/// pages need no store round trip for hot entries.
+pub(crate) type EntryCache = crate::cache::TtlCache<crate::id::ScoreId, Score>;
+
+async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, entries: Arc<EntryCache>, mut rx: mpsc::Receiver<Job>) {
     let mut last_micros = 0i64;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -44,7 +48,7 @@ async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, mut rx: mpsc::Receiver<
             last_micros = t;
             p.event.created_at = from_micros(t);
         }
-        match commit(&*store, &engine, &planned).await {
+        match commit(&*store, &engine, &entries, &planned).await {
             Ok(results) => {
                 for ((reply, p), score) in replies.into_iter().zip(planned).zip(results) {
                     let _ = reply.send(Ok((p.event, score)));
@@ -61,7 +65,12 @@ async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, mut rx: mpsc::Receiver<
 }
 
 /// Commits a batch and applies its changes to the engine.
-pub(crate) async fn commit(store: &dyn Store, engine: &Engine, planned: &[PlannedEvent]) -> ServiceResult<Vec<Score>> {
+pub(crate) async fn commit(
+    store: &dyn Store,
+    engine: &Engine,
+    entries: &EntryCache,
+    planned: &[PlannedEvent],
+) -> ServiceResult<Vec<Score>> {
     let mut slots: Vec<Slot> = planned.iter().flat_map(PlannedEvent::slots).collect();
     slots.sort_by_key(|s| (s.board_id, s.identity_id, s.is_test));
     slots.dedup();
@@ -70,6 +79,13 @@ pub(crate) async fn commit(store: &dyn Store, engine: &Engine, planned: &[Planne
     let done = store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;
     let boards: HashMap<BoardId, &Board> =
         planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();
+    // The entries' data first, then their places in the rankings.
+    for change in &done.changes {
+        match change {
+            EntryChange::Insert(s) | EntryChange::Update { new: s, .. } => entries.put(s.id, s.clone()),
+            EntryChange::Delete(s) => entries.remove(&s.id),
+        }
+    }
     apply_changes(engine, &boards, &done.changes);
     Ok(done.results)
 }

@@ -25,11 +25,19 @@ fn assert_session(r: &Response) {
     r.assert(201);
     let b = &r.body;
     // Unity reads id, game_id, account_id, status, expires_in (an integer), both tokens.
-    assert_fields(b, &["id", "game_id", "account_id", "status", "expires_in", "access_token", "refresh_token"], "session");
+    assert_fields(
+        b,
+        &["id", "game_id", "account_id", "status", "expires_in", "access_token", "refresh_token"],
+        "session",
+    );
     assert!(b["expires_in"].is_u64());
     // Godot (newer) reads these flat; older Godot reads the nested device.
     assert_fields(b, &["identity_id", "test_mode", "kind", "display_name"], "session");
-    assert_fields(&b["device"], &["id", "client_fingerprint", "platform", "status", "first_seen_at", "last_seen_at"], "device");
+    assert_fields(
+        &b["device"],
+        &["id", "client_fingerprint", "platform", "status", "first_seen_at", "last_seen_at"],
+        "device",
+    );
     assert!(b["access_token"].as_str().is_some_and(|t| !t.is_empty()));
     assert!(b["refresh_token"].as_str().is_some_and(|t| !t.is_empty()));
 }
@@ -38,9 +46,26 @@ fn assert_board(b: &Value) {
     assert_fields(
         b,
         &[
-            "id", "account_id", "game_id", "name", "slug", "short_code", "icon", "unit", "is_active", "is_published",
-            "sort_direction", "keep_strategy", "tags", "description", "starts_at", "ends_at", "created_at",
-            "updated_at", "board_type", "ratio_config",
+            "id",
+            "account_id",
+            "game_id",
+            "name",
+            "slug",
+            "short_code",
+            "icon",
+            "unit",
+            "is_active",
+            "is_published",
+            "sort_direction",
+            "keep_strategy",
+            "tags",
+            "description",
+            "starts_at",
+            "ends_at",
+            "created_at",
+            "updated_at",
+            "board_type",
+            "ratio_config",
         ],
         "board",
     );
@@ -51,8 +76,20 @@ fn assert_score(s: &Value) {
     assert_fields(
         s,
         &[
-            "id", "account_id", "game_id", "board_id", "identity_id", "player_name", "value", "value_display",
-            "metadata", "created_at", "updated_at", "rank", "is_placeholder", "is_test",
+            "id",
+            "account_id",
+            "game_id",
+            "board_id",
+            "identity_id",
+            "player_name",
+            "value",
+            "value_display",
+            "metadata",
+            "created_at",
+            "updated_at",
+            "rank",
+            "is_placeholder",
+            "is_test",
         ],
         "score",
     );
@@ -76,8 +113,10 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
     let app = TestApp::spawn().await;
     let t = app.tenant("sdk").await;
     let game = app.game(&t, "SDK Game").await;
-    let board =
-        app.board(&t, &game, json!({"name": "Weekly", "slug": "weekly", "is_published": true, "unit": "pts"})).await.id();
+    let board = app
+        .board(&t, &game, json!({"name": "Weekly", "slug": "weekly", "is_published": true, "unit": "pts"}))
+        .await
+        .id();
 
     // 1. Session start, as Godot sends it and as Unity sends it (older Unity: `device_id`).
     let godot = app
@@ -90,11 +129,19 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
         )
         .await;
     assert_session(&godot);
-    let unity =
-        app.client(Method::POST, "/v1/client/sessions", None, Some(json!({"game_id": game, "client_fingerprint": UNITY_FP})), &[]).await;
+    let unity = app
+        .client(
+            Method::POST,
+            "/v1/client/sessions",
+            None,
+            Some(json!({"game_id": game, "client_fingerprint": UNITY_FP})),
+            &[],
+        )
+        .await;
     assert_session(&unity);
-    let old_unity =
-        app.client(Method::POST, "/v1/client/sessions", None, Some(json!({"game_id": game, "device_id": UNITY_FP})), &[]).await;
+    let old_unity = app
+        .client(Method::POST, "/v1/client/sessions", None, Some(json!({"game_id": game, "device_id": UNITY_FP})), &[])
+        .await;
     assert_session(&old_unity);
     assert_eq!(old_unity.body["identity_id"], unity.body["identity_id"]);
 
@@ -127,9 +174,16 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
     let nonce = n.body["nonce_value"].as_str().unwrap().to_owned();
 
     // 4. Submit with `leadr-client-nonce`: Unity sends an integer value, newer Godot a float.
-    let unity_score = json!({"board_id": board, "value": 1500, "player_name": "UnityPlayer", "value_display": "1,500 pts"});
+    let unity_score =
+        json!({"board_id": board, "value": 1500, "player_name": "UnityPlayer", "value_display": "1,500 pts"});
     let s = app
-        .client(Method::POST, "/v1/client/scores", Some(&access), Some(unity_score.clone()), &[("leadr-client-nonce", &nonce)])
+        .client(
+            Method::POST,
+            "/v1/client/scores",
+            Some(&access),
+            Some(unity_score.clone()),
+            &[("leadr-client-nonce", &nonce)],
+        )
         .await;
     s.assert(201);
     assert_score(&s.body);
@@ -144,9 +198,16 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
     assert!(again.body["detail"].is_string(), "Godot shows `detail`");
     let godot_access = g.body["access_token"].as_str().unwrap().to_owned();
     let fresh = app.nonce(&godot_access).await;
-    let godot_score = json!({"board_id": board, "value": 1000.0, "player_name": "GodotPlayer", "metadata": {"level": 2}});
+    let godot_score =
+        json!({"board_id": board, "value": 1000.0, "player_name": "GodotPlayer", "metadata": {"level": 2}});
     let s = app
-        .client(Method::POST, "/v1/client/scores", Some(&godot_access), Some(godot_score), &[("leadr-client-nonce", &fresh)])
+        .client(
+            Method::POST,
+            "/v1/client/scores",
+            Some(&godot_access),
+            Some(godot_score),
+            &[("leadr-client-nonce", &fresh)],
+        )
         .await;
     s.assert(201);
     assert_score(&s.body);
@@ -154,18 +215,27 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
 
     // 6. Board by slug, the three ways the SDKs ask.
     let unity_slug = app
-        .client(Method::GET, &format!("/v1/client/boards/?slug=weekly&game_id={game}"), Some(&access), None, UNITY_HEADERS)
+        .client(
+            Method::GET,
+            &format!("/v1/client/boards/?slug=weekly&game_id={game}"),
+            Some(&access),
+            None,
+            UNITY_HEADERS,
+        )
         .await;
     assert_page(&unity_slug);
     assert_board(&unity_slug.body["data"][0]);
-    let old_godot = app.client(Method::GET, &format!("/v1/client/boards/weekly?game_id={game}"), Some(&access), None, &[]).await;
+    let old_godot =
+        app.client(Method::GET, &format!("/v1/client/boards/weekly?game_id={game}"), Some(&access), None, &[]).await;
     old_godot.assert(200);
     assert_board(&old_godot.body);
-    let new_godot =
-        app.client(Method::GET, &format!("/v1/client/boards?game_id={game}&slug=weekly"), Some(&access), None, &[]).await;
+    let new_godot = app
+        .client(Method::GET, &format!("/v1/client/boards?game_id={game}&slug=weekly"), Some(&access), None, &[])
+        .await;
     assert_page(&new_godot);
     assert_eq!(new_godot.body["data"][0]["id"], board.as_str());
-    let list = app.client(Method::GET, &format!("/v1/client/boards?game_id={game}&limit=100"), Some(&access), None, &[]).await;
+    let list =
+        app.client(Method::GET, &format!("/v1/client/boards?game_id={game}&limit=100"), Some(&access), None, &[]).await;
     assert_page(&list);
 
     // 7. Scores: limit and cursor, around an entry, around a value (`1000.0`, or `12,5` from
@@ -177,33 +247,57 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
         };
         app.client_submit(&tok, &board, &format!("P{i}"), f64::from(i * 100)).await.assert(201);
     }
-    let page1 = app.client(Method::GET, &format!("/v1/client/scores?board_id={board}&limit=2"), Some(&access), None, UNITY_HEADERS).await;
+    let page1 = app
+        .client(Method::GET, &format!("/v1/client/scores?board_id={board}&limit=2"), Some(&access), None, UNITY_HEADERS)
+        .await;
     assert_page(&page1);
     assert_eq!(page1.body["pagination"]["has_next"], true);
     page1.body["data"].as_array().unwrap().iter().for_each(assert_score);
     let cursor = page1.body["pagination"]["next_cursor"].as_str().unwrap();
     let page2 = app
-        .client(Method::GET, &format!("/v1/client/scores?board_id={board}&limit=2&cursor={}", urlencode(cursor)), Some(&access), None, &[])
+        .client(
+            Method::GET,
+            &format!("/v1/client/scores?board_id={board}&limit=2&cursor={}", urlencode(cursor)),
+            Some(&access),
+            None,
+            &[],
+        )
         .await;
     assert_page(&page2);
     let ranks: Vec<i64> = page2.body["data"].as_array().unwrap().iter().map(|s| s["rank"].as_i64().unwrap()).collect();
     assert_eq!(ranks, [3, 4]);
     let around = app
-        .client(Method::GET, &format!("/v1/client/scores?board_id={board}&around_score_id={unity_score_id}&limit=3"), Some(&access), None, &[])
+        .client(
+            Method::GET,
+            &format!("/v1/client/scores?board_id={board}&around_score_id={unity_score_id}&limit=3"),
+            Some(&access),
+            None,
+            &[],
+        )
         .await;
     assert_page(&around);
     assert_eq!(around.body["data"][0]["id"], unity_score_id.as_str());
     for value in ["1000.0", "12,5"] {
         let w = app
-            .client(Method::GET, &format!("/v1/client/scores?board_id={board}&around_score_value={value}&limit=5"), Some(&access), None, &[])
+            .client(
+                Method::GET,
+                &format!("/v1/client/scores?board_id={board}&around_score_value={value}&limit=5"),
+                Some(&access),
+                None,
+                &[],
+            )
             .await;
         assert_page(&w);
         assert!(w.body["data"].as_array().unwrap().iter().any(|s| s["is_placeholder"] == true));
     }
-    let mine = app.client(Method::GET, &format!("/v1/client/scores?board_id={board}&identity_id=me"), Some(&access), None, &[]).await;
+    let mine = app
+        .client(Method::GET, &format!("/v1/client/scores?board_id={board}&identity_id=me"), Some(&access), None, &[])
+        .await;
     assert_page(&mine);
     assert_eq!(mine.body["data"][0]["player_name"], "UnityPlayer");
-    let one = app.client(Method::GET, &format!("/v1/client/scores/{unity_score_id}"), Some(&access), None, UNITY_HEADERS).await;
+    let one = app
+        .client(Method::GET, &format!("/v1/client/scores/{unity_score_id}"), Some(&access), None, UNITY_HEADERS)
+        .await;
     one.assert(200);
     assert_score(&one.body);
 
