@@ -43,4 +43,15 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Serialised first pages of client score lists, with the ranking version they were
+    /// rendered at (reused while the version is unchanged).
+    pub first_pages: FirstPages,
+}
+
+/// Key: board, test pool, `limit` as sent. Value: ranking version and the JSON body.
+pub type FirstPages = podium_core::cache::TtlCache<(podium_core::id::BoardId, bool, String), (u64, axum::body::Bytes)>;
+
+/// An empty first-page cache (bounded; entries live at most the cache TTL).
+pub fn first_pages() -> FirstPages {
+    podium_core::cache::TtlCache::new(podium_core::service::CACHE_TTL, 10_000)
 }

@@ -102,6 +102,7 @@ pub async fn state_with(
         edge,
         store,
         metrics: podium_api::metrics_handle(),
+        first_pages: podium_api::state::first_pages(),
     }))
 }
 

@@ -215,7 +215,7 @@ async fn list_scores(
     Client(g): Client,
     ApiQuery(f): ApiQuery<ClientScoreFilters>,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> ApiResult<Json<ListResponse<ScoreView>>> {
+) -> ApiResult<Response> {
     let identity_id = match f.identity_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some("me") => Some(g.identity_id),
@@ -244,7 +244,38 @@ async fn list_scores(
         around_score_id: f.around_score_id,
         around_score_value,
     };
-    Ok(Json(s.clients.list_scores(&g, q, &page.into()).await?.into()))
+    // The first page in rank order is what most clients ask for: it is served from its
+    // serialised form while the ranking's version is unchanged.
+    let first_page = page.cursor.is_none()
+        && page.sort.as_deref().is_none_or(|s| s == "rank:asc")
+        && q.identity_id.is_none()
+        && q.around_score_id.is_none()
+        && q.around_score_value.is_none();
+    let cached = match (first_page, q.board_id) {
+        (true, Some(board)) => {
+            let key = (board, g.test_mode, page.limit.clone().unwrap_or_default());
+            let version = s.clients.pool_version(&g, board).await?;
+            if let Some((v, body)) = s.first_pages.get(&key)
+                && v == version
+            {
+                return Ok(json_body(body));
+            }
+            Some((key, version))
+        }
+        _ => None,
+    };
+    let list: ListResponse<ScoreView> = s.clients.list_scores(&g, q, &page.into()).await?.into();
+    let body = axum::body::Bytes::from(
+        serde_json::to_vec(&list).map_err(|_| ApiError::new(ErrorCode::Internal, "the page could not be rendered"))?,
+    );
+    if let Some((key, version)) = cached {
+        s.first_pages.put(key, (version, body.clone()));
+    }
+    Ok(json_body(body))
+}
+
+fn json_body(body: axum::body::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// One entry of the session's game, with its rank.

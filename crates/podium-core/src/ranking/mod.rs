@@ -78,9 +78,18 @@ const INNER_SIZE: usize = 32;
 
 /// The ranked keys of one board pool. The node sizes are parameters only so that tests can
 /// use tiny nodes and reach every split, merge and borrow; the service uses the defaults.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Ranking<const L: usize = LEAF_SIZE, const F: usize = INNER_SIZE> {
     tree: Tree<L, F>,
+    version: u64,
+}
+
+/// Source of ranking versions: unique across every ranking of the process, so a version seen
+/// once never comes back (not even when a pool is replaced by a rebuilt one).
+static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_version() -> u64 {
+    NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A window of a ranking: the 0-based offset of its first key, and the keys.
@@ -112,6 +121,12 @@ pub fn window_start(target: usize, len: usize, limit: usize) -> usize {
     target.saturating_sub(above).min(len.saturating_sub(limit))
 }
 
+impl<const L: usize, const F: usize> Default for Ranking<L, F> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl Ranking {
     /// An empty ranking.
     pub fn new() -> Self {
@@ -122,7 +137,13 @@ impl Ranking {
 impl<const L: usize, const F: usize> Ranking<L, F> {
     /// An empty ranking with the given node sizes.
     pub fn empty() -> Self {
-        Self { tree: Tree::new() }
+        Self { tree: Tree::new(), version: next_version() }
+    }
+
+    /// Changes whenever the ranking does (any insert, removal or update): a page rendered at
+    /// one version is still exact while the version is the same.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Builds a ranking from keys in any order (duplicates count once), packing its nodes.
@@ -130,7 +151,7 @@ impl<const L: usize, const F: usize> Ranking<L, F> {
         let mut keys: Vec<RankKey> = keys.into_iter().collect();
         keys.sort_unstable();
         keys.dedup();
-        Self { tree: Tree::from_sorted(&keys) }
+        Self { tree: Tree::from_sorted(&keys), version: next_version() }
     }
 
     /// Number of ranked entries.
@@ -145,16 +166,19 @@ impl<const L: usize, const F: usize> Ranking<L, F> {
 
     /// Adds a key; false if it was already present.
     pub fn insert(&mut self, key: RankKey) -> bool {
+        self.version = next_version();
         self.tree.insert(key)
     }
 
     /// Removes a key; false if it was absent.
     pub fn remove(&mut self, key: &RankKey) -> bool {
+        self.version = next_version();
         self.tree.remove(key)
     }
 
     /// Replaces `old` (if present) by `new`.
     pub fn update(&mut self, old: Option<&RankKey>, new: RankKey) {
+        self.version = next_version();
         if let Some(old) = old {
             self.tree.remove(old);
         }

@@ -204,6 +204,17 @@ impl Clients {
         self.scores.list_on(board, q, params, Audience::Client).await
     }
 
+    /// The version of the ranking a client's list of `board` reads (checking, as a list would,
+    /// that the board is of the grant's game): a first page rendered at this version is exact
+    /// while it stays the same.
+    pub async fn pool_version(&self, grant: &ClientGrant, board_id: BoardId) -> ServiceResult<u64> {
+        let board = self.admin.board_by_id(board_id).await?;
+        if board.game_id != grant.game_id {
+            return Err(ServiceError::not_found("board"));
+        }
+        Ok(self.scores.pool_version(board.id, grant.test_mode))
+    }
+
     /// `GET /v1/client/scores/{id}`.
     pub async fn get_score(&self, grant: &ClientGrant, id: ScoreId) -> ServiceResult<ScoreView> {
         self.scores.get_score_in_game(grant.game_id, id).await

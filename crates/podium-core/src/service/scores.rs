@@ -280,6 +280,11 @@ impl Scores {
         }
     }
 
+    /// The version of a pool's ranking (changes with every change to it).
+    pub fn pool_version(&self, board: BoardId, is_test: bool) -> u64 {
+        self.engine.read(PoolKey { board, is_test }, |r| r.version())
+    }
+
     /// The rankings.
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine

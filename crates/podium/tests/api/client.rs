@@ -550,3 +550,46 @@ async fn session_starts_and_nonces_are_rate_limited_per_address() {
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 20, "burst of 20: {statuses:?}");
     assert_eq!(statuses.last(), Some(&429));
 }
+
+#[tokio::test]
+async fn a_first_page_read_again_after_a_submission_shows_it_at_once() {
+    let app = TestApp::spawn().await;
+    let (_, game, board) = setup(&app).await;
+    let (ada, _) = tokens(&app.session(&game, FP_A).await);
+    let (bob, _) = tokens(&app.session(&game, FP_B).await);
+    app.client_submit(&ada, &board, "Ada", 10.0).await.assert(201);
+    let path = format!("/v1/client/scores?board_id={board}&limit=5");
+    let names = |r: &crate::helpers::Response| -> Vec<String> {
+        r.body["data"].as_array().unwrap().iter().map(|s| s["player_name"].as_str().unwrap().to_owned()).collect()
+    };
+    let first = app.client(Method::GET, &path, Some(&bob), None, &[]).await;
+    assert_eq!(names(&first), ["Ada"]);
+    let again = app.client(Method::GET, &path, Some(&ada), None, &[]).await;
+    assert_eq!(again.text, first.text, "the same page twice");
+    app.client_submit(&bob, &board, "Bob", 20.0).await.assert(201);
+    let after = app.client(Method::GET, &path, Some(&ada), None, &[]).await;
+    assert_eq!(names(&after), ["Bob", "Ada"]);
+    app.client_submit(&ada, &board, "Ada", 30.0).await.assert(201);
+    let last = app.client(Method::GET, &path, Some(&bob), None, &[]).await;
+    assert_eq!(names(&last), ["Ada", "Bob"]);
+    assert_eq!(last.body["data"][0]["value"], 30.0);
+}
+
+#[tokio::test]
+async fn one_nonce_sent_twice_at_once_is_spent_exactly_once() {
+    let app = TestApp::spawn().await;
+    let (_, game, board) = setup(&app).await;
+    let (access, _) = tokens(&app.session(&game, FP_A).await);
+    for _ in 0..5 {
+        let nonce = app.nonce(&access).await;
+        let body = json!({"board_id": board, "player_name": "Ada", "value": 1});
+        let headers = [("leadr-client-nonce", nonce.as_str())];
+        let (a, b) = tokio::join!(
+            app.client(Method::POST, "/v1/client/scores", Some(&access), Some(body.clone()), &headers),
+            app.client(Method::POST, "/v1/client/scores", Some(&access), Some(body.clone()), &headers),
+        );
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 412], "{} / {}", a.text, b.text);
+    }
+}
