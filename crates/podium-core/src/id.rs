@@ -167,6 +167,13 @@ prefixed_id!(
     "scr"
 );
 
+impl IdentityId {
+    /// The ID with these bits (simulations name players by number).
+    pub fn from_bits(bits: u128) -> Self {
+        Self(ulid::Ulid(bits))
+    }
+}
+
 impl DeviceId {
     /// The 128 bits of the ULID (nonces carry them).
     pub fn bits(&self) -> u128 {

@@ -176,6 +176,43 @@ pub struct Board {
 }
 
 impl Board {
+    /// A board that is not stored anywhere, with every optional field empty and the given
+    /// type, direction and bounds (simulations, such as `podium anticheat-eval`, and tests).
+    pub fn unsaved(
+        board_type: BoardType,
+        sort_direction: SortDirection,
+        min_value: Option<f64>,
+        max_value: Option<f64>,
+    ) -> Self {
+        let at = crate::time::from_micros(0);
+        Self {
+            id: BoardId::generate(),
+            account_id: AccountId::generate(),
+            game_id: GameId::generate(),
+            name: Name::from_trusted("simulated".into()),
+            slug: Slug::from_trusted("simulated".into()),
+            short_code: "SIM000".into(),
+            description: None,
+            icon: None,
+            unit: None,
+            tags: Vec::new(),
+            board_type,
+            sort_direction,
+            keep_strategy: if board_type == BoardType::RunIdentity { KeepStrategy::Best } else { KeepStrategy::Na },
+            is_active: true,
+            is_published: false,
+            starts_at: None,
+            ends_at: None,
+            unique_player_names: false,
+            min_value,
+            max_value,
+            ratio_config: None,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        }
+    }
+
     /// Fields `GET /v1/boards` can sort by (besides `id`).
     pub const SORTABLE: &'static [&'static str] = &["name", "slug", "short_code", "created_at", "updated_at"];
 }

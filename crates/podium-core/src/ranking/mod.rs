@@ -59,6 +59,15 @@ impl RankKey {
         self.score
     }
 
+    /// The value this key was made from, on a board sorted in `direction`.
+    pub fn value(&self, direction: SortDirection) -> f64 {
+        let bits = match direction {
+            SortDirection::Ascending => self.score,
+            SortDirection::Descending => !self.score,
+        };
+        f64::from_bits(if bits >> 63 == 1 { bits & !(1 << 63) } else { !bits })
+    }
+
     /// The entry's id bits.
     pub fn id(&self) -> u128 {
         self.id
@@ -318,6 +327,15 @@ mod tests {
         keys.sort();
         values.sort_by(f64::total_cmp);
         assert_eq!(keys, values.iter().map(|v| asc(*v)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_key_gives_back_its_value() {
+        for v in [0.0, -0.0, 1.5, -2.25, 1e300, -1e-300, f64::INFINITY, f64::NEG_INFINITY] {
+            for dir in [SortDirection::Ascending, SortDirection::Descending] {
+                assert_eq!(RankKey::new(v, dir, 0, 0).value(dir).to_bits(), v.to_bits(), "{v} {dir:?}");
+            }
+        }
     }
 
     #[test]

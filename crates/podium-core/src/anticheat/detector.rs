@@ -1,0 +1,374 @@
+//! The detector: the state the eight detections need and the detections themselves.
+//!
+//! Per identity and board: accepted-submission times of the last hour (a queue no longer than
+//! the rate limit), the time of the last attempt, values of the duplicate window, the best
+//! value, the last few values. Per board: the identities behind each value of the cluster
+//! window, expired from the front of one queue. Every update is O(1) amortised and every
+//! queue is bounded by a threshold or a time window, so a flood cannot grow them past what the
+//! thresholds allow. On COUNTER boards the value is a delta, so the detections about a value's
+//! shape (duplicate, outlier, progression, pattern, cluster) do not apply there; rate limit,
+//! impossible value and velocity do.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::json;
+
+use super::{BoardStats, Confidence, Detection, FlagType, Thresholds, Verdict};
+use crate::id::{BoardId, IdentityId};
+use crate::model::{Board, BoardType, SortDirection};
+
+const HOUR: i64 = 3600 * 1_000_000;
+/// Most identities remembered per value in a board's cluster window (only "at least N" matters).
+const CLUSTER_CAP: usize = 64;
+/// Longest pattern history kept.
+const HISTORY_CAP: usize = 100;
+
+fn micros(seconds: f64) -> i64 {
+    (seconds * 1e6) as i64
+}
+
+/// One submission as the detections see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    /// The player.
+    pub identity: IdentityId,
+    /// The board.
+    pub board: &'a Board,
+    /// The submitted value (a delta on COUNTER boards).
+    pub value: f64,
+    /// When (microseconds).
+    pub at_micros: i64,
+    /// The thresholds for the player's trust tier and the game's overrides.
+    pub thresholds: Thresholds,
+}
+
+#[derive(Debug, Default)]
+struct Track {
+    accepted: VecDeque<i64>,
+    last_at: Option<i64>,
+    recent: VecDeque<(i64, f64)>,
+    best: Option<f64>,
+    history: VecDeque<f64>,
+}
+
+#[derive(Debug, Default)]
+struct BoardTrack {
+    queue: VecDeque<(i64, u64)>,
+    by_value: HashMap<u64, VecDeque<(i64, IdentityId)>>,
+}
+
+impl BoardTrack {
+    fn expire(&mut self, before: i64) {
+        while let Some(&(at, bits)) = self.queue.front() {
+            if at >= before {
+                break;
+            }
+            self.queue.pop_front();
+            if let Some(ids) = self.by_value.get_mut(&bits) {
+                while ids.front().is_some_and(|(t, _)| *t < before) {
+                    ids.pop_front();
+                }
+                if ids.is_empty() {
+                    self.by_value.remove(&bits);
+                }
+            }
+        }
+    }
+}
+
+/// Whether `new` is better than `old` in the board's direction.
+fn better(direction: SortDirection, new: f64, old: f64) -> bool {
+    match direction {
+        SortDirection::Descending => new > old,
+        SortDirection::Ascending => new < old,
+    }
+}
+
+/// The counters of every identity and board seen (rebuilt from stored events at start-up).
+#[derive(Debug, Default)]
+pub struct Detector {
+    tracks: HashMap<(IdentityId, BoardId), Track>,
+    boards: HashMap<BoardId, BoardTrack>,
+}
+
+impl Detector {
+    /// An empty detector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs every detection on a submission (without recording it). `stats` summarises the
+    /// board's live entries (for the outlier detection).
+    pub fn evaluate(&mut self, s: &Submission<'_>, stats: Option<BoardStats>) -> Verdict {
+        let t = &s.thresholds;
+        let board = s.board;
+        let counter = board.board_type == BoardType::Counter;
+        let mut found = Vec::new();
+        let mut fire = |flag_type, confidence, evidence| found.push(Detection { flag_type, confidence, evidence });
+
+        // impossible_value (HIGH)
+        let out_of_bounds =
+            board.min_value.is_some_and(|m| s.value < m) || board.max_value.is_some_and(|m| s.value > m);
+        if !s.value.is_finite() || out_of_bounds || (counter && s.value < 0.0 && !t.allow_negative_counter_deltas) {
+            fire(
+                FlagType::ImpossibleValue,
+                Confidence::High,
+                json!({"value": if s.value.is_finite() { json!(s.value) } else { json!(s.value.to_string()) },
+                       "min_value": board.min_value, "max_value": board.max_value,
+                       "negative_counter_delta": counter && s.value < 0.0}),
+            );
+        }
+
+        let track = self.tracks.entry((s.identity, board.id)).or_default();
+        // rate_limit (HIGH): accepted submissions in the sliding hour.
+        while track.accepted.front().is_some_and(|at| *at <= s.at_micros - HOUR) {
+            track.accepted.pop_front();
+        }
+        if track.accepted.len() as u64 >= u64::from(t.rate_limit_per_hour) {
+            fire(
+                FlagType::RateLimit,
+                Confidence::High,
+                json!({"accepted_in_window": track.accepted.len(), "threshold": t.rate_limit_per_hour, "window_seconds": 3600}),
+            );
+        }
+        // velocity (MEDIUM): time since the previous attempt.
+        if let Some(last) = track.last_at {
+            let gap = (s.at_micros - last) as f64 / 1e6;
+            if gap < t.velocity_min_seconds {
+                fire(
+                    FlagType::Velocity,
+                    Confidence::Medium,
+                    json!({"seconds_since_previous": gap, "threshold_seconds": t.velocity_min_seconds}),
+                );
+            }
+        }
+        if !counter {
+            // duplicate (MEDIUM): the identical value within the window.
+            let window = micros(t.duplicate_window_seconds);
+            while track.recent.front().is_some_and(|(at, _)| *at <= s.at_micros - window) {
+                track.recent.pop_front();
+            }
+            if let Some((at, _)) = track.recent.iter().rev().find(|(_, v)| v.to_bits() == s.value.to_bits()) {
+                fire(
+                    FlagType::Duplicate,
+                    Confidence::Medium,
+                    json!({"value": s.value, "seconds_since_same_value": (s.at_micros - at) as f64 / 1e6,
+                           "window_seconds": t.duplicate_window_seconds}),
+                );
+            }
+            // progression (MEDIUM): improvement over the previous best, in percent.
+            if let Some(best) = track.best
+                && better(board.sort_direction, s.value, best)
+                && best > 0.0
+                && s.value > 0.0
+            {
+                let ratio = match board.sort_direction {
+                    SortDirection::Descending => s.value / best,
+                    SortDirection::Ascending => best / s.value,
+                };
+                let percent = (ratio - 1.0) * 100.0;
+                if percent > t.progression_max_percent {
+                    fire(
+                        FlagType::Progression,
+                        Confidence::Medium,
+                        json!({"previous_best": best, "value": s.value, "improvement_percent": percent,
+                               "threshold_percent": t.progression_max_percent}),
+                    );
+                }
+            }
+            // pattern (LOW): the last values all round, or an exact arithmetic sequence.
+            let need = t.pattern_history.max(2);
+            if track.history.len() + 1 >= need {
+                let mut values: Vec<f64> = track.history.iter().rev().take(need - 1).rev().copied().collect();
+                values.push(s.value);
+                let round = values.iter().all(|v| *v != 0.0 && (v % t.pattern_round_multiple) == 0.0);
+                let step = values[1] - values[0];
+                let arithmetic = step != 0.0 && values.windows(2).all(|w| w[1] - w[0] == step);
+                if round || arithmetic {
+                    fire(
+                        FlagType::Pattern,
+                        Confidence::Low,
+                        json!({"values": values, "all_round": round, "arithmetic_step": arithmetic.then_some(step),
+                               "round_multiple": t.pattern_round_multiple}),
+                    );
+                }
+            }
+            // outlier (MEDIUM): robust z-score against the board's live entries, in the
+            // board's better direction (IQR / 1.349 estimates the spread).
+            if let Some(st) = stats
+                && st.count >= t.outlier_min_entries as usize
+                && st.q3 > st.q1
+            {
+                let sigma = (st.q3 - st.q1) / 1.349;
+                let z = match board.sort_direction {
+                    SortDirection::Descending => (s.value - st.median) / sigma,
+                    SortDirection::Ascending => (st.median - s.value) / sigma,
+                };
+                if z > t.outlier_z_score {
+                    fire(
+                        FlagType::Outlier,
+                        Confidence::Medium,
+                        json!({"value": s.value, "median": st.median, "q1": st.q1, "q3": st.q3,
+                               "robust_z": z, "threshold": t.outlier_z_score, "entries": st.count}),
+                    );
+                }
+            }
+            // cluster (MEDIUM): distinct identities with this exact value in the window.
+            let bt = self.boards.entry(board.id).or_default();
+            bt.expire(s.at_micros - micros(t.cluster_window_seconds));
+            if let Some(ids) = bt.by_value.get(&s.value.to_bits()) {
+                let mut distinct: Vec<IdentityId> = ids.iter().map(|(_, i)| *i).collect();
+                distinct.push(s.identity);
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() as u32 >= t.cluster_min_identities {
+                    fire(
+                        FlagType::Cluster,
+                        Confidence::Medium,
+                        json!({"value": s.value, "identities": distinct.len(), "threshold": t.cluster_min_identities,
+                               "window_seconds": t.cluster_window_seconds}),
+                    );
+                }
+            }
+        }
+        Verdict::of(found)
+    }
+
+    /// Records a submission after its verdict: every attempt moves the velocity clock; only an
+    /// accepted one counts towards the rate limit and the value-based detections.
+    pub fn record(&mut self, s: &Submission<'_>, accepted: bool) {
+        let board = s.board;
+        let track = self.tracks.entry((s.identity, board.id)).or_default();
+        track.last_at = Some(track.last_at.map_or(s.at_micros, |t| t.max(s.at_micros)));
+        if !accepted {
+            return;
+        }
+        track.accepted.push_back(s.at_micros);
+        let cap = s.thresholds.rate_limit_per_hour.max(1) as usize;
+        while track.accepted.len() > cap {
+            track.accepted.pop_front();
+        }
+        if board.board_type == BoardType::Counter {
+            return;
+        }
+        track.recent.push_back((s.at_micros, s.value));
+        if track.best.is_none_or(|b| better(board.sort_direction, s.value, b)) {
+            track.best = Some(s.value);
+        }
+        track.history.push_back(s.value);
+        while track.history.len() > HISTORY_CAP.min(s.thresholds.pattern_history.max(2)) {
+            track.history.pop_front();
+        }
+        let bt = self.boards.entry(board.id).or_default();
+        let bits = s.value.to_bits();
+        bt.queue.push_back((s.at_micros, bits));
+        let ids = bt.by_value.entry(bits).or_default();
+        if ids.len() < CLUSTER_CAP {
+            ids.push_back((s.at_micros, s.identity));
+        }
+    }
+
+    /// Identity-board pairs tracked (for memory checks).
+    pub fn tracked(&self) -> usize {
+        self.tracks.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AntiCheatSettings, TrustTier};
+
+    fn board(board_type: BoardType) -> Board {
+        Board::unsaved(board_type, SortDirection::Descending, None, Some(1_000_000.0))
+    }
+
+    fn sub<'a>(b: &'a Board, who: u128, value: f64, at_s: f64) -> Submission<'a> {
+        Submission {
+            identity: IdentityId::from_bits(who),
+            board: b,
+            value,
+            at_micros: micros(at_s),
+            thresholds: Thresholds::resolve(&AntiCheatSettings::default(), TrustTier::B),
+        }
+    }
+
+    fn run(d: &mut Detector, s: &Submission<'_>, stats: Option<BoardStats>) -> Verdict {
+        let v = d.evaluate(s, stats);
+        d.record(s, v.action != super::super::Action::Reject);
+        v
+    }
+
+    #[test]
+    fn each_detection_fires_on_its_own_kind_of_cheat() {
+        let b = board(BoardType::RunIdentity);
+        let mut d = Detector::new();
+        assert!(run(&mut d, &sub(&b, 1, 2e6, 0.0), None).fired(FlagType::ImpossibleValue));
+        assert!(run(&mut d, &sub(&b, 1, f64::NAN, 10.0), None).fired(FlagType::ImpossibleValue));
+        let mut d = Detector::new();
+        for i in 0..50 {
+            assert!(
+                !run(&mut d, &sub(&b, 2, 100.0 + f64::from(i), f64::from(i) * 60.0), None).fired(FlagType::RateLimit)
+            );
+        }
+        assert!(run(&mut d, &sub(&b, 2, 7.0, 50.0 * 60.0), None).fired(FlagType::RateLimit));
+        // An hour after the first, the window has room again.
+        assert!(!run(&mut d, &sub(&b, 2, 8.0, 3600.0 + 61.0), None).fired(FlagType::RateLimit));
+        let mut d = Detector::new();
+        run(&mut d, &sub(&b, 3, 10.0, 0.0), None);
+        assert!(run(&mut d, &sub(&b, 3, 11.0, 1.0), None).fired(FlagType::Velocity));
+        assert!(!run(&mut d, &sub(&b, 3, 12.0, 10.0), None).fired(FlagType::Velocity));
+        assert!(run(&mut d, &sub(&b, 3, 12.0, 100.0), None).fired(FlagType::Duplicate));
+        assert!(!run(&mut d, &sub(&b, 3, 12.0, 500.0), None).fired(FlagType::Duplicate));
+        let mut d = Detector::new();
+        run(&mut d, &sub(&b, 4, 100.0, 0.0), None);
+        assert!(!run(&mut d, &sub(&b, 4, 390.0, 100.0), None).fired(FlagType::Progression));
+        assert!(run(&mut d, &sub(&b, 4, 2000.0, 200.0), None).fired(FlagType::Progression));
+        let mut d = Detector::new();
+        for (i, v) in [1000.0, 3000.0, 2000.0, 5000.0].iter().enumerate() {
+            assert!(!run(&mut d, &sub(&b, 5, *v, i as f64 * 100.0), None).fired(FlagType::Pattern));
+        }
+        assert!(run(&mut d, &sub(&b, 5, 4000.0, 900.0), None).fired(FlagType::Pattern));
+        let mut d = Detector::new();
+        for (i, v) in [10.0, 17.0, 24.0, 31.0].iter().enumerate() {
+            run(&mut d, &sub(&b, 6, *v, i as f64 * 100.0), None);
+        }
+        assert!(run(&mut d, &sub(&b, 6, 38.0, 900.0), None).fired(FlagType::Pattern));
+        let mut d = Detector::new();
+        run(&mut d, &sub(&b, 7, 4242.0, 0.0), None);
+        assert!(!run(&mut d, &sub(&b, 8, 4242.0, 10.0), None).fired(FlagType::Cluster));
+        assert!(run(&mut d, &sub(&b, 9, 4242.0, 20.0), None).fired(FlagType::Cluster));
+        assert!(!run(&mut d, &sub(&b, 10, 4242.0, 200.0), None).fired(FlagType::Cluster), "window passed");
+        let stats = BoardStats { count: 100, median: 500.0, q1: 400.0, q3: 600.0 };
+        let mut d = Detector::new();
+        assert!(!run(&mut d, &sub(&b, 11, 700.0, 0.0), Some(stats)).fired(FlagType::Outlier));
+        // sd ≈ IQR / 1.349 ≈ 148: 1000 is z ≈ 3.4 (over tier B's 3.0), 700 only 1.3.
+        assert!(run(&mut d, &sub(&b, 12, 1000.0, 0.0), Some(stats)).fired(FlagType::Outlier));
+        let few = BoardStats { count: 9, ..stats };
+        assert!(!run(&mut d, &sub(&b, 13, 5000.0, 0.0), Some(few)).fired(FlagType::Outlier));
+    }
+
+    #[test]
+    fn counters_allow_repeated_deltas_but_not_negative_ones() {
+        let b = board(BoardType::Counter);
+        let mut d = Detector::new();
+        for i in 0..10 {
+            let v = run(&mut d, &sub(&b, 1, 1.0, f64::from(i) * 10.0), None);
+            assert!(v.detections.is_empty(), "{v:?}");
+        }
+        assert!(run(&mut d, &sub(&b, 1, -5.0, 200.0), None).fired(FlagType::ImpossibleValue));
+    }
+
+    #[test]
+    fn rejected_attempts_do_not_count_towards_the_rate_limit_and_queues_stay_bounded() {
+        let b = board(BoardType::RunIdentity);
+        let mut d = Detector::new();
+        for i in 0..100_000 {
+            let s = sub(&b, 1, 1e9, f64::from(i) * 0.001);
+            let v = run(&mut d, &s, None);
+            assert_eq!(v.action, super::super::Action::Reject);
+        }
+        let track = &d.tracks[&(IdentityId::from_bits(1), b.id)];
+        assert!(track.accepted.is_empty() && track.recent.is_empty() && track.history.is_empty());
+    }
+}
