@@ -58,6 +58,7 @@ lists use one envelope with opaque cursors. Admin routes take an API key in `lea
         (name = "boards", description = "Leaderboards"),
         (name = "scores", description = "Score events and ranked entries"),
         (name = "identities", description = "Players and their client sessions"),
+        (name = "anti-cheat", description = "Flags raised by the detections, and submission counts"),
         (name = "client", description = "Game clients (LEADR SDK compatible): sessions, nonces, boards, scores"),
         (name = "operations", description = "Health and metrics"),
     )
@@ -111,6 +112,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::score_events::routes())
         .merge(routes::scores::routes())
         .merge(routes::identities::routes())
+        .merge(routes::flags::routes())
         .merge(routes::client::routes())
 }
 

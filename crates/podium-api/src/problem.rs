@@ -24,6 +24,9 @@ pub struct Problem {
     /// For validation failures: each field and its error codes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<BTreeMap<String, Vec<String>>>,
+    /// For anti-cheat refusals: each detection that fired, with its evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detections: Option<serde_json::Value>,
 }
 
 /// An error answered as a problem document.
@@ -54,6 +57,7 @@ impl IntoResponse for ApiError {
             detail: self.0.detail,
             code: code.as_str().to_owned(),
             errors: self.0.errors.map(|e| e.fields().clone()),
+            detections: self.0.detections,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

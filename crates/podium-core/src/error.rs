@@ -58,6 +58,7 @@ error_codes! {
     Forbidden => ("forbidden", 403, "The credentials do not allow this"),
     AccountSuspended => ("account_suspended", 403, "The account is suspended"),
     DeviceBanned => ("device_banned", 403, "The device or its player is banned"),
+    RejectedByAntiCheat => ("rejected_by_anti_cheat", 403, "Anti-cheat refused the submission"),
     NotFound => ("not_found", 404, "No such resource"),
     MethodNotAllowed => ("method_not_allowed", 405, "The method is not allowed on this path"),
     Conflict => ("conflict", 409, "The request conflicts with an existing resource"),
@@ -88,6 +89,8 @@ pub struct ServiceError {
     pub detail: String,
     /// Per-field errors (validation failures only).
     pub errors: Option<FieldErrors>,
+    /// The detections behind an anti-cheat refusal.
+    pub detections: Option<serde_json::Value>,
 }
 
 /// Shorthand for service results.
@@ -96,7 +99,7 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 impl ServiceError {
     /// An error with a code and a detail.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: None }
+        Self { code, detail: detail.into(), errors: None, detections: None }
     }
 
     /// 404 `not_found` for a resource kind.
@@ -110,6 +113,7 @@ impl ServiceError {
             code: ErrorCode::ValidationFailed,
             detail: "one or more fields are invalid".into(),
             errors: Some(errors),
+            detections: None,
         }
     }
 

@@ -157,6 +157,16 @@ prefixed_id!(
     "ses"
 );
 prefixed_id!(
+    /// An anti-cheat flag (`flg_…`).
+    FlagId,
+    "flg"
+);
+prefixed_id!(
+    /// Submission metadata of one player on one board (`sub_…`).
+    SubmissionMetaId,
+    "sub"
+);
+prefixed_id!(
     /// An immutable score event (`sev_…`).
     ScoreEventId,
     "sev"

@@ -66,6 +66,8 @@ pub struct PlannedEvent {
     pub player_name: String,
     /// RATIO boards with this board as numerator or denominator.
     pub dependents: Vec<Board>,
+    /// Anti-cheat flagged it: the entry it writes on its board goes under review.
+    pub hold: bool,
 }
 
 impl PlannedEvent {
@@ -96,6 +98,11 @@ pub struct Plan {
     pub changes: Vec<EntryChange>,
     /// One resulting entry per planned event.
     pub results: Vec<Score>,
+    /// Anti-cheat flags to record with the batch (refused attempts' flags are merged per
+    /// player, board and detection).
+    pub flags: Vec<crate::model::ScoreFlag>,
+    /// Submission counts to add per player and board.
+    pub metadata: Vec<crate::model::SubmissionMeta>,
 }
 
 /// Applies events in order to the current entries (`current` holds every slot the events
@@ -137,7 +144,7 @@ fn new_entry(p: &PlannedEvent, board_id: BoardId, value: f64, value_display: Opt
         value,
         value_display,
         metadata: e.event_payload.metadata.clone(),
-        status: ScoreStatus::Active,
+        status: if p.hold && board_id == p.board.id { ScoreStatus::UnderReview } else { ScoreStatus::Active },
         timezone: e.timezone.clone(),
         country: e.country.clone(),
         city: e.city.clone(),
@@ -150,7 +157,8 @@ fn new_entry(p: &PlannedEvent, board_id: BoardId, value: f64, value_display: Opt
 /// The entry after `p` sets its value, keeping its identity and status.
 fn with_value(old: &Score, p: &PlannedEvent, value: f64, value_display: Option<String>) -> Score {
     let fresh = new_entry(p, old.board_id, value, value_display);
-    Score { id: old.id, status: old.status, created_at: old.created_at, ..fresh }
+    let status = if p.hold && old.board_id == p.board.id { ScoreStatus::UnderReview } else { old.status };
+    Score { id: old.id, status, created_at: old.created_at, ..fresh }
 }
 
 fn record(
@@ -360,6 +368,7 @@ mod tests {
             },
             player_name: "p".into(),
             dependents: vec![],
+            hold: false,
         }
     }
 

@@ -176,7 +176,16 @@ pub trait SystemStore: Send + Sync {
 
 /// The whole store.
 pub trait Store:
-    AccountStore + UserStore + ApiKeyStore + GameStore + BoardStore + ScoreStore + ClientStore + SystemStore + 'static
+    AccountStore
+    + UserStore
+    + ApiKeyStore
+    + GameStore
+    + BoardStore
+    + ScoreStore
+    + ClientStore
+    + FlagStore
+    + SystemStore
+    + 'static
 {
 }
 
@@ -188,9 +197,68 @@ impl<T> Store for T where
         + BoardStore
         + ScoreStore
         + ClientStore
+        + FlagStore
         + SystemStore
         + 'static
 {
+}
+
+/// Filters for listing flags.
+#[derive(Debug, Clone)]
+pub struct FlagFilter {
+    /// The account whose flags are listed.
+    pub account_id: AccountId,
+    /// Only this board's.
+    pub board_id: Option<crate::id::BoardId>,
+    /// Only this game's.
+    pub game_id: Option<GameId>,
+    /// Only this player's.
+    pub identity_id: Option<crate::id::IdentityId>,
+    /// Only with this status.
+    pub status: Option<crate::model::FlagStatus>,
+    /// Only of this detection.
+    pub flag_type: Option<crate::anticheat::FlagType>,
+}
+
+/// Filters for listing submission metadata.
+#[derive(Debug, Clone)]
+pub struct SubmissionMetaFilter {
+    /// The account whose rows are listed.
+    pub account_id: AccountId,
+    /// Only this board's.
+    pub board_id: Option<crate::id::BoardId>,
+    /// Only this player's.
+    pub identity_id: Option<crate::id::IdentityId>,
+}
+
+/// Anti-cheat flags and submission metadata (written with score batches; read and reviewed
+/// here).
+#[async_trait]
+pub trait FlagStore: Send + Sync {
+    /// A page of flags.
+    async fn list_flags(&self, filter: &FlagFilter, page: &PageRequest) -> StoreResult<Vec<crate::model::ScoreFlag>>;
+    /// One flag.
+    async fn get_flag(&self, id: crate::id::FlagId) -> StoreResult<Option<crate::model::ScoreFlag>>;
+    /// Records a review (status, reviewer, decision, time).
+    async fn update_flag(&self, flag: &crate::model::ScoreFlag) -> StoreResult<()>;
+    /// A page of submission metadata.
+    async fn list_submission_meta(
+        &self,
+        filter: &SubmissionMetaFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<crate::model::SubmissionMeta>>;
+    /// One submission metadata row.
+    async fn get_submission_meta(
+        &self,
+        id: crate::id::SubmissionMetaId,
+    ) -> StoreResult<Option<crate::model::SubmissionMeta>>;
+    /// Accepted submissions per identity (for trust tiers after a restart).
+    async fn accepted_totals(&self) -> StoreResult<Vec<(crate::id::IdentityId, u64)>>;
+    /// The events whose entry a pending MEDIUM flag holds under review, and the events
+    /// rejected by a review (a rebuild replays the first as held and skips the second).
+    async fn review_state(&self) -> StoreResult<(Vec<crate::id::ScoreEventId>, Vec<crate::id::ScoreEventId>)>;
+    /// The events accepted since a time, in replay order (to rebuild anti-cheat counters).
+    async fn events_since(&self, since_micros: i64) -> StoreResult<Vec<crate::model::ScoreEvent>>;
 }
 
 /// A session with the statuses that decide whether its tokens work, read in one query.

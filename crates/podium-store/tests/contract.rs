@@ -353,6 +353,7 @@ fn planned(board: &Board, who: &Identity, value: f64, t: i64) -> podium_core::sc
         },
         player_name: "P".into(),
         dependents: vec![],
+        hold: false,
     }
 }
 

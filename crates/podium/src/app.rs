@@ -91,6 +91,7 @@ pub async fn state_with(
     let admin = Admin::new(store.clone()).await.context("cannot initialise the services")?;
     let scores = Scores::start(admin.clone());
     scores.load_rankings().await.context("cannot load the rankings")?;
+    scores.load_anticheat().await.context("cannot rebuild the anti-cheat counters")?;
     let clients = Clients::start(admin.clone(), scores.clone(), settings.client)
         .await
         .context("cannot initialise the client service")?;

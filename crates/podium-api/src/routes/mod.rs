@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod boards;
 pub mod client;
+pub mod flags;
 pub mod games;
 pub mod health;
 pub mod identities;

@@ -89,6 +89,7 @@ fn better(direction: SortDirection, new: f64, old: f64) -> bool {
 pub struct Detector {
     tracks: HashMap<(IdentityId, BoardId), Track>,
     boards: HashMap<BoardId, BoardTrack>,
+    totals: HashMap<IdentityId, u64>,
 }
 
 impl Detector {
@@ -243,6 +244,10 @@ impl Detector {
         if !accepted {
             return;
         }
+        *self.totals.entry(s.identity).or_insert(0) += 1;
+        while track.accepted.front().is_some_and(|at| *at <= s.at_micros - HOUR) {
+            track.accepted.pop_front();
+        }
         track.accepted.push_back(s.at_micros);
         let cap = s.thresholds.rate_limit_per_hour.max(1) as usize;
         while track.accepted.len() > cap {
@@ -266,6 +271,16 @@ impl Detector {
         if ids.len() < CLUSTER_CAP {
             ids.push_back((s.at_micros, s.identity));
         }
+    }
+
+    /// Accepted submissions of an identity (for its trust tier).
+    pub fn accepted_total(&self, identity: IdentityId) -> u64 {
+        self.totals.get(&identity).copied().unwrap_or(0)
+    }
+
+    /// Replaces the accepted totals (after a restart, from the store).
+    pub fn set_totals(&mut self, totals: impl IntoIterator<Item = (IdentityId, u64)>) {
+        self.totals = totals.into_iter().collect();
     }
 
     /// Identity-board pairs tracked (for memory checks).

@@ -10,6 +10,7 @@ mod bootstrap;
 mod client_admin;
 mod clients;
 mod common;
+mod flags;
 mod games;
 mod identities;
 pub mod patch;
@@ -28,6 +29,7 @@ pub use client_admin::{
     ClientSubmit, IdentityListQuery, NameCheck, NameConflict, SessionListQuery, UpdateIdentity, UpdateSession,
 };
 pub use clients::{ClientConfig, ClientGrant, Clients, IssuedNonce, SessionTokens, StartSession};
+pub use flags::{FlagListQuery, SubmissionMetaQuery};
 pub use games::{CreateGame, UpdateGame};
 pub use patch::Patch;
 pub use scores::{
@@ -56,6 +58,8 @@ pub struct Admin {
     /// Boards by id, and each game's RATIO boards; cleared when boards or games change.
     boards: Arc<TtlCache<BoardId, Board>>,
     ratio_boards: Arc<TtlCache<crate::id::GameId, Vec<Board>>>,
+    /// Games by id (their anti-cheat settings are read on every submission).
+    games: Arc<TtlCache<crate::id::GameId, crate::model::Game>>,
 }
 
 /// How long a cached grant or board may lag a change made through another node.
@@ -74,6 +78,7 @@ impl Admin {
             grants: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
             boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
             ratio_boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
+            games: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
         })
     }
 
@@ -125,6 +130,7 @@ impl Admin {
     fn boards_changed(&self) {
         self.boards.clear();
         self.ratio_boards.clear();
+        self.games.clear();
     }
 
     /// A 404 unless the principal can see `account`.

@@ -190,7 +190,7 @@ pub enum Audience {
 /// The scores service; cheap to clone.
 #[derive(Clone)]
 pub struct Scores {
-    admin: Admin,
+    pub(crate) admin: Admin,
     engine: Arc<Engine>,
     writer: mpsc::Sender<Job>,
     new_identities: mpsc::Sender<super::identities::NewIdentity>,
@@ -199,6 +199,8 @@ pub struct Scores {
     identities_by_id: Arc<TtlCache<IdentityId, Identity>>,
     /// Ranked entries by id (kept current by the writer).
     entries: Arc<writer::EntryCache>,
+    /// Anti-cheat counters (owned by the writer; filled at start-up).
+    detector: Arc<std::sync::Mutex<crate::anticheat::Detector>>,
 }
 
 const SORTABLE: &[&str] = &["rank", "value", "player_name", "created_at", "updated_at"];
@@ -259,7 +261,13 @@ impl Scores {
     pub fn start(admin: Admin) -> Self {
         let engine = Arc::new(Engine::new());
         let entries = Arc::new(TtlCache::new(super::CACHE_TTL, 200_000));
-        let writer = writer::spawn(admin.store().clone(), engine.clone(), entries.clone());
+        let detector = Arc::new(std::sync::Mutex::new(crate::anticheat::Detector::new()));
+        let writer = writer::spawn(writer::Writer {
+            store: admin.store().clone(),
+            engine: engine.clone(),
+            entries: entries.clone(),
+            detector: detector.clone(),
+        });
         let new_identities = super::identities::spawn(admin.store().clone());
         Self {
             admin,
@@ -269,6 +277,7 @@ impl Scores {
             identities: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
             identities_by_id: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
             entries,
+            detector,
         }
     }
 
@@ -323,6 +332,40 @@ impl Scores {
         Ok(n)
     }
 
+    /// Rebuilds the anti-cheat counters after a restart: accepted totals per player from the
+    /// submission metadata, and the windows (hour, duplicates, clusters, last values, bests)
+    /// by replaying the last 24 hours of events. Returns how many events were replayed.
+    pub async fn load_anticheat(&self) -> ServiceResult<u64> {
+        let store = self.admin.store();
+        let boards: std::collections::HashMap<BoardId, Board> =
+            store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
+        let since = crate::time::to_micros(now()) - crate::anticheat::NEW_IDENTITY_MICROS;
+        let events = store.events_since(since).await?;
+        let totals = store.accepted_totals().await?;
+        // Replay with permissive thresholds: only the windows matter here, not the verdicts.
+        let mut thresholds = crate::anticheat::Thresholds::resolve(
+            &crate::model::AntiCheatSettings::default(),
+            crate::model::TrustTier::A,
+        );
+        thresholds.rate_limit_per_hour = u32::MAX;
+        let mut detector = self.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for e in &events {
+            if let Some(board) = boards.get(&e.board_id) {
+                let sub = crate::anticheat::Submission {
+                    identity: e.identity_id,
+                    board,
+                    value: e.event_payload.value,
+                    at_micros: crate::time::to_micros(e.created_at),
+                    thresholds,
+                };
+                detector.record(&sub, true);
+            }
+        }
+        detector.set_totals(totals);
+        tracing::info!(events = events.len(), "anti-cheat counters rebuilt from the last 24 hours");
+        Ok(events.len() as u64)
+    }
+
     /// Recomputes every ranked entry from the events alone (`podium rebuild`): replays them in
     /// order through the same board semantics as live submissions, replaces the stored entries
     /// in one transaction and reloads the rankings. `progress` is called every 100 000 events.
@@ -338,10 +381,16 @@ impl Scores {
                 }
             }
         }
+        let (held, rejected) = store.review_state().await?;
+        let held: std::collections::HashSet<ScoreEventId> = held.into_iter().collect();
+        let rejected: std::collections::HashSet<ScoreEventId> = rejected.into_iter().collect();
         let mut replay = crate::scoring::Replay::default();
         let mut skipped = 0u64;
         let events = store
             .for_each_event(&mut |event| {
+                if rejected.contains(&event.id) {
+                    return;
+                }
                 let Some(board) = boards.get(&event.board_id) else {
                     skipped += 1;
                     return;
@@ -350,6 +399,7 @@ impl Scores {
                 let planned = PlannedEvent {
                     board: board.clone(),
                     dependents: dependents.get(&board.id).cloned().unwrap_or_default(),
+                    hold: held.contains(&event.id),
                     event,
                     player_name,
                 };
@@ -458,10 +508,16 @@ impl Scores {
         } else {
             Vec::new()
         };
-        let planned = PlannedEvent { board: board.clone(), event, player_name, dependents };
+        let planned = PlannedEvent { board: board.clone(), event, player_name, dependents, hold: false };
+        let game = self.admin.game_by_id(board.game_id).await?;
+        let check = game.anti_cheat_enabled.then(|| writer::Check {
+            settings: game.anti_cheat.clone(),
+            tier_override: identity.trust_tier,
+            identity_created_micros: crate::time::to_micros(identity.created_at),
+        });
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send(Job { planned, reply })
+            .send(Job { planned, check, reply })
             .await
             .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
         let (event, score) = answer

@@ -5,13 +5,14 @@
 //! where the throughput comes from.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{ServiceError, ServiceResult};
-use crate::id::BoardId;
-use crate::model::{Board, Score, ScoreEvent};
+use crate::anticheat::{Action, BoardStats, Detection, Detector, Submission, Thresholds, Verdict, trust_tier};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::id::{BoardId, FlagId, IdentityId, SubmissionMetaId};
+use crate::model::{AntiCheatSettings, Board, FlagStatus, Score, ScoreEvent, ScoreFlag, SubmissionMeta, TrustTier};
 use crate::ranking::{Engine, PoolKey};
 use crate::scoring::{EntryChange, PlannedEvent, Slot, plan, rank_key};
 use crate::store::Store;
@@ -20,16 +21,36 @@ use crate::time::{from_micros, now, to_micros};
 /// Most submissions in one transaction.
 pub const MAX_BATCH: usize = 1000;
 
+/// What anti-cheat needs to judge a submission (absent when the game turned it off).
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    /// The game's threshold overrides.
+    pub(crate) settings: AntiCheatSettings,
+    /// An admin's tier for the player, if any.
+    pub(crate) tier_override: Option<TrustTier>,
+    /// When the player was created (microseconds).
+    pub(crate) identity_created_micros: i64,
+}
+
 /// A submission waiting for its batch, and where to send the committed entry.
 pub(crate) struct Job {
     pub(crate) planned: PlannedEvent,
+    pub(crate) check: Option<Check>,
     pub(crate) reply: oneshot::Sender<ServiceResult<(ScoreEvent, Score)>>,
 }
 
+/// The writer's shared parts.
+pub(crate) struct Writer {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) entries: Arc<EntryCache>,
+    pub(crate) detector: Arc<Mutex<Detector>>,
+}
+
 /// Starts the writer task; submissions go in through the returned sender.
-pub(crate) fn spawn(store: Arc<dyn Store>, engine: Arc<Engine>, entries: Arc<EntryCache>) -> mpsc::Sender<Job> {
+pub(crate) fn spawn(writer: Writer) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
-    tokio::spawn(run(store, engine, entries, rx));
+    tokio::spawn(run(writer, rx));
     tx
 }
 
@@ -37,18 +58,150 @@ pub(crate) fn spawn(store: Arc<dyn Store>, engine: Arc<Engine>, entries: Arc<Ent
 /// pages need no store round trip for hot entries.
 pub(crate) type EntryCache = crate::cache::TtlCache<crate::id::ScoreId, Score>;
 
-async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, entries: Arc<EntryCache>, mut rx: mpsc::Receiver<Job>) {
+/// Median and quartiles of a pool's live values, from the engine in O(log n).
+fn board_stats(engine: &Engine, board: &Board, is_test: bool) -> Option<BoardStats> {
+    engine.read(PoolKey { board: board.id, is_test }, |r| {
+        let n = r.len();
+        let value = |q: usize| r.at(q.min(n.saturating_sub(1))).map(|k| k.value(board.sort_direction));
+        let (a, m, b) = (value(n / 4)?, value(n / 2)?, value(3 * n / 4)?);
+        Some(BoardStats { count: n, median: m, q1: a.min(b), q3: a.max(b) })
+    })
+}
+
+/// 403 `rejected_by_anti_cheat` with the detections in the body.
+fn refused(verdict: &Verdict) -> ServiceError {
+    let names: Vec<&str> = verdict
+        .detections
+        .iter()
+        .filter(|d| d.confidence == crate::anticheat::Confidence::High)
+        .map(|d| d.flag_type.as_str())
+        .collect();
+    let mut e = ServiceError::new(
+        ErrorCode::RejectedByAntiCheat,
+        format!("anti-cheat refused this submission ({})", names.join(", ")),
+    );
+    e.detections = serde_json::to_value(&verdict.detections).ok();
+    e
+}
+
+fn flag_of(p: &PlannedEvent, d: &Detection, accepted: bool, at: chrono::DateTime<chrono::Utc>) -> ScoreFlag {
+    let e = &p.event;
+    ScoreFlag {
+        id: FlagId::generate(),
+        account_id: e.account_id,
+        game_id: e.game_id,
+        board_id: e.board_id,
+        identity_id: e.identity_id,
+        score_event_id: accepted.then_some(e.id),
+        score_id: None,
+        flag_type: d.flag_type,
+        confidence: d.confidence,
+        status: FlagStatus::Pending,
+        metadata: d.evidence.clone(),
+        attempts: 1,
+        reviewer_id: None,
+        reviewer_decision: None,
+        reviewed_at: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn count(metas: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>, p: &PlannedEvent, accepted: bool) {
+    let e = &p.event;
+    let m = metas.entry((e.identity_id, e.board_id)).or_insert_with(|| SubmissionMeta {
+        id: SubmissionMetaId::generate(),
+        account_id: e.account_id,
+        game_id: e.game_id,
+        board_id: e.board_id,
+        identity_id: e.identity_id,
+        submission_count: 0,
+        rejected_count: 0,
+        last_submission_at: e.created_at,
+        last_score_value: None,
+        score_event_id: None,
+    });
+    m.last_submission_at = e.created_at;
+    if accepted {
+        m.submission_count += 1;
+        m.last_score_value = Some(e.event_payload.value);
+        m.score_event_id = Some(e.id);
+    } else {
+        m.rejected_count += 1;
+    }
+}
+
+async fn run(w: Writer, mut rx: mpsc::Receiver<Job>) {
     let mut last_micros = 0i64;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (mut planned, replies): (Vec<PlannedEvent>, Vec<_>) = batch.drain(..).map(|j| (j.planned, j.reply)).unzip();
-        // Events replay in (created_at, id) order: give each a strictly increasing time.
-        for p in &mut planned {
-            let t = to_micros(now()).max(last_micros + 1);
-            last_micros = t;
-            p.event.created_at = from_micros(t);
+        let mut planned = Vec::with_capacity(batch.len());
+        let mut replies = Vec::with_capacity(batch.len());
+        // Flags of accepted submissions, by index into `planned`; refused ones merged per
+        // player, board and detection.
+        let mut flags: Vec<(usize, ScoreFlag)> = Vec::new();
+        let mut refused_flags: HashMap<(IdentityId, BoardId, crate::anticheat::FlagType), ScoreFlag> = HashMap::new();
+        let mut metas: HashMap<(IdentityId, BoardId), SubmissionMeta> = HashMap::new();
+        // Refusals are answered after the batch committed their flags and counts.
+        let mut refusals = Vec::new();
+        {
+            let mut detector = w.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for job in batch.drain(..) {
+                let mut p = job.planned;
+                // Events replay in (created_at, id) order: give each a strictly increasing time.
+                let t = to_micros(now()).max(last_micros + 1);
+                last_micros = t;
+                p.event.created_at = from_micros(t);
+                let mut detections = Vec::new();
+                if let Some(check) = &job.check {
+                    let tier = trust_tier(
+                        check.tier_override,
+                        check.identity_created_micros,
+                        detector.accepted_total(p.event.identity_id),
+                        t,
+                    );
+                    let sub = Submission {
+                        identity: p.event.identity_id,
+                        board: &p.board,
+                        value: p.event.event_payload.value,
+                        at_micros: t,
+                        thresholds: Thresholds::resolve(&check.settings, tier),
+                    };
+                    let stats = board_stats(&w.engine, &p.board, p.event.is_test);
+                    let verdict = detector.evaluate(&sub, stats);
+                    let accepted = verdict.action != Action::Reject;
+                    detector.record(&sub, accepted);
+                    if !accepted {
+                        for d in &verdict.detections {
+                            let key = (p.event.identity_id, p.event.board_id, d.flag_type);
+                            let flag = flag_of(&p, d, false, p.event.created_at);
+                            refused_flags
+                                .entry(key)
+                                .and_modify(|f| {
+                                    f.attempts += 1;
+                                    f.metadata = flag.metadata.clone();
+                                    f.updated_at = flag.updated_at;
+                                })
+                                .or_insert(flag);
+                        }
+                        count(&mut metas, &p, false);
+                        refusals.push((job.reply, refused(&verdict)));
+                        continue;
+                    }
+                    p.hold = verdict.action == Action::Flag;
+                    detections = verdict.detections;
+                }
+                count(&mut metas, &p, true);
+                for d in &detections {
+                    flags.push((planned.len(), flag_of(&p, d, true, p.event.created_at)));
+                }
+                planned.push(p);
+                replies.push(job.reply);
+            }
         }
-        match commit(&*store, &engine, &entries, &planned).await {
+        let extras =
+            Extras { flags, refused: refused_flags.into_values().collect(), metadata: metas.into_values().collect() };
+        match commit(&*w.store, &w.engine, &w.entries, &planned, &extras).await {
             Ok(results) => {
                 for ((reply, p), score) in replies.into_iter().zip(planned).zip(results) {
                     let _ = reply.send(Ok((p.event, score)));
@@ -61,7 +214,23 @@ async fn run(store: Arc<dyn Store>, engine: Arc<Engine>, entries: Arc<EntryCache
                 }
             }
         }
+        // Refused either way; their evidence is stored when the batch committed.
+        for (reply, e) in refusals {
+            let _ = reply.send(Err(e));
+        }
     }
+}
+
+/// What a batch records besides events and entries.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    /// Flags of accepted submissions, by index into the batch (their entry is known after
+    /// planning).
+    pub(crate) flags: Vec<(usize, ScoreFlag)>,
+    /// Flags of refused attempts.
+    pub(crate) refused: Vec<ScoreFlag>,
+    /// Submission counts.
+    pub(crate) metadata: Vec<SubmissionMeta>,
 }
 
 /// Commits a batch and applies its changes to the engine.
@@ -70,12 +239,24 @@ pub(crate) async fn commit(
     engine: &Engine,
     entries: &EntryCache,
     planned: &[PlannedEvent],
+    extras: &Extras,
 ) -> ServiceResult<Vec<Score>> {
     let mut slots: Vec<Slot> = planned.iter().flat_map(PlannedEvent::slots).collect();
     slots.sort_by_key(|s| (s.board_id, s.identity_id, s.is_test));
     slots.dedup();
     let events: Vec<_> = planned.iter().map(|p| p.event.clone()).collect();
-    let planner = |current: Vec<Score>| plan(planned, current);
+    let planner = |current: Vec<Score>| {
+        let mut out = plan(planned, current);
+        let mut flags: Vec<ScoreFlag> = extras
+            .flags
+            .iter()
+            .map(|(i, f)| ScoreFlag { score_id: out.results.get(*i).map(|s| s.id), ..f.clone() })
+            .collect();
+        flags.extend(extras.refused.iter().cloned());
+        out.flags = flags;
+        out.metadata = extras.metadata.clone();
+        out
+    };
     let done = store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;
     let boards: HashMap<BoardId, &Board> =
         planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();

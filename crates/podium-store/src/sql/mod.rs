@@ -10,6 +10,7 @@ pub(crate) mod accounts;
 pub(crate) mod api_keys;
 mod boards;
 mod clients;
+mod flags;
 mod games;
 pub(crate) mod scores;
 mod system;
@@ -19,6 +20,7 @@ pub(crate) use accounts::impl_account_store;
 pub(crate) use api_keys::impl_api_key_store;
 pub(crate) use boards::impl_board_store;
 pub(crate) use clients::impl_client_store;
+pub(crate) use flags::impl_flag_store;
 pub(crate) use games::impl_game_store;
 pub(crate) use scores::impl_score_store;
 pub(crate) use system::impl_system_store;
@@ -64,6 +66,7 @@ macro_rules! impl_store {
         $crate::sql::impl_board_store!($store, $db);
         $crate::sql::impl_score_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_client_store!($store, $db, $begin);
+        $crate::sql::impl_flag_store!($store, $db);
         $crate::sql::impl_system_store!($store, $db, $name);
     };
 }

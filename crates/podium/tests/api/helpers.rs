@@ -225,9 +225,18 @@ impl TestApp {
             .await
     }
 
-    /// A game in the tenant's account.
+    /// A game in the tenant's account, with anti-cheat off: these tests are about scoring and
+    /// clients, and submit faster than any player could (anti-cheat tests use
+    /// [`Self::game_with_anti_cheat`]).
     pub async fn game(&self, tenant: &Tenant, name: &str) -> String {
-        let game = self.post("/v1/games", &tenant.key, json!({"name": name})).await;
+        let game = self.post("/v1/games", &tenant.key, json!({"name": name, "anti_cheat_enabled": false})).await;
+        game.assert(201);
+        game.id()
+    }
+
+    /// A game with anti-cheat on, with the given threshold overrides.
+    pub async fn game_with_anti_cheat(&self, tenant: &Tenant, name: &str, anti_cheat: Value) -> String {
+        let game = self.post("/v1/games", &tenant.key, json!({"name": name, "anti_cheat": anti_cheat})).await;
         game.assert(201);
         game.id()
     }

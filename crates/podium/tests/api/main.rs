@@ -7,6 +7,7 @@
 mod helpers;
 
 mod accounts;
+mod anticheat;
 mod api_keys;
 mod boards;
 mod client;

@@ -266,7 +266,8 @@ fn acknowledged_submissions_survive_sigkill(database_url: &str) {
     let server = Server::start(&envs);
     let addr = server.addr.clone();
     let account = id_of(&addr, "/v1/accounts", serde_json::json!({"name": "Crash Test"}));
-    let game = id_of(&addr, "/v1/games", serde_json::json!({"account_id": account, "name": "G"}));
+    let game =
+        id_of(&addr, "/v1/games", serde_json::json!({"account_id": account, "name": "G", "anti_cheat_enabled": false}));
     let board =
         id_of(&addr, "/v1/boards", serde_json::json!({"game_id": game, "name": "Runs", "board_type": "RUN_RUNS"}));
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));

@@ -1,0 +1,121 @@
+//! Anti-cheat flags and submission metadata for admins (game-boards spec §5): lists with the
+//! spec's filters and single reads, scoped to the caller's account.
+
+use crate::anticheat::FlagType;
+use crate::auth::Principal;
+use crate::error::{ServiceError, ServiceResult};
+use crate::id::{AccountId, BoardId, FlagId, GameId, IdentityId, SubmissionMetaId};
+use crate::model::{FlagStatus, ScoreFlag, SubmissionMeta};
+use crate::page::{ListParams, Page, PageRequest, SortValue, Sortable};
+use crate::store::{FlagFilter, SubmissionMetaFilter};
+use crate::time::to_micros;
+
+use super::Scores;
+
+/// Filters of `GET /v1/score-flags`.
+#[derive(Debug, Clone, Default)]
+pub struct FlagListQuery {
+    /// Required for a superadmin.
+    pub account_id: Option<AccountId>,
+    /// Only this board's.
+    pub board_id: Option<BoardId>,
+    /// Only this game's.
+    pub game_id: Option<GameId>,
+    /// Only this player's.
+    pub identity_id: Option<IdentityId>,
+    /// Only with this status.
+    pub status: Option<FlagStatus>,
+    /// Only of this detection.
+    pub flag_type: Option<FlagType>,
+}
+
+/// Filters of `GET /v1/score-submission-metadata`.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionMetaQuery {
+    /// Required for a superadmin.
+    pub account_id: Option<AccountId>,
+    /// Only this board's.
+    pub board_id: Option<BoardId>,
+    /// Only this player's.
+    pub identity_id: Option<IdentityId>,
+}
+
+impl Sortable for ScoreFlag {
+    fn sort_value(&self, field: &str) -> SortValue {
+        match field {
+            "created_at" => SortValue::Int(to_micros(self.created_at)),
+            "updated_at" => SortValue::Int(to_micros(self.updated_at)),
+            _ => SortValue::Text(self.id.to_string()),
+        }
+    }
+}
+
+impl Sortable for SubmissionMeta {
+    fn sort_value(&self, field: &str) -> SortValue {
+        match field {
+            "last_submission_at" => SortValue::Int(to_micros(self.last_submission_at)),
+            _ => SortValue::Text(self.id.to_string()),
+        }
+    }
+}
+
+impl Scores {
+    /// Flags of one account, filtered, newest first by default.
+    pub async fn list_flags(
+        &self,
+        p: &Principal,
+        q: FlagListQuery,
+        params: &ListParams,
+    ) -> ServiceResult<Page<ScoreFlag>> {
+        let account_id = self.admin.list_scope(p, q.account_id)?;
+        let scope = format!(
+            "flags|{account_id}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            q.board_id, q.game_id, q.identity_id, q.status, q.flag_type
+        );
+        let cursors = self.admin.cursors();
+        let req = PageRequest::prepare(params, &["created_at", "updated_at"], "created_at:desc", &scope, cursors)?;
+        let filter = FlagFilter {
+            account_id,
+            board_id: q.board_id,
+            game_id: q.game_id,
+            identity_id: q.identity_id,
+            status: q.status,
+            flag_type: q.flag_type,
+        };
+        let rows = self.admin.store().list_flags(&filter, &req).await?;
+        Ok(req.finish(rows, cursors))
+    }
+
+    /// One flag the principal can see.
+    pub async fn get_flag(&self, p: &Principal, id: FlagId) -> ServiceResult<ScoreFlag> {
+        let flag = self.admin.store().get_flag(id).await?.ok_or_else(|| ServiceError::not_found("flag"))?;
+        if p.can_see(flag.account_id) { Ok(flag) } else { Err(ServiceError::not_found("flag")) }
+    }
+
+    /// Submission metadata of one account, filtered, most recent first by default.
+    pub async fn list_submission_meta(
+        &self,
+        p: &Principal,
+        q: SubmissionMetaQuery,
+        params: &ListParams,
+    ) -> ServiceResult<Page<SubmissionMeta>> {
+        let account_id = self.admin.list_scope(p, q.account_id)?;
+        let scope = format!("submission_meta|{account_id}|{:?}|{:?}", q.board_id, q.identity_id);
+        let cursors = self.admin.cursors();
+        let req = PageRequest::prepare(params, &["last_submission_at"], "last_submission_at:desc", &scope, cursors)?;
+        let filter = SubmissionMetaFilter { account_id, board_id: q.board_id, identity_id: q.identity_id };
+        let rows = self.admin.store().list_submission_meta(&filter, &req).await?;
+        Ok(req.finish(rows, cursors))
+    }
+
+    /// One submission metadata row the principal can see.
+    pub async fn get_submission_meta(&self, p: &Principal, id: SubmissionMetaId) -> ServiceResult<SubmissionMeta> {
+        let m = self
+            .admin
+            .store()
+            .get_submission_meta(id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("submission metadata"))?;
+        if p.can_see(m.account_id) { Ok(m) } else { Err(ServiceError::not_found("submission metadata")) }
+    }
+}
