@@ -231,6 +231,36 @@ pub struct SubmissionMetaFilter {
     pub identity_id: Option<crate::id::IdentityId>,
 }
 
+/// What a review writes.
+#[derive(Debug, Clone)]
+pub struct ReviewWrite {
+    /// The flag, as reviewed.
+    pub flag: crate::model::ScoreFlag,
+    /// The player.
+    pub identity_id: crate::id::IdentityId,
+    /// The pool.
+    pub is_test: bool,
+    /// The boards whose entries are replaced.
+    pub boards: Vec<crate::id::BoardId>,
+    /// Events that are rejected now.
+    pub rejected_events: Vec<crate::id::ScoreEventId>,
+    /// Events that are accepted now.
+    pub accepted_events: Vec<crate::id::ScoreEventId>,
+    /// The player's entries on `boards`, replacing the stored ones (None: entries unchanged).
+    pub entries: Option<Vec<crate::model::Score>>,
+}
+
+/// What a review recomputes from.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewInputs {
+    /// The player's events on the boards, in replay order.
+    pub events: Vec<crate::model::ScoreEvent>,
+    /// The player's stored entries on the boards.
+    pub entries: Vec<crate::model::Score>,
+    /// Flags on those events.
+    pub flags: Vec<crate::model::ScoreFlag>,
+}
+
 /// Anti-cheat flags and submission metadata (written with score batches; read and reviewed
 /// here).
 #[async_trait]
@@ -239,8 +269,17 @@ pub trait FlagStore: Send + Sync {
     async fn list_flags(&self, filter: &FlagFilter, page: &PageRequest) -> StoreResult<Vec<crate::model::ScoreFlag>>;
     /// One flag.
     async fn get_flag(&self, id: crate::id::FlagId) -> StoreResult<Option<crate::model::ScoreFlag>>;
-    /// Records a review (status, reviewer, decision, time).
-    async fn update_flag(&self, flag: &crate::model::ScoreFlag) -> StoreResult<()>;
+    /// Records a review in one transaction: the flag, the statuses of the player's events on
+    /// the boards concerned, and (when given) the player's recomputed entries on them.
+    async fn apply_review(&self, review: &ReviewWrite) -> StoreResult<()>;
+    /// What a review recomputes from: the player's events (replay order), entries and event
+    /// flags on the given boards, in one pool.
+    async fn review_inputs(
+        &self,
+        identity: crate::id::IdentityId,
+        boards: &[crate::id::BoardId],
+        is_test: bool,
+    ) -> StoreResult<ReviewInputs>;
     /// A page of submission metadata.
     async fn list_submission_meta(
         &self,

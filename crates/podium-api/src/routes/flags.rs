@@ -5,12 +5,12 @@ use axum::extract::State;
 use podium_core::anticheat::FlagType;
 use podium_core::id::{AccountId, BoardId, FlagId, GameId, IdentityId, SubmissionMetaId};
 use podium_core::model::{FlagStatus, ScoreFlag, SubmissionMeta};
-use podium_core::service::{FlagListQuery, SubmissionMetaQuery};
+use podium_core::service::{FlagListQuery, ReviewFlag, SubmissionMetaQuery};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::extract::{Admin, ApiQuery, IdPath};
+use crate::extract::{Admin, ApiJson, ApiQuery, IdPath};
 use crate::list::{ListResponse, PageQuery};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -19,7 +19,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_flags))
-        .routes(routes!(get_flag))
+        .routes(routes!(get_flag, review_flag))
         .routes(routes!(list_meta))
         .routes(routes!(get_meta))
 }
@@ -72,6 +72,22 @@ async fn get_flag(
     IdPath(id): IdPath<FlagId>,
 ) -> ApiResult<Json<ScoreFlag>> {
     Ok(Json(s.scores.get_flag(&p, id).await?))
+}
+
+/// Review a flag: `{status, reviewer_decision?, deleted?}`. `confirmed_cheat` rejects the
+/// submission and recomputes the player's entry from the remaining events (rankings change at
+/// once); `false_positive` / `dismissed` release the entry unless another pending flag holds
+/// it; `pending` puts it back under review. The reviewer and the time are recorded.
+#[utoipa::path(patch, path = "/v1/score-flags/{id}", tag = "anti-cheat", params(("id" = FlagId, Path)),
+    request_body = ReviewFlag,
+    responses((status = 200, body = ScoreFlag), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn review_flag(
+    State(s): State<AppState>,
+    Admin(p): Admin,
+    IdPath(id): IdPath<FlagId>,
+    ApiJson(cmd): ApiJson<ReviewFlag>,
+) -> ApiResult<Json<ScoreFlag>> {
+    Ok(Json(s.scores.review_flag(&p, id, cmd).await?))
 }
 
 /// Filters of `GET /v1/score-submission-metadata`.

@@ -62,6 +62,9 @@ pub struct ScoreFlag {
     pub created_at: DateTime<Utc>,
     /// Last change (a new refused attempt, a review).
     pub updated_at: DateTime<Utc>,
+    /// Soft delete.
+    #[serde(skip)]
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// Per player and board: the submissions anti-cheat has seen.

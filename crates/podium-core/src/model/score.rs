@@ -10,6 +10,8 @@ crate::wire_enum!(
     EventStatus {
         /// Applied to the board.
         Accepted => "accepted",
+        /// Confirmed as a cheat by a review: left out of every entry.
+        Rejected => "rejected",
     }
 );
 

@@ -14,6 +14,7 @@ mod flags;
 mod games;
 mod identities;
 pub mod patch;
+mod review;
 mod scores;
 mod users;
 mod writer;
@@ -32,6 +33,7 @@ pub use clients::{ClientConfig, ClientGrant, Clients, IssuedNonce, SessionTokens
 pub use flags::{FlagListQuery, SubmissionMetaQuery};
 pub use games::{CreateGame, UpdateGame};
 pub use patch::Patch;
+pub use review::ReviewFlag;
 pub use scores::{
     Audience, EventListQuery, Geo, ScoreListQuery, ScoreView, Scores, SubmitScore, SubmittedScore, TestFilter,
     name_key, player_name,

@@ -192,7 +192,7 @@ pub enum Audience {
 pub struct Scores {
     pub(crate) admin: Admin,
     engine: Arc<Engine>,
-    writer: mpsc::Sender<Job>,
+    pub(crate) writer: mpsc::Sender<Job>,
     new_identities: mpsc::Sender<super::identities::NewIdentity>,
     /// Identities by (game, player_key) and by id.
     identities: Arc<TtlCache<(GameId, String), Identity>>,
@@ -517,7 +517,7 @@ impl Scores {
         });
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send(Job { planned, check, reply })
+            .send(Job::Submit(writer::Submit { planned, check, reply }))
             .await
             .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
         let (event, score) = answer

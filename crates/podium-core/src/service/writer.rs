@@ -32,8 +32,18 @@ pub(crate) struct Check {
     pub(crate) identity_created_micros: i64,
 }
 
+/// What the writer does, in the order received: submissions are committed in batches; a
+/// review runs between batches, so it never races a submission for the same entry.
+#[allow(clippy::large_enum_variant)] // nearly every job is a submission; reviews are rare
+pub(crate) enum Job {
+    /// A submission.
+    Submit(Submit),
+    /// A flag review.
+    Review(super::review::ReviewJob),
+}
+
 /// A submission waiting for its batch, and where to send the committed entry.
-pub(crate) struct Job {
+pub(crate) struct Submit {
     pub(crate) planned: PlannedEvent,
     pub(crate) check: Option<Check>,
     pub(crate) reply: oneshot::Sender<ServiceResult<(ScoreEvent, Score)>>,
@@ -104,6 +114,7 @@ fn flag_of(p: &PlannedEvent, d: &Detection, accepted: bool, at: chrono::DateTime
         reviewed_at: None,
         created_at: at,
         updated_at: at,
+        deleted_at: None,
     }
 }
 
@@ -135,6 +146,26 @@ async fn run(w: Writer, mut rx: mpsc::Receiver<Job>) {
     let mut last_micros = 0i64;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut submits = Vec::with_capacity(batch.len());
+        for job in batch.drain(..) {
+            match job {
+                Job::Submit(s) => submits.push(s),
+                Job::Review(r) => {
+                    process(&w, std::mem::take(&mut submits), &mut last_micros).await;
+                    super::review::run(&w, r).await;
+                }
+            }
+        }
+        process(&w, submits, &mut last_micros).await;
+    }
+}
+
+/// Judges, commits and answers a batch of submissions.
+async fn process(w: &Writer, batch: Vec<Submit>, last_micros: &mut i64) {
+    if batch.is_empty() {
+        return;
+    }
+    {
         let mut planned = Vec::with_capacity(batch.len());
         let mut replies = Vec::with_capacity(batch.len());
         // Flags of accepted submissions, by index into `planned`; refused ones merged per
@@ -146,11 +177,11 @@ async fn run(w: Writer, mut rx: mpsc::Receiver<Job>) {
         let mut refusals = Vec::new();
         {
             let mut detector = w.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            for job in batch.drain(..) {
+            for job in batch {
                 let mut p = job.planned;
                 // Events replay in (created_at, id) order: give each a strictly increasing time.
-                let t = to_micros(now()).max(last_micros + 1);
-                last_micros = t;
+                let t = to_micros(now()).max(*last_micros + 1);
+                *last_micros = t;
                 p.event.created_at = from_micros(t);
                 let mut detections = Vec::new();
                 if let Some(check) = &job.check {

@@ -19,7 +19,8 @@ CREATE TABLE score_flags (
     reviewer_decision TEXT,
     reviewed_at       INTEGER,
     created_at        INTEGER NOT NULL,
-    updated_at        INTEGER NOT NULL
+    updated_at        INTEGER NOT NULL,
+    deleted_at        INTEGER
 );
 CREATE UNIQUE INDEX score_flags_refused ON score_flags (identity_id, board_id, flag_type) WHERE score_event_id IS NULL;
 CREATE INDEX score_flags_account ON score_flags (account_id, created_at);

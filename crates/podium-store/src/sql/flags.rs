@@ -8,7 +8,7 @@ macro_rules! flag_cols {
     () => {
         concat!(
             "id, account_id, game_id, board_id, identity_id, score_event_id, score_id, flag_type, confidence, status, ",
-            "metadata, attempts, reviewer_id, reviewer_decision, reviewed_at, created_at, updated_at"
+            "metadata, attempts, reviewer_id, reviewer_decision, reviewed_at, created_at, updated_at, deleted_at"
         )
     };
 }
@@ -56,6 +56,10 @@ macro_rules! impl_flag_store {
                 reviewed_at: reviewed_at.map(from_micros),
                 created_at: from_micros(row.try_get(15).map_err(map_err)?),
                 updated_at: from_micros(row.try_get(16).map_err(map_err)?),
+                deleted_at: {
+                    let d: Option<i64> = row.try_get(17).map_err(map_err)?;
+                    d.map(from_micros)
+                },
             })
         }
 
@@ -118,7 +122,8 @@ macro_rules! impl_flag_store {
                         .push_bind(f.reviewer_decision.clone())
                         .push_bind(f.reviewed_at.map(to_micros))
                         .push_bind(to_micros(f.created_at))
-                        .push_bind(to_micros(f.updated_at));
+                        .push_bind(to_micros(f.updated_at))
+                        .push_bind(f.deleted_at.map(to_micros));
                 });
                 qb.push(concat!(
                     " ON CONFLICT (identity_id, board_id, flag_type) WHERE score_event_id IS NULL DO UPDATE SET ",
@@ -177,7 +182,7 @@ macro_rules! impl_flag_store {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
                     "SELECT ",
                     $crate::flag_cols!(),
-                    " FROM score_flags WHERE account_id = "
+                    " FROM score_flags WHERE deleted_at IS NULL AND account_id = "
                 ));
                 qb.push_bind(filter.account_id.to_string());
                 if let Some(b) = filter.board_id {
@@ -204,28 +209,97 @@ macro_rules! impl_flag_store {
             ) -> podium_core::store::StoreResult<Option<podium_core::model::ScoreFlag>> {
                 $crate::sql::fetch_optional!(
                     &self.pool,
-                    concat!("SELECT ", $crate::flag_cols!(), " FROM score_flags WHERE id = $1"),
+                    concat!("SELECT ", $crate::flag_cols!(), " FROM score_flags WHERE id = $1 AND deleted_at IS NULL"),
                     flag_from_row,
                     id.to_string()
                 )
             }
 
-            async fn update_flag(&self, f: &podium_core::model::ScoreFlag) -> podium_core::store::StoreResult<()> {
+            async fn apply_review(
+                &self,
+                review: &podium_core::store::ReviewWrite,
+            ) -> podium_core::store::StoreResult<()> {
                 use podium_core::time::to_micros;
+                let f = &review.flag;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
                 let done = sqlx::query(concat!(
                     "UPDATE score_flags SET status = $1, reviewer_id = $2, reviewer_decision = $3, reviewed_at = $4, ",
-                    "updated_at = $5 WHERE id = $6"
+                    "updated_at = $5, deleted_at = $6 WHERE id = $7"
                 ))
                 .bind(f.status.as_str())
                 .bind(f.reviewer_id.map(|u| u.to_string()))
                 .bind(f.reviewer_decision.as_deref())
                 .bind(f.reviewed_at.map(to_micros))
                 .bind(to_micros(f.updated_at))
+                .bind(f.deleted_at.map(to_micros))
                 .bind(f.id.to_string())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err($crate::sql::map_err)?;
-                $crate::sql::one_row_updated(done.rows_affected())
+                $crate::sql::one_row_updated(done.rows_affected())?;
+                for (status, ids) in [("rejected", &review.rejected_events), ("accepted", &review.accepted_events)] {
+                    for chunk in ids.chunks($crate::sql::scores::CHUNK) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE score_events SET status = ");
+                        qb.push_bind(status).push(" WHERE id IN (");
+                        let mut list = qb.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id.to_string());
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                    }
+                }
+                if let Some(entries) = &review.entries {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM scores WHERE identity_id = ");
+                    qb.push_bind(review.identity_id.to_string()).push(" AND is_test = ").push_bind(review.is_test);
+                    qb.push(" AND board_id IN (");
+                    let mut list = qb.separated(", ");
+                    for b in &review.boards {
+                        list.push_bind(b.to_string());
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                    let refs: Vec<&podium_core::model::Score> = entries.iter().collect();
+                    insert_scores(&mut *tx, &refs).await?;
+                }
+                tx.commit().await.map_err($crate::sql::map_err)
+            }
+
+            async fn review_inputs(
+                &self,
+                identity: podium_core::id::IdentityId,
+                boards: &[podium_core::id::BoardId],
+                is_test: bool,
+            ) -> podium_core::store::StoreResult<podium_core::store::ReviewInputs> {
+                let bind_boards = |qb: &mut sqlx::QueryBuilder<$db>| {
+                    qb.push(" AND board_id IN (");
+                    let mut list = qb.separated(", ");
+                    for b in boards {
+                        list.push_bind(b.to_string());
+                    }
+                    qb.push(")");
+                };
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::event_cols!(), " FROM score_events WHERE identity_id = "));
+                qb.push_bind(identity.to_string()).push(" AND is_test = ").push_bind(is_test);
+                bind_boards(&mut qb);
+                qb.push(" ORDER BY created_at, id");
+                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
+                let events = rows.iter().map(event_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE identity_id = "));
+                qb.push_bind(identity.to_string()).push(" AND is_test = ").push_bind(is_test);
+                bind_boards(&mut qb);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
+                let entries = rows.iter().map(score_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $crate::flag_cols!(),
+                    " FROM score_flags WHERE deleted_at IS NULL AND score_event_id IS NOT NULL AND identity_id = "
+                ));
+                qb.push_bind(identity.to_string());
+                bind_boards(&mut qb);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
+                let flags = rows.iter().map(flag_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+                Ok(podium_core::store::ReviewInputs { events, entries, flags })
             }
 
             async fn list_submission_meta(
@@ -295,7 +369,7 @@ macro_rules! impl_flag_store {
                         .collect()
                 };
                 let held = sqlx::query(
-                    "SELECT DISTINCT score_event_id FROM score_flags WHERE status = 'pending' AND confidence = 'MEDIUM' AND score_event_id IS NOT NULL",
+                    "SELECT DISTINCT score_event_id FROM score_flags WHERE status = 'pending' AND confidence = 'MEDIUM' AND score_event_id IS NOT NULL AND deleted_at IS NULL",
                 )
                 .fetch_all(&self.pool)
                 .await

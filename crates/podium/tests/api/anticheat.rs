@@ -152,3 +152,132 @@ async fn the_counters_survive_a_restart() {
     let r = submit(&restarted, &t, &board, "p1", 3.0).await;
     r.assert_problem(403, "rejected_by_anti_cheat");
 }
+
+async fn flag_on(app: &TestApp, t: &Tenant, event: &Value, flag_type: &str) -> String {
+    let r = app
+        .get(
+            &format!("/v1/score-flags?identity_id={}&flag_type={flag_type}", event["identity_id"].as_str().unwrap()),
+            &t.key,
+        )
+        .await;
+    let f = flags(&r);
+    let f = f
+        .iter()
+        .find(|f| f["score_event_id"] == event["id"])
+        .unwrap_or_else(|| panic!("no {flag_type} flag: {}", r.text));
+    f["id"].as_str().unwrap().to_owned()
+}
+
+async fn ranking(app: &TestApp, t: &Tenant, board: &str) -> Vec<(String, f64, String)> {
+    let r = app.get(&format!("/v1/scores?board_id={board}&limit=100"), &t.key).await;
+    r.assert(200);
+    r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["player_name"].as_str().unwrap().to_owned(),
+                s["value"].as_f64().unwrap(),
+                s["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Thresholds that leave only the detection under test: no velocity, no rate limit.
+fn only_value_checks() -> Value {
+    json!({"velocity_min_seconds": {"a": 0.000001, "b": 0.000001, "c": 0.000001}, "rate_limit_per_hour": {"c": 1000}})
+}
+
+#[tokio::test]
+async fn confirming_a_cheat_puts_the_best_remaining_value_back_and_reviews_are_recorded() {
+    let app = TestApp::spawn().await;
+    let (t, _, board) = setup(&app, only_value_checks()).await;
+    submit(&app, &t, &board, "ada", 50.0).await.assert(201);
+    let cheat = submit(&app, &t, &board, "ada", 900.0).await;
+    cheat.assert(201);
+    assert_eq!(cheat.body["score"]["status"], "under_review");
+    submit(&app, &t, &board, "bob", 100.0).await.assert(201);
+    assert_eq!(
+        ranking(&app, &t, &board).await,
+        [("ada".into(), 900.0, "under_review".into()), ("bob".into(), 100.0, "active".into())]
+    );
+    let flag = flag_on(&app, &t, &cheat.body, "progression").await;
+    let reviewed = app
+        .patch(
+            &format!("/v1/score-flags/{flag}"),
+            &t.key,
+            json!({"status": "confirmed_cheat", "reviewer_decision": "impossible jump"}),
+        )
+        .await;
+    reviewed.assert(200);
+    assert_eq!(reviewed.body["status"], "confirmed_cheat");
+    assert_eq!(reviewed.body["reviewer_decision"], "impossible jump");
+    assert_eq!(reviewed.body["reviewer_id"], app.state.admin.authenticate(&t.key).await.unwrap().user_id.to_string());
+    assert!(reviewed.body["reviewed_at"].is_string());
+    assert_eq!(
+        ranking(&app, &t, &board).await,
+        [("bob".into(), 100.0, "active".into()), ("ada".into(), 50.0, "active".into())]
+    );
+    let event = app.get(&format!("/v1/score-events/{}", cheat.body["id"].as_str().unwrap()), &t.key).await;
+    assert_eq!(event.body["status"], "rejected");
+    // Taking it back restores the value, under review again while pending.
+    app.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "pending"})).await.assert(200);
+    assert_eq!(ranking(&app, &t, &board).await[0], ("ada".into(), 900.0, "under_review".into()));
+    app.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "false_positive"})).await.assert(200);
+    assert_eq!(ranking(&app, &t, &board).await[0], ("ada".into(), 900.0, "active".into()));
+    // The rankings after reviews are what the events and flags say: a rebuild agrees.
+    let before = ranking(&app, &t, &board).await;
+    app.state.scores.rebuild(&|_| {}).await.unwrap();
+    assert_eq!(ranking(&app, &t, &board).await, before);
+    let bad = app.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "guilty"})).await;
+    bad.assert_problem(422, "validation_failed");
+    app.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"deleted": true})).await.assert(200);
+    app.get(&format!("/v1/score-flags/{flag}"), &t.key).await.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn an_entry_stays_under_review_while_another_pending_flag_holds_it() {
+    let app = TestApp::spawn().await;
+    let (t, _, board) = setup(&app, json!({"rate_limit_per_hour": {"c": 1000}})).await;
+    submit(&app, &t, &board, "ada", 50.0).await.assert(201);
+    // Within 5 s (velocity, tier C) and a 1700% jump (progression): two flags.
+    let r = submit(&app, &t, &board, "ada", 900.0).await;
+    let velocity = flag_on(&app, &t, &r.body, "velocity").await;
+    let progression = flag_on(&app, &t, &r.body, "progression").await;
+    app.patch(&format!("/v1/score-flags/{velocity}"), &t.key, json!({"status": "dismissed"})).await.assert(200);
+    assert_eq!(ranking(&app, &t, &board).await[0].2, "under_review");
+    app.patch(&format!("/v1/score-flags/{progression}"), &t.key, json!({"status": "false_positive"})).await.assert(200);
+    assert_eq!(ranking(&app, &t, &board).await[0], ("ada".into(), 900.0, "active".into()));
+}
+
+#[tokio::test]
+async fn confirmed_cheats_leave_counters_runs_and_ratios() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("ac").await;
+    let game = app.game_with_anti_cheat(&t, "G", json!({"rate_limit_per_hour": {"c": 1000}})).await;
+    let kills = app.board(&t, &game, json!({"name": "Kills", "board_type": "COUNTER"})).await.id();
+    let deaths = app.board(&t, &game, json!({"name": "Deaths", "board_type": "COUNTER"})).await.id();
+    let kd = app
+        .board(&t, &game, json!({"name": "KD", "board_type": "RATIO", "ratio_config": {"numerator_board_id": kills, "denominator_board_id": deaths}}))
+        .await
+        .id();
+    let runs = app.board(&t, &game, json!({"name": "Runs", "board_type": "RUN_RUNS"})).await.id();
+    submit(&app, &t, &deaths, "ada", 2.0).await.assert(201);
+    submit(&app, &t, &kills, "ada", 6.0).await.assert(201);
+    let padded = submit(&app, &t, &kills, "ada", 100.0).await; // within 5 s: velocity
+    assert_eq!(padded.body["score"]["status"], "under_review");
+    assert_eq!(ranking(&app, &t, &kills).await[0].1, 106.0);
+    assert_eq!(ranking(&app, &t, &kd).await[0].1, 53.0);
+    let flag = flag_on(&app, &t, &padded.body, "velocity").await;
+    app.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "confirmed_cheat"})).await.assert(200);
+    assert_eq!(ranking(&app, &t, &kills).await, [("ada".into(), 6.0, "active".into())]);
+    assert_eq!(ranking(&app, &t, &kd).await[0].1, 3.0);
+    submit(&app, &t, &runs, "bob", 10.0).await.assert(201);
+    let run = submit(&app, &t, &runs, "bob", 20.0).await;
+    assert_eq!(ranking(&app, &t, &runs).await.len(), 2);
+    let flag = flag_on(&app, &t, &run.body, "velocity").await;
+    app.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "confirmed_cheat"})).await.assert(200);
+    assert_eq!(ranking(&app, &t, &runs).await, [("bob".into(), 10.0, "active".into())]);
+}
