@@ -296,6 +296,11 @@ pub trait FlagStore: Send + Sync {
     /// The events whose entry a pending MEDIUM flag holds under review, and the events
     /// rejected by a review (a rebuild replays the first as held and skips the second).
     async fn review_state(&self) -> StoreResult<(Vec<crate::id::ScoreEventId>, Vec<crate::id::ScoreEventId>)>;
+    /// Every entry of one identity, or (with `None`) of every banned identity.
+    async fn scores_of_identity(
+        &self,
+        identity: Option<crate::id::IdentityId>,
+    ) -> StoreResult<Vec<crate::model::Score>>;
     /// The events accepted since a time, in replay order (to rebuild anti-cheat counters).
     async fn events_since(&self, since_micros: i64) -> StoreResult<Vec<crate::model::ScoreEvent>>;
 }

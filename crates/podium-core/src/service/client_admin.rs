@@ -303,6 +303,7 @@ impl Clients {
         errors.into_result()?;
         let at = now();
         let banned = status == Some(IdentityStatus::Banned) && identity.status != IdentityStatus::Banned;
+        let unbanned = status == Some(IdentityStatus::Active) && identity.status == IdentityStatus::Banned;
         if let Some(status) = status {
             identity.status = status;
         }
@@ -314,6 +315,9 @@ impl Clients {
         }
         self.forget_grants(None, Some(identity.id));
         self.scores.identity_changed(&identity);
+        if banned || unbanned {
+            self.scores.set_identity_visible(identity.id, unbanned).await?;
+        }
         Ok(identity)
     }
 

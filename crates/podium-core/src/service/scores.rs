@@ -281,6 +281,17 @@ impl Scores {
         }
     }
 
+    /// Hides (ban) or shows again (unban) every entry of a player in the rankings, in order
+    /// with submissions.
+    pub(crate) async fn set_identity_visible(&self, identity: IdentityId, visible: bool) -> ServiceResult<()> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Job::Visibility { identity, visible, reply })
+            .await
+            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
+        answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the writer stopped"))?
+    }
+
     /// Forgets cached copies of an identity after an admin changed it.
     pub(crate) fn identity_changed(&self, identity: &Identity) {
         self.identities_by_id.remove(&identity.id);
@@ -327,6 +338,13 @@ impl Scores {
         let boards = pools.len();
         for (pool, keys) in pools {
             self.engine.set_pool(pool, crate::ranking::Ranking::from_keys(keys));
+        }
+        // Banned players' entries stay stored but unranked.
+        for s in store.scores_of_identity(None).await? {
+            if let Some(direction) = directions.get(&s.board_id) {
+                let key = RankKey::new(s.value, *direction, crate::time::to_micros(s.updated_at), s.id.bits());
+                self.engine.write(PoolKey { board: s.board_id, is_test: s.is_test }, |r| r.remove(&key));
+            }
         }
         tracing::info!(entries = n, boards, elapsed_s = started.elapsed().as_secs_f64(), "rankings loaded");
         Ok(n)
@@ -472,6 +490,9 @@ impl Scores {
             (None, Some(key)) => self.identity_for_key(&board, key.trim(), name.clone().flatten()).await?,
             (None, None) => return Err(ServiceError::field("identity_id", "required")),
         };
+        if identity.status == IdentityStatus::Banned {
+            return Err(ServiceError::new(ErrorCode::DeviceBanned, "this player is banned"));
+        }
         let player_name = match name.flatten().or_else(|| identity.display_name.clone()) {
             Some(n) => n,
             None => return Err(ServiceError::field("player_name", "required")),

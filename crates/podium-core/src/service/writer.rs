@@ -40,6 +40,29 @@ pub(crate) enum Job {
     Submit(Submit),
     /// A flag review.
     Review(super::review::ReviewJob),
+    /// Hide (ban) or show again (unban) every entry of a player.
+    Visibility {
+        /// The player.
+        identity: IdentityId,
+        /// Whether the entries are ranked.
+        visible: bool,
+        /// Answered once the rankings changed.
+        reply: oneshot::Sender<ServiceResult<()>>,
+    },
+}
+
+/// Removes a player's entries from the rankings, or puts them back.
+async fn set_visibility(w: &Writer, identity: IdentityId, visible: bool) -> ServiceResult<()> {
+    let entries = w.store.scores_of_identity(Some(identity)).await?;
+    let boards: HashMap<BoardId, Board> = w.store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
+    for s in entries.iter().filter(|s| s.is_ranked()) {
+        let Some(board) = boards.get(&s.board_id).filter(|b| b.deleted_at.is_none()) else { continue };
+        let key = rank_key(board, s);
+        w.engine.write(PoolKey { board: board.id, is_test: s.is_test }, |r| {
+            if visible { r.insert(key) } else { r.remove(&key) }
+        });
+    }
+    Ok(())
 }
 
 /// A submission waiting for its batch, and where to send the committed entry.
@@ -153,6 +176,10 @@ async fn run(w: Writer, mut rx: mpsc::Receiver<Job>) {
                 Job::Review(r) => {
                     process(&w, std::mem::take(&mut submits), &mut last_micros).await;
                     super::review::run(&w, r).await;
+                }
+                Job::Visibility { identity, visible, reply } => {
+                    process(&w, std::mem::take(&mut submits), &mut last_micros).await;
+                    let _ = reply.send(set_visibility(&w, identity, visible).await);
                 }
             }
         }

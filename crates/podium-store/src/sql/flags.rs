@@ -381,6 +381,27 @@ macro_rules! impl_flag_store {
                 Ok((ids(held)?, ids(rejected)?))
             }
 
+            async fn scores_of_identity(
+                &self,
+                identity: Option<podium_core::id::IdentityId>,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::Score>> {
+                let rows = match identity {
+                    Some(i) => sqlx::query(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE identity_id = $1"))
+                        .bind(i.to_string())
+                        .fetch_all(&self.pool)
+                        .await,
+                    None => sqlx::query(concat!(
+                        "SELECT ",
+                        $crate::score_cols!(),
+                        " FROM scores WHERE identity_id IN (SELECT id FROM identities WHERE status = 'banned')"
+                    ))
+                    .fetch_all(&self.pool)
+                    .await,
+                }
+                .map_err($crate::sql::map_err)?;
+                rows.iter().map(score_from_row).collect()
+            }
+
             async fn events_since(
                 &self,
                 since_micros: i64,

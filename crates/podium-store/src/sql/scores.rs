@@ -411,7 +411,8 @@ macro_rules! impl_score_store {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
                     "SELECT ",
                     $crate::score_cols!(),
-                    " FROM scores WHERE status <> 'rejected' AND board_id = "
+                    " FROM scores WHERE status <> 'rejected' ",
+                    "AND identity_id NOT IN (SELECT id FROM identities WHERE status = 'banned') AND board_id = "
                 ));
                 qb.push_bind(f.board_id.to_string());
                 if let Some(t) = f.is_test {

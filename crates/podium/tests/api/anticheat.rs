@@ -281,3 +281,29 @@ async fn confirmed_cheats_leave_counters_runs_and_ratios() {
     app.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "confirmed_cheat"})).await.assert(200);
     assert_eq!(ranking(&app, &t, &runs).await, [("bob".into(), 10.0, "active".into())]);
 }
+
+#[tokio::test]
+async fn banning_hides_every_entry_at_once_and_unbanning_restores_them() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("ban").await;
+    let game = app.game(&t, "G").await;
+    let a = app.board(&t, &game, json!({"name": "A"})).await.id();
+    let b = app.board(&t, &game, json!({"name": "B"})).await.id();
+    let cheat = submit(&app, &t, &a, "cheater", 1000.0).await;
+    submit(&app, &t, &b, "cheater", 1000.0).await.assert(201);
+    submit(&app, &t, &a, "honest", 10.0).await.assert(201);
+    let identity = cheat.body["identity_id"].as_str().unwrap().to_owned();
+    app.patch(&format!("/v1/identities/{identity}"), &t.key, json!({"status": "banned"})).await.assert(200);
+    assert_eq!(ranking(&app, &t, &a).await, [("honest".into(), 10.0, "active".into())]);
+    assert!(ranking(&app, &t, &b).await.is_empty());
+    let by_name = app.get(&format!("/v1/scores?board_id={a}&sort=player_name:asc"), &t.key).await;
+    assert_eq!(by_name.body["data"].as_array().unwrap().len(), 1, "hidden from every order");
+    let refused = submit(&app, &t, &a, "cheater", 5.0).await;
+    refused.assert_problem(403, "device_banned");
+    // Still hidden after a restart.
+    let restarted = app.restart().await;
+    assert_eq!(ranking(&restarted, &t, &a).await.len(), 1);
+    restarted.patch(&format!("/v1/identities/{identity}"), &t.key, json!({"status": "active"})).await.assert(200);
+    assert_eq!(ranking(&restarted, &t, &a).await[0], ("cheater".into(), 1000.0, "active".into()));
+    assert_eq!(ranking(&restarted, &t, &b).await.len(), 1);
+}
