@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # HTTP load: POST /v1/score-events on a release build, on SQLite and on PostgreSQL, with wrk.
 #   benches/http/run.sh [duration-seconds] [connections]
+# ANTI_CHEAT=on (default) runs every detection on every submission, with the rate-limit and
+# velocity thresholds raised so that this synthetic traffic (each player submitting about once
+# a second) is not refused; ANTI_CHEAT=off turns anti-cheat off for the game.
 # Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at
 # PODIUM_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
@@ -24,7 +27,11 @@ run_one() { # name database-url
   local h=(-s -H "leadr-api-key: $KEY" -H 'content-type: application/json')
   local acc game board
   acc=$(curl "${h[@]}" "127.0.0.1:$port/v1/accounts" -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
-  game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  local ac='"anti_cheat_enabled":false'
+  if [ "${ANTI_CHEAT:-on}" = on ]; then
+    ac='"anti_cheat":{"rate_limit_per_hour":{"a":1000000,"b":1000000,"c":1000000},"velocity_min_seconds":{"a":0.000001,"b":0.000001,"c":0.000001},"cluster_min_identities":1000000}'
+  fi
+  game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\",$ac}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
   board=$(curl "${h[@]}" "127.0.0.1:$port/v1/boards" -d "{\"game_id\":\"$game\",\"name\":\"B\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
   echo "== $name: warm-up, ${DURATION}s: every one of the $PLAYERS players submits (identities created)"
   BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events" | grep -E "Requests/sec|Non-2xx" || true

@@ -3,12 +3,15 @@
 local key = os.getenv("KEY")
 local board = os.getenv("BOARD")
 local players = tonumber(os.getenv("PLAYERS") or "10000")
+-- Values are uniform in [VALUE_MIN, VALUE_MAX] (default 1 to 1 000 000).
+local vmin = tonumber(os.getenv("VALUE_MIN") or "1")
+local vmax = tonumber(os.getenv("VALUE_MAX") or "1000000")
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["leadr-api-key"] = key
 request = function()
   local p = math.random(1, players)
   local body = string.format('{"board_id":"%s","player_key":"p%d","player_name":"P%d","value":%d}',
-    board, p, p, math.random(1, 1000000))
+    board, p, p, math.random(vmin, vmax))
   return wrk.format(nil, nil, nil, body)
 end

@@ -39,7 +39,8 @@ CREATE TABLE score_submission_metadata (
     score_event_id     TEXT COLLATE "C"
 );
 CREATE UNIQUE INDEX score_submission_metadata_slot ON score_submission_metadata (identity_id, board_id);
-CREATE INDEX score_submission_metadata_account ON score_submission_metadata (account_id, last_submission_at);
+-- Only columns that never change are indexed, so counting a submission rewrites one row and no index.
+CREATE INDEX score_submission_metadata_account ON score_submission_metadata (account_id, board_id);
 
 -- Counts of the submissions accepted before this migration (ids: `sub_` + a valid lower-case ULID).
 INSERT INTO score_submission_metadata

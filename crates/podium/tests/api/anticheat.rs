@@ -307,3 +307,40 @@ async fn banning_hides_every_entry_at_once_and_unbanning_restores_them() {
     assert_eq!(ranking(&restarted, &t, &a).await[0], ("cheater".into(), 1000.0, "active".into()));
     assert_eq!(ranking(&restarted, &t, &b).await.len(), 1);
 }
+
+/// The spec's example: 100 000 refused submissions from one player. Sent through the service
+/// (HTTP adds nothing to what is stored), 1 000 at a time.
+#[tokio::test]
+async fn a_hundred_thousand_refused_submissions_leave_one_flag_per_detection() {
+    let app = TestApp::spawn().await;
+    let (t, _, board) = setup(&app, json!({})).await;
+    let p = app.state.admin.authenticate(&t.key).await.unwrap();
+    let board_id: podium_core::id::BoardId = board.parse().unwrap();
+    let cmd = |v: f64| podium_core::service::SubmitScore {
+        board_id,
+        identity_id: None,
+        player_key: Some("flooder".into()),
+        player_name: Some("F".into()),
+        value: v,
+        value_display: None,
+        metadata: None,
+        is_test: None,
+        timezone: None,
+        country: None,
+        city: None,
+    };
+    for _ in 0..100 {
+        let round: Vec<_> = (0..1000).map(|_| app.state.scores.submit(&p, cmd(1e9))).collect();
+        for r in futures_util::future::join_all(round).await {
+            assert_eq!(r.unwrap_err().code, podium_core::error::ErrorCode::RejectedByAntiCheat);
+        }
+    }
+    let f = flags(&app.get(&format!("/v1/score-flags?board_id={board}&limit=100"), &t.key).await);
+    assert!(f.len() <= 8, "{} flags", f.len());
+    let total: u64 =
+        f.iter().filter(|x| x["flag_type"] == "impossible_value").map(|x| x["attempts"].as_u64().unwrap()).sum();
+    assert_eq!(total, 100_000);
+    let meta = app.get(&format!("/v1/score-submission-metadata?board_id={board}"), &t.key).await;
+    assert_eq!(meta.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(meta.body["data"][0]["rejected_count"], 100_000);
+}
