@@ -22,7 +22,7 @@ port=18182
 for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
 h=(-s -H "leadr-api-key: $KEY" -H 'content-type: application/json')
 acc=$(curl "${h[@]}" "127.0.0.1:$port/v1/accounts" -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
-game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\",\"anti_cheat\":{\"rate_limit_per_hour\":{\"a\":1000000,\"b\":1000000,\"c\":1000000},\"velocity_min_seconds\":{\"a\":0.000001,\"b\":0.000001,\"c\":0.000001},\"cluster_min_identities\":1000000}}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
 board=$(curl "${h[@]}" "127.0.0.1:$port/v1/boards" -d "{\"game_id\":\"$game\",\"name\":\"B\",\"is_published\":true}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
 echo "== starting $DEVICES client sessions"
 tokens=""

@@ -6,6 +6,16 @@ local players = tonumber(os.getenv("PLAYERS") or "10000")
 -- Values are uniform in [VALUE_MIN, VALUE_MAX] (default 1 to 1 000 000).
 local vmin = tonumber(os.getenv("VALUE_MIN") or "1")
 local vmax = tonumber(os.getenv("VALUE_MAX") or "1000000")
+-- Each wrk thread has its own Lua state: seed each differently, or the threads would send
+-- the very same (player, value) sequence and half the submissions would be exact repeats.
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter * 7919 + os.time())
+end
+function init(args)
+  math.randomseed(seed)
+end
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["leadr-api-key"] = key

@@ -101,8 +101,6 @@ pub struct Plan {
     /// Anti-cheat flags to record with the batch (refused attempts' flags are merged per
     /// player, board and detection).
     pub flags: Vec<crate::model::ScoreFlag>,
-    /// Submission counts to add per player and board.
-    pub metadata: Vec<crate::model::SubmissionMeta>,
 }
 
 /// Applies events in order to the current entries (`current` holds every slot the events

@@ -280,6 +280,8 @@ pub trait FlagStore: Send + Sync {
         boards: &[crate::id::BoardId],
         is_test: bool,
     ) -> StoreResult<ReviewInputs>;
+    /// Adds submission counts per player and board (one transaction).
+    async fn add_submission_meta(&self, metas: &[crate::model::SubmissionMeta]) -> StoreResult<()>;
     /// A page of submission metadata.
     async fn list_submission_meta(
         &self,

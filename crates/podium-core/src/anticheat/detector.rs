@@ -1,8 +1,8 @@
 //! The detector: the state the eight detections need and the detections themselves.
 //!
-//! Per identity and board: accepted-submission times of the last hour (a queue no longer than
-//! the rate limit), the time of the last attempt, values of the duplicate window, the best
-//! value, the last few values. Per board: the identities behind each value of the cluster
+//! Per identity and board: accepted submissions per minute of the last hour (60 counters), the
+//! time of the last attempt, the values of the duplicate window (at most 64), the best value,
+//! the last few values. Per board: the identities behind each value of the cluster
 //! window, expired from the front of one queue. Every update is O(1) amortised and every
 //! queue is bounded by a threshold or a time window, so a flood cannot grow them past what the
 //! thresholds allow. On COUNTER boards the value is a delta, so the detections about a value's
@@ -10,6 +10,7 @@
 //! impossible value and velocity do.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::json;
 
@@ -17,7 +18,6 @@ use super::{BoardStats, Confidence, Detection, FlagType, Thresholds, Verdict};
 use crate::id::{BoardId, IdentityId};
 use crate::model::{Board, BoardType, SortDirection};
 
-const HOUR: i64 = 3600 * 1_000_000;
 /// Most identities remembered per value in a board's cluster window (only "at least N" matters).
 const CLUSTER_CAP: usize = 64;
 /// Longest pattern history kept.
@@ -42,9 +42,84 @@ pub struct Submission<'a> {
     pub thresholds: Thresholds,
 }
 
+/// Accepted submissions per minute over the last hour: 61 counters whatever the rate, so a
+/// generous rate limit costs no more memory than a strict one. The sliding hour is counted at
+/// minute resolution (the current minute and the 59 before it).
+#[derive(Debug)]
+struct HourCounter {
+    /// Minute (since the epoch) of `counts[0]`'s slot 0.
+    minutes: [i64; 60],
+    counts: [u32; 60],
+}
+
+impl Default for HourCounter {
+    fn default() -> Self {
+        Self { minutes: [i64::MIN; 60], counts: [0; 60] }
+    }
+}
+
+impl HourCounter {
+    fn minute(at_micros: i64) -> i64 {
+        at_micros.div_euclid(60 * 1_000_000)
+    }
+
+    /// Accepted submissions in the hour ending at `at_micros`.
+    fn in_hour(&self, at_micros: i64) -> u64 {
+        let now = Self::minute(at_micros);
+        self.minutes
+            .iter()
+            .zip(self.counts.iter())
+            .filter(|(m, _)| **m <= now && now.saturating_sub(**m) < 60)
+            .map(|(_, c)| u64::from(*c))
+            .sum()
+    }
+
+    fn add(&mut self, at_micros: i64) {
+        let m = Self::minute(at_micros);
+        let slot = m.rem_euclid(60) as usize;
+        if self.minutes[slot] != m {
+            self.minutes[slot] = m;
+            self.counts[slot] = 0;
+        }
+        self.counts[slot] = self.counts[slot].saturating_add(1);
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.counts.iter().all(|c| *c == 0)
+    }
+}
+
+/// A fast hasher for maps keyed by IDs the server generated (128 random-enough bits each):
+/// the submission path looks them up several times per submission, and SipHash's protection
+/// against chosen keys is not needed for keys clients cannot choose. (Maps keyed by submitted
+/// values keep the standard hasher.)
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// Values remembered per player and board for the duplicate check (more within the window
+/// means a flood that the rate limit and velocity checks already catch).
+const RECENT_CAP: usize = 64;
+
 #[derive(Debug, Default)]
 struct Track {
-    accepted: VecDeque<i64>,
+    accepted: HourCounter,
     last_at: Option<i64>,
     recent: VecDeque<(i64, f64)>,
     best: Option<f64>,
@@ -87,9 +162,9 @@ fn better(direction: SortDirection, new: f64, old: f64) -> bool {
 /// The counters of every identity and board seen (rebuilt from stored events at start-up).
 #[derive(Debug, Default)]
 pub struct Detector {
-    tracks: HashMap<(IdentityId, BoardId), Track>,
-    boards: HashMap<BoardId, BoardTrack>,
-    totals: HashMap<IdentityId, u64>,
+    tracks: IdMap<(IdentityId, BoardId), Track>,
+    boards: IdMap<BoardId, BoardTrack>,
+    totals: IdMap<IdentityId, u64>,
 }
 
 impl Detector {
@@ -122,14 +197,12 @@ impl Detector {
 
         let track = self.tracks.entry((s.identity, board.id)).or_default();
         // rate_limit (HIGH): accepted submissions in the sliding hour.
-        while track.accepted.front().is_some_and(|at| *at <= s.at_micros - HOUR) {
-            track.accepted.pop_front();
-        }
-        if track.accepted.len() as u64 >= u64::from(t.rate_limit_per_hour) {
+        let in_hour = track.accepted.in_hour(s.at_micros);
+        if in_hour >= u64::from(t.rate_limit_per_hour) {
             fire(
                 FlagType::RateLimit,
                 Confidence::High,
-                json!({"accepted_in_window": track.accepted.len(), "threshold": t.rate_limit_per_hour, "window_seconds": 3600}),
+                json!({"accepted_in_window": in_hour, "threshold": t.rate_limit_per_hour, "window_seconds": 3600}),
             );
         }
         // velocity (MEDIUM): time since the previous attempt.
@@ -235,6 +308,13 @@ impl Detector {
         Verdict::of(found)
     }
 
+    /// Evaluates a submission and records it (accepted unless the verdict rejects it).
+    pub fn judge(&mut self, s: &Submission<'_>, stats: Option<BoardStats>) -> Verdict {
+        let verdict = self.evaluate(s, stats);
+        self.record(s, verdict.action != super::Action::Reject);
+        verdict
+    }
+
     /// Records a submission after its verdict: every attempt moves the velocity clock; only an
     /// accepted one counts towards the rate limit and the value-based detections.
     pub fn record(&mut self, s: &Submission<'_>, accepted: bool) {
@@ -245,18 +325,14 @@ impl Detector {
             return;
         }
         *self.totals.entry(s.identity).or_insert(0) += 1;
-        while track.accepted.front().is_some_and(|at| *at <= s.at_micros - HOUR) {
-            track.accepted.pop_front();
-        }
-        track.accepted.push_back(s.at_micros);
-        let cap = s.thresholds.rate_limit_per_hour.max(1) as usize;
-        while track.accepted.len() > cap {
-            track.accepted.pop_front();
-        }
+        track.accepted.add(s.at_micros);
         if board.board_type == BoardType::Counter {
             return;
         }
         track.recent.push_back((s.at_micros, s.value));
+        if track.recent.len() > RECENT_CAP {
+            track.recent.pop_front();
+        }
         if track.best.is_none_or(|b| better(board.sort_direction, s.value, b)) {
             track.best = Some(s.value);
         }
@@ -385,5 +461,6 @@ mod tests {
         }
         let track = &d.tracks[&(IdentityId::from_bits(1), b.id)];
         assert!(track.accepted.is_empty() && track.recent.is_empty() && track.history.is_empty());
+        assert!(std::mem::size_of::<Track>() < 1024, "a track's size does not depend on the rate");
     }
 }

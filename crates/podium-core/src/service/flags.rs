@@ -60,6 +60,17 @@ impl Sortable for SubmissionMeta {
 }
 
 impl Scores {
+    /// Writes the writer's buffered submission counts (so that a read sees every submission
+    /// answered before it).
+    pub async fn flush_counts(&self) -> ServiceResult<()> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(super::writer::Job::FlushCounts { reply })
+            .await
+            .map_err(|_| ServiceError::new(crate::error::ErrorCode::StoreUnavailable, "the server is shutting down"))?;
+        answer.await.map_err(|_| ServiceError::new(crate::error::ErrorCode::StoreUnavailable, "the writer stopped"))?
+    }
+
     /// Flags of one account, filtered, newest first by default.
     pub async fn list_flags(
         &self,
@@ -100,6 +111,7 @@ impl Scores {
         params: &ListParams,
     ) -> ServiceResult<Page<SubmissionMeta>> {
         let account_id = self.admin.list_scope(p, q.account_id)?;
+        self.flush_counts().await?;
         let scope = format!("submission_meta|{account_id}|{:?}|{:?}", q.board_id, q.identity_id);
         let cursors = self.admin.cursors();
         let req = PageRequest::prepare(params, &["last_submission_at"], "last_submission_at:desc", &scope, cursors)?;
@@ -110,6 +122,7 @@ impl Scores {
 
     /// One submission metadata row the principal can see.
     pub async fn get_submission_meta(&self, p: &Principal, id: SubmissionMetaId) -> ServiceResult<SubmissionMeta> {
+        self.flush_counts().await?;
         let m = self
             .admin
             .store()

@@ -535,6 +535,7 @@ impl Scores {
             settings: game.anti_cheat.clone(),
             tier_override: identity.trust_tier,
             identity_created_micros: crate::time::to_micros(identity.created_at),
+            stats: writer::board_stats(&self.engine, &board, planned.event.is_test),
         });
         let (reply, answer) = oneshot::channel();
         self.writer

@@ -30,6 +30,9 @@ pub(crate) struct Check {
     pub(crate) tier_override: Option<TrustTier>,
     /// When the player was created (microseconds).
     pub(crate) identity_created_micros: i64,
+    /// The board's live distribution, read by the request's own task (off the writer's
+    /// serial path) just before it queued the submission.
+    pub(crate) stats: Option<BoardStats>,
 }
 
 /// What the writer does, in the order received: submissions are committed in batches; a
@@ -40,6 +43,11 @@ pub(crate) enum Job {
     Submit(Submit),
     /// A flag review.
     Review(super::review::ReviewJob),
+    /// Write the buffered submission counts now (before they are read).
+    FlushCounts {
+        /// Answered once written.
+        reply: oneshot::Sender<ServiceResult<()>>,
+    },
     /// Hide (ban) or show again (unban) every entry of a player.
     Visibility {
         /// The player.
@@ -92,7 +100,7 @@ pub(crate) fn spawn(writer: Writer) -> mpsc::Sender<Job> {
 pub(crate) type EntryCache = crate::cache::TtlCache<crate::id::ScoreId, Score>;
 
 /// Median and quartiles of a pool's live values, from the engine in O(log n).
-fn board_stats(engine: &Engine, board: &Board, is_test: bool) -> Option<BoardStats> {
+pub(crate) fn board_stats(engine: &Engine, board: &Board, is_test: bool) -> Option<BoardStats> {
     engine.read(PoolKey { board: board.id, is_test }, |r| {
         let n = r.len();
         let value = |q: usize| r.at(q.min(n.saturating_sub(1))).map(|k| k.value(board.sort_direction));
@@ -165,30 +173,70 @@ fn count(metas: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>, p: &Planned
     }
 }
 
+/// Submission counts are buffered and written once a second (and before any read of them),
+/// in their own transaction: counting in every batch transaction rewrote one more row per
+/// submission and cost a third of the SQLite throughput (BENCHMARKS.md). A crash can lose
+/// the last second of counts; the events themselves are never lost.
+const COUNTS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+async fn flush_counts(w: &Writer, counts: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>) -> ServiceResult<()> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<SubmissionMeta> = counts.drain().map(|(_, m)| m).collect();
+    w.store.add_submission_meta(&rows).await.map_err(|e| {
+        tracing::error!(error = %e, rows = rows.len(), "submission counts could not be written");
+        ServiceError::from(e)
+    })
+}
+
 async fn run(w: Writer, mut rx: mpsc::Receiver<Job>) {
     let mut last_micros = 0i64;
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    let mut counts: HashMap<(IdentityId, BoardId), SubmissionMeta> = HashMap::new();
+    let mut tick = tokio::time::interval(COUNTS_EVERY);
+    loop {
+        tokio::select! {
+            received = rx.recv_many(&mut batch, MAX_BATCH) => {
+                if received == 0 {
+                    let _ = flush_counts(&w, &mut counts).await;
+                    return;
+                }
+            }
+            _ = tick.tick() => {
+                let _ = flush_counts(&w, &mut counts).await;
+                continue;
+            }
+        }
         let mut submits = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
             match job {
                 Job::Submit(s) => submits.push(s),
                 Job::Review(r) => {
-                    process(&w, std::mem::take(&mut submits), &mut last_micros).await;
+                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
                     super::review::run(&w, r).await;
                 }
                 Job::Visibility { identity, visible, reply } => {
-                    process(&w, std::mem::take(&mut submits), &mut last_micros).await;
+                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
                     let _ = reply.send(set_visibility(&w, identity, visible).await);
+                }
+                Job::FlushCounts { reply } => {
+                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
+                    let _ = reply.send(flush_counts(&w, &mut counts).await);
                 }
             }
         }
-        process(&w, submits, &mut last_micros).await;
+        process(&w, submits, &mut last_micros, &mut counts).await;
     }
 }
 
 /// Judges, commits and answers a batch of submissions.
-async fn process(w: &Writer, batch: Vec<Submit>, last_micros: &mut i64) {
+async fn process(
+    w: &Writer,
+    batch: Vec<Submit>,
+    last_micros: &mut i64,
+    counts: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>,
+) {
     if batch.is_empty() {
         return;
     }
@@ -199,7 +247,6 @@ async fn process(w: &Writer, batch: Vec<Submit>, last_micros: &mut i64) {
         // player, board and detection.
         let mut flags: Vec<(usize, ScoreFlag)> = Vec::new();
         let mut refused_flags: HashMap<(IdentityId, BoardId, crate::anticheat::FlagType), ScoreFlag> = HashMap::new();
-        let mut metas: HashMap<(IdentityId, BoardId), SubmissionMeta> = HashMap::new();
         // Refusals are answered after the batch committed their flags and counts.
         let mut refusals = Vec::new();
         {
@@ -225,10 +272,8 @@ async fn process(w: &Writer, batch: Vec<Submit>, last_micros: &mut i64) {
                         at_micros: t,
                         thresholds: Thresholds::resolve(&check.settings, tier),
                     };
-                    let stats = board_stats(&w.engine, &p.board, p.event.is_test);
-                    let verdict = detector.evaluate(&sub, stats);
+                    let verdict = detector.judge(&sub, check.stats);
                     let accepted = verdict.action != Action::Reject;
-                    detector.record(&sub, accepted);
                     if !accepted {
                         for d in &verdict.detections {
                             let key = (p.event.identity_id, p.event.board_id, d.flag_type);
@@ -242,14 +287,14 @@ async fn process(w: &Writer, batch: Vec<Submit>, last_micros: &mut i64) {
                                 })
                                 .or_insert(flag);
                         }
-                        count(&mut metas, &p, false);
+                        count(counts, &p, false);
                         refusals.push((job.reply, refused(&verdict)));
                         continue;
                     }
                     p.hold = verdict.action == Action::Flag;
                     detections = verdict.detections;
                 }
-                count(&mut metas, &p, true);
+                count(counts, &p, true);
                 for d in &detections {
                     flags.push((planned.len(), flag_of(&p, d, true, p.event.created_at)));
                 }
@@ -257,8 +302,7 @@ async fn process(w: &Writer, batch: Vec<Submit>, last_micros: &mut i64) {
                 replies.push(job.reply);
             }
         }
-        let extras =
-            Extras { flags, refused: refused_flags.into_values().collect(), metadata: metas.into_values().collect() };
+        let extras = Extras { flags, refused: refused_flags.into_values().collect() };
         match commit(&*w.store, &w.engine, &w.entries, &planned, &extras).await {
             Ok(results) => {
                 for ((reply, p), score) in replies.into_iter().zip(planned).zip(results) {
@@ -287,8 +331,6 @@ pub(crate) struct Extras {
     pub(crate) flags: Vec<(usize, ScoreFlag)>,
     /// Flags of refused attempts.
     pub(crate) refused: Vec<ScoreFlag>,
-    /// Submission counts.
-    pub(crate) metadata: Vec<SubmissionMeta>,
 }
 
 /// Commits a batch and applies its changes to the engine.
@@ -312,7 +354,6 @@ pub(crate) async fn commit(
             .collect();
         flags.extend(extras.refused.iter().cloned());
         out.flags = flags;
-        out.metadata = extras.metadata.clone();
         out
     };
     let done = store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;

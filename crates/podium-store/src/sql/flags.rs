@@ -302,6 +302,18 @@ macro_rules! impl_flag_store {
                 Ok(podium_core::store::ReviewInputs { events, entries, flags })
             }
 
+            async fn add_submission_meta(
+                &self,
+                metas: &[podium_core::model::SubmissionMeta],
+            ) -> podium_core::store::StoreResult<()> {
+                if metas.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                write_submission_meta(&mut *tx, metas).await?;
+                tx.commit().await.map_err($crate::sql::map_err)
+            }
+
             async fn list_submission_meta(
                 &self,
                 filter: &podium_core::store::SubmissionMetaFilter,

@@ -487,7 +487,6 @@ macro_rules! impl_score_store {
                 }
                 upsert_scores(&mut *tx, &upserts).await?;
                 write_flags(&mut *tx, &planned.flags).await?;
-                write_submission_meta(&mut *tx, &planned.metadata).await?;
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(planned)
             }
