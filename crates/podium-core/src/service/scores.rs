@@ -266,7 +266,6 @@ impl Scores {
             store: admin.store().clone(),
             engine: engine.clone(),
             entries: entries.clone(),
-            detector: detector.clone(),
         });
         let new_identities = super::identities::spawn(admin.store().clone());
         Self {
@@ -535,11 +534,11 @@ impl Scores {
             settings: game.anti_cheat.clone(),
             tier_override: identity.trust_tier,
             identity_created_micros: crate::time::to_micros(identity.created_at),
-            stats: writer::board_stats(&self.engine, &board, planned.event.is_test),
         });
+        let verdict = check.map(|c| writer::judge(&self.detector, &self.engine, &c, &planned));
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send(Job::Submit(writer::Submit { planned, check, reply }))
+            .send(Job::Submit(writer::Submit { planned, verdict, reply }))
             .await
             .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
         let (event, score) = answer

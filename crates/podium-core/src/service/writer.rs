@@ -2,7 +2,9 @@
 //! commits whatever has queued up as one transaction (one multi-row insert of events, one read
 //! of the entries they touch, the entry writes). A submission is answered only after its batch
 //! committed, so an acknowledged score is durable; many submissions share one fsync, which is
-//! where the throughput comes from.
+//! where the throughput comes from. Anti-cheat's verdict arrives with each submission (judged
+//! in the request's task); the writer acts on it: refusals are not committed but their flags
+//! and counts are, flagged entries go under review.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,9 +32,6 @@ pub(crate) struct Check {
     pub(crate) tier_override: Option<TrustTier>,
     /// When the player was created (microseconds).
     pub(crate) identity_created_micros: i64,
-    /// The board's live distribution, read by the request's own task (off the writer's
-    /// serial path) just before it queued the submission.
-    pub(crate) stats: Option<BoardStats>,
 }
 
 /// What the writer does, in the order received: submissions are committed in batches; a
@@ -76,7 +75,8 @@ async fn set_visibility(w: &Writer, identity: IdentityId, visible: bool) -> Serv
 /// A submission waiting for its batch, and where to send the committed entry.
 pub(crate) struct Submit {
     pub(crate) planned: PlannedEvent,
-    pub(crate) check: Option<Check>,
+    /// Anti-cheat's verdict (absent when the game turned anti-cheat off).
+    pub(crate) verdict: Option<Verdict>,
     pub(crate) reply: oneshot::Sender<ServiceResult<(ScoreEvent, Score)>>,
 }
 
@@ -85,7 +85,6 @@ pub(crate) struct Writer {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) engine: Arc<Engine>,
     pub(crate) entries: Arc<EntryCache>,
-    pub(crate) detector: Arc<Mutex<Detector>>,
 }
 
 /// Starts the writer task; submissions go in through the returned sender.
@@ -98,6 +97,29 @@ pub(crate) fn spawn(writer: Writer) -> mpsc::Sender<Job> {
 /// Ranked entries by id, kept current by the writer (write-through) so that reads of ranked
 /// pages need no store round trip for hot entries.
 pub(crate) type EntryCache = crate::cache::TtlCache<crate::id::ScoreId, Score>;
+
+/// Judges a submission: the detector's counters are shared by every request task (one short
+/// lock per submission), so the judging runs in the request's own task, in parallel with the
+/// writer's commits, not on the writer's serial path.
+pub(crate) fn judge(detector: &Mutex<Detector>, engine: &Engine, check: &Check, p: &PlannedEvent) -> Verdict {
+    let at = to_micros(now());
+    let stats = board_stats(engine, &p.board, p.event.is_test);
+    let mut detector = detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tier = trust_tier(
+        check.tier_override,
+        check.identity_created_micros,
+        detector.accepted_total(p.event.identity_id),
+        at,
+    );
+    let sub = Submission {
+        identity: p.event.identity_id,
+        board: &p.board,
+        value: p.event.event_payload.value,
+        at_micros: at,
+        thresholds: Thresholds::resolve(&check.settings, tier),
+    };
+    detector.judge(&sub, stats)
+}
 
 /// Median and quartiles of a pool's live values, from the engine in O(log n).
 pub(crate) fn board_stats(engine: &Engine, board: &Board, is_test: bool) -> Option<BoardStats> {
@@ -250,7 +272,6 @@ async fn process(
         // Refusals are answered after the batch committed their flags and counts.
         let mut refusals = Vec::new();
         {
-            let mut detector = w.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for job in batch {
                 let mut p = job.planned;
                 // Events replay in (created_at, id) order: give each a strictly increasing time.
@@ -258,21 +279,7 @@ async fn process(
                 *last_micros = t;
                 p.event.created_at = from_micros(t);
                 let mut detections = Vec::new();
-                if let Some(check) = &job.check {
-                    let tier = trust_tier(
-                        check.tier_override,
-                        check.identity_created_micros,
-                        detector.accepted_total(p.event.identity_id),
-                        t,
-                    );
-                    let sub = Submission {
-                        identity: p.event.identity_id,
-                        board: &p.board,
-                        value: p.event.event_payload.value,
-                        at_micros: t,
-                        thresholds: Thresholds::resolve(&check.settings, tier),
-                    };
-                    let verdict = detector.judge(&sub, check.stats);
+                if let Some(verdict) = job.verdict {
                     let accepted = verdict.action != Action::Reject;
                     if !accepted {
                         for d in &verdict.detections {
