@@ -344,3 +344,25 @@ async fn a_hundred_thousand_refused_submissions_leave_one_flag_per_detection() {
     assert_eq!(meta.body["data"].as_array().unwrap().len(), 1);
     assert_eq!(meta.body["data"][0]["rejected_count"], 100_000);
 }
+
+#[tokio::test]
+async fn an_admin_set_trust_tier_selects_that_tiers_thresholds() {
+    let app = TestApp::spawn().await;
+    let (t, _, board) = setup(
+        &app,
+        json!({"rate_limit_per_hour": {"a": 3, "c": 1}, "velocity_min_seconds": {"a": 0.000001, "c": 0.000001}}),
+    )
+    .await;
+    // A new player is tier C: one submission an hour.
+    let first = submit(&app, &t, &board, "newbie", 1.0).await;
+    first.assert(201);
+    submit(&app, &t, &board, "newbie", 2.0).await.assert_problem(403, "rejected_by_anti_cheat");
+    // Trusted by an admin (tier A): three.
+    let identity = first.body["identity_id"].as_str().unwrap();
+    app.patch(&format!("/v1/identities/{identity}"), &t.key, json!({"trust_tier": "A"})).await.assert(200);
+    submit(&app, &t, &board, "newbie", 3.0).await.assert(201);
+    submit(&app, &t, &board, "newbie", 4.0).await.assert(201);
+    let r = submit(&app, &t, &board, "newbie", 5.0).await;
+    r.assert_problem(403, "rejected_by_anti_cheat");
+    assert_eq!(r.body["detections"][0]["evidence"]["threshold"], 3);
+}
