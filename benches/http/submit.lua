@@ -25,3 +25,12 @@ request = function()
     board, p, p, math.random(vmin, vmax))
   return wrk.format(nil, nil, nil, body)
 end
+
+-- Optional RATE (requests per second for the whole run, CONNS connections) adds think time
+-- per connection, for latency at a load below saturation.
+local rate = tonumber(os.getenv("RATE") or "0")
+local conns = tonumber(os.getenv("CONNS") or "64")
+function delay()
+  if rate > 0 then return math.floor(1000 * conns / rate) end
+  return 0
+end
