@@ -199,8 +199,10 @@ pub struct Scores {
     identities_by_id: Arc<TtlCache<IdentityId, Identity>>,
     /// Ranked entries by id (kept current by the writer).
     entries: Arc<writer::EntryCache>,
-    /// Anti-cheat counters (owned by the writer; filled at start-up).
+    /// Anti-cheat counters (shared by request tasks; filled at start-up).
     detector: Arc<std::sync::Mutex<crate::anticheat::Detector>>,
+    /// Board statistics for the outlier detection, reused briefly.
+    stats: Arc<writer::StatsCache>,
 }
 
 const SORTABLE: &[&str] = &["rank", "value", "player_name", "created_at", "updated_at"];
@@ -277,6 +279,7 @@ impl Scores {
             identities_by_id: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
             entries,
             detector,
+            stats: Arc::new(writer::StatsCache::default()),
         }
     }
 
@@ -535,7 +538,7 @@ impl Scores {
             tier_override: identity.trust_tier,
             identity_created_micros: crate::time::to_micros(identity.created_at),
         });
-        let verdict = check.map(|c| writer::judge(&self.detector, &self.engine, &c, &planned));
+        let verdict = check.map(|c| writer::judge(&self.detector, &self.engine, &self.stats, &c, &planned));
         let (reply, answer) = oneshot::channel();
         self.writer
             .send(Job::Submit(writer::Submit { planned, verdict, reply }))

@@ -101,9 +101,15 @@ pub(crate) type EntryCache = crate::cache::TtlCache<crate::id::ScoreId, Score>;
 /// Judges a submission: the detector's counters are shared by every request task (one short
 /// lock per submission), so the judging runs in the request's own task, in parallel with the
 /// writer's commits, not on the writer's serial path.
-pub(crate) fn judge(detector: &Mutex<Detector>, engine: &Engine, check: &Check, p: &PlannedEvent) -> Verdict {
+pub(crate) fn judge(
+    detector: &Mutex<Detector>,
+    engine: &Engine,
+    stats: &StatsCache,
+    check: &Check,
+    p: &PlannedEvent,
+) -> Verdict {
     let at = to_micros(now());
-    let stats = board_stats(engine, &p.board, p.event.is_test);
+    let stats = stats.get(engine, &p.board, p.event.is_test);
     let mut detector = detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let tier = trust_tier(
         check.tier_override,
@@ -119,6 +125,38 @@ pub(crate) fn judge(detector: &Mutex<Detector>, engine: &Engine, check: &Check, 
         thresholds: Thresholds::resolve(&check.settings, tier),
     };
     detector.judge(&sub, stats)
+}
+
+/// How long a board's statistics are reused: a distribution of many entries moves slowly, and
+/// reading it on every submission made request tasks queue behind the writer's updates of the
+/// same ranking.
+const STATS_FOR: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Each pool's statistics, reused for [`STATS_FOR`].
+#[derive(Default)]
+pub(crate) struct StatsCache {
+    pools: Mutex<HashMap<PoolKey, (std::time::Instant, Option<BoardStats>)>>,
+}
+
+impl StatsCache {
+    fn get(&self, engine: &Engine, board: &Board, is_test: bool) -> Option<BoardStats> {
+        let key = PoolKey { board: board.id, is_test };
+        {
+            let pools = self.pools.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((at, stats)) = pools.get(&key)
+                && at.elapsed() < STATS_FOR
+            {
+                return *stats;
+            }
+        }
+        let stats = board_stats(engine, board, is_test);
+        let mut pools = self.pools.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pools.len() > 100_000 {
+            pools.clear();
+        }
+        pools.insert(key, (std::time::Instant::now(), stats));
+        stats
+    }
 }
 
 /// Median and quartiles of a pool's live values, from the engine in O(log n).
