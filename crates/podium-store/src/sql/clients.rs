@@ -178,24 +178,7 @@ macro_rules! impl_client_store {
             ) -> podium_core::store::StoreResult<()> {
                 use podium_core::time::to_micros;
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
-                sqlx::query(concat!(
-                    "INSERT INTO identities (",
-                    $crate::identity_cols!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(i.id.to_string())
-                .bind(i.account_id.to_string())
-                .bind(i.game_id.to_string())
-                .bind(i.player_key.as_deref())
-                .bind(i.display_name.as_deref())
-                .bind(i.kind.as_str())
-                .bind(i.trust_tier.map(|t| t.as_str()))
-                .bind(i.status.as_str())
-                .bind(to_micros(i.created_at))
-                .bind(to_micros(i.updated_at))
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
+                insert_identity_query(i).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
                 sqlx::query(concat!(
                     "INSERT INTO devices (",
                     $crate::device_cols!(),

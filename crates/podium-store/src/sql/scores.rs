@@ -133,6 +133,28 @@ macro_rules! impl_score_store {
             })
         }
 
+        /// The statement inserting one identity (alone, or with a client's device).
+        pub(crate) fn insert_identity_query(
+            i: &podium_core::model::Identity,
+        ) -> sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments> {
+            use podium_core::time::to_micros;
+            sqlx::query(concat!(
+                "INSERT INTO identities (",
+                $crate::identity_cols!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ))
+            .bind(i.id.to_string())
+            .bind(i.account_id.to_string())
+            .bind(i.game_id.to_string())
+            .bind(i.player_key.as_deref())
+            .bind(i.display_name.as_deref())
+            .bind(i.kind.as_str())
+            .bind(i.trust_tier.map(|t| t.as_str()))
+            .bind(i.status.as_str())
+            .bind(to_micros(i.created_at))
+            .bind(to_micros(i.updated_at))
+        }
+
         fn push_event_rows(
             qb: &mut sqlx::QueryBuilder<$db>,
             events: &[podium_core::model::ScoreEvent],
@@ -237,25 +259,7 @@ macro_rules! impl_score_store {
         #[async_trait::async_trait]
         impl podium_core::store::ScoreStore for $store {
             async fn insert_identity(&self, i: &podium_core::model::Identity) -> podium_core::store::StoreResult<()> {
-                use podium_core::time::to_micros;
-                sqlx::query(concat!(
-                    "INSERT INTO identities (",
-                    $crate::identity_cols!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(i.id.to_string())
-                .bind(i.account_id.to_string())
-                .bind(i.game_id.to_string())
-                .bind(i.player_key.as_deref())
-                .bind(i.display_name.as_deref())
-                .bind(i.kind.as_str())
-                .bind(i.trust_tier.map(|t| t.as_str()))
-                .bind(i.status.as_str())
-                .bind(to_micros(i.created_at))
-                .bind(to_micros(i.updated_at))
-                .execute(&self.pool)
-                .await
-                .map_err($crate::sql::map_err)?;
+                insert_identity_query(i).execute(&self.pool).await.map_err($crate::sql::map_err)?;
                 Ok(())
             }
 
