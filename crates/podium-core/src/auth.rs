@@ -14,9 +14,15 @@ const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 
 /// A fresh API key: `pdm_` and 40 random base62 characters (~238 bits).
 pub fn generate_api_key() -> String {
+    generate_secret(API_KEY_PREFIX)
+}
+
+/// A fresh secret: `prefix` and 40 random base62 characters (~238 bits). API keys and client
+/// tokens are made this way.
+pub fn generate_secret(prefix: &str) -> String {
     let mut rng = rand::rng();
-    let mut key = String::with_capacity(API_KEY_PREFIX.len() + SECRET_LEN);
-    key.push_str(API_KEY_PREFIX);
+    let mut key = String::with_capacity(prefix.len() + SECRET_LEN);
+    key.push_str(prefix);
     for _ in 0..SECRET_LEN {
         key.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
     }

@@ -52,6 +52,17 @@ macro_rules! prefixed_id {
                 Self(new_ulid())
             }
 
+            /// The 128 bits of the ULID, in the same order as the text form (rankings use
+            /// them as the last tie-breaker; nonces carry a device's).
+            pub fn bits(&self) -> u128 {
+                self.0.0
+            }
+
+            /// The ID with these bits.
+            pub fn from_bits(bits: u128) -> Self {
+                Self(ulid::Ulid(bits))
+            }
+
             /// Parses `<prefix>_<ulid>`; anything else is an error.
             pub fn parse(s: &str) -> Result<Self, IdParseError> {
                 let err = IdParseError { prefix: $prefix };
@@ -176,33 +187,6 @@ prefixed_id!(
     ScoreId,
     "scr"
 );
-
-impl IdentityId {
-    /// The ID with these bits (simulations name players by number).
-    pub fn from_bits(bits: u128) -> Self {
-        Self(ulid::Ulid(bits))
-    }
-}
-
-impl DeviceId {
-    /// The 128 bits of the ULID (nonces carry them).
-    pub fn bits(&self) -> u128 {
-        self.0.0
-    }
-}
-
-impl ScoreId {
-    /// The 128 bits of the ULID, in the same order as the text form (the ranking's last
-    /// tie-breaker).
-    pub fn bits(&self) -> u128 {
-        self.0.0
-    }
-
-    /// The ID with these bits.
-    pub fn from_bits(bits: u128) -> Self {
-        Self(ulid::Ulid(bits))
-    }
-}
 
 #[cfg(test)]
 mod tests {

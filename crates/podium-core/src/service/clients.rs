@@ -162,7 +162,6 @@ const CLAIM_BATCH: usize = 1000;
 const ACCESS_PREFIX: &str = "pdc_";
 const REFRESH_PREFIX: &str = "pdr_";
 const NONCE_PREFIX: &str = "nnc_";
-const TOKEN_LEN: usize = 40;
 /// Payload of a nonce: device id (16 bytes), expiry in microseconds (8), random id (16).
 const NONCE_PAYLOAD: usize = 40;
 const NONCE_TAG: usize = 16;
@@ -179,12 +178,6 @@ pub struct Clients {
     /// Nonce ids this node has seen spent, with their expiry (a fast `nonce_used`).
     spent: Arc<Mutex<HashMap<[u8; 16], i64>>>,
     claims: mpsc::Sender<ClaimJob>,
-}
-
-fn token(prefix: &str) -> String {
-    let key = crate::auth::generate_api_key();
-    let secret = key.trim_start_matches(crate::auth::API_KEY_PREFIX);
-    format!("{prefix}{}", &secret[..TOKEN_LEN.min(secret.len())])
 }
 
 /// Checks a client fingerprint: 1–128 characters of letters, digits and `-_.:` (LEADR's
@@ -297,7 +290,8 @@ impl Clients {
         let at = now();
         store.touch_device(device.id, platform.as_deref(), at).await?;
         let device = Device { last_seen_at: at, platform: platform.or(device.platform), ..device };
-        let (access, refresh) = (token(ACCESS_PREFIX), token(REFRESH_PREFIX));
+        let (access, refresh) =
+            (crate::auth::generate_secret(ACCESS_PREFIX), crate::auth::generate_secret(REFRESH_PREFIX));
         let session = IdentitySession {
             id: SessionId::generate(),
             account_id: game.account_id,
@@ -406,7 +400,8 @@ impl Clients {
             return Err(dead());
         }
         check_statuses(&grant)?;
-        let (access, refresh) = (token(ACCESS_PREFIX), token(REFRESH_PREFIX));
+        let (access, refresh) =
+            (crate::auth::generate_secret(ACCESS_PREFIX), crate::auth::generate_secret(REFRESH_PREFIX));
         let rotation = Rotation {
             session_id: s.id,
             old_refresh_hash: s.refresh_hash.clone(),
