@@ -13,6 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::json;
+use smallvec::SmallVec;
 
 use super::{BoardStats, Confidence, Detection, FlagType, Thresholds, Verdict};
 use crate::id::{BoardId, IdentityId};
@@ -126,10 +127,16 @@ struct Track {
     history: VecDeque<f64>,
 }
 
+/// Who submitted one value inside a board's cluster window, oldest first. Honest traffic
+/// rarely repeats a value inside the window, so two entries live inline in the map and only a
+/// repeated value allocates: a heap block per distinct value made the allocator's free lists
+/// the largest cost anti-cheat added to a submission.
+type Seen = SmallVec<[(i64, IdentityId); 2]>;
+
 #[derive(Debug, Default)]
 struct BoardTrack {
     queue: VecDeque<(i64, u64)>,
-    by_value: HashMap<u64, VecDeque<(i64, IdentityId)>>,
+    by_value: HashMap<u64, Seen>,
 }
 
 impl BoardTrack {
@@ -140,15 +147,25 @@ impl BoardTrack {
             }
             self.queue.pop_front();
             if let Some(ids) = self.by_value.get_mut(&bits) {
-                while ids.front().is_some_and(|(t, _)| *t < before) {
-                    ids.pop_front();
-                }
+                let old = ids.iter().take_while(|(t, _)| *t < before).count();
+                ids.drain(..old);
                 if ids.is_empty() {
                     self.by_value.remove(&bits);
                 }
             }
         }
     }
+}
+
+/// Distinct identities among `seen` and `also`, counted without allocating (at most
+/// [`CLUSTER_CAP`] + 1 of them).
+fn distinct_identities(seen: &[(i64, IdentityId)], also: IdentityId) -> usize {
+    let others = seen
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, id))| *id != also && !seen[..*i].iter().any(|(_, earlier)| earlier == id))
+        .count();
+    others + 1
 }
 
 /// Whether `new` is better than `old` in the board's direction.
@@ -251,14 +268,17 @@ impl Detector {
                 }
             }
             // pattern (LOW): the last values all round, or an exact arithmetic sequence.
+            // Checked over the history in place; the values are copied out only as evidence.
             let need = t.pattern_history.max(2);
             if track.history.len() + 1 >= need {
-                let mut values: Vec<f64> = track.history.iter().rev().take(need - 1).rev().copied().collect();
-                values.push(s.value);
-                let round = values.iter().all(|v| *v != 0.0 && (v % t.pattern_round_multiple) == 0.0);
-                let step = values[1] - values[0];
-                let arithmetic = step != 0.0 && values.windows(2).all(|w| w[1] - w[0] == step);
+                let skip = track.history.len() + 1 - need;
+                let last = || track.history.iter().skip(skip).copied().chain(std::iter::once(s.value));
+                let round = last().all(|v| v != 0.0 && (v % t.pattern_round_multiple) == 0.0);
+                let mut pairs = last().zip(last().skip(1)).map(|(a, b)| b - a);
+                let step = pairs.next().unwrap_or(0.0);
+                let arithmetic = step != 0.0 && pairs.all(|d| d == step);
                 if round || arithmetic {
+                    let values: Vec<f64> = last().collect();
                     fire(
                         FlagType::Pattern,
                         Confidence::Low,
@@ -291,15 +311,12 @@ impl Detector {
             let bt = self.boards.entry(board.id).or_default();
             bt.expire(s.at_micros - micros(t.cluster_window_seconds));
             if let Some(ids) = bt.by_value.get(&s.value.to_bits()) {
-                let mut distinct: Vec<IdentityId> = ids.iter().map(|(_, i)| *i).collect();
-                distinct.push(s.identity);
-                distinct.sort_unstable();
-                distinct.dedup();
-                if distinct.len() as u32 >= t.cluster_min_identities {
+                let distinct = distinct_identities(ids, s.identity);
+                if distinct as u32 >= t.cluster_min_identities {
                     fire(
                         FlagType::Cluster,
                         Confidence::Medium,
-                        json!({"value": s.value, "identities": distinct.len(), "threshold": t.cluster_min_identities,
+                        json!({"value": s.value, "identities": distinct, "threshold": t.cluster_min_identities,
                                "window_seconds": t.cluster_window_seconds}),
                     );
                 }
@@ -345,7 +362,7 @@ impl Detector {
         bt.queue.push_back((s.at_micros, bits));
         let ids = bt.by_value.entry(bits).or_default();
         if ids.len() < CLUSTER_CAP {
-            ids.push_back((s.at_micros, s.identity));
+            ids.push((s.at_micros, s.identity));
         }
     }
 
@@ -437,6 +454,57 @@ mod tests {
         assert!(run(&mut d, &sub(&b, 12, 1000.0, 0.0), Some(stats)).fired(FlagType::Outlier));
         let few = BoardStats { count: 9, ..stats };
         assert!(!run(&mut d, &sub(&b, 13, 5000.0, 0.0), Some(few)).fired(FlagType::Outlier));
+    }
+
+    #[test]
+    fn a_cluster_counts_distinct_identities_not_repeats() {
+        let b = board(BoardType::RunIdentity);
+        let mut d = Detector::new();
+        // One player repeating a value (and spilling the inline list) is no cluster.
+        for i in 0..5 {
+            assert!(!run(&mut d, &sub(&b, 1, 777.0, f64::from(i) * 5.0), None).fired(FlagType::Cluster));
+        }
+        assert!(!run(&mut d, &sub(&b, 2, 777.0, 26.0), None).fired(FlagType::Cluster));
+        assert!(run(&mut d, &sub(&b, 3, 777.0, 27.0), None).fired(FlagType::Cluster));
+        let id = IdentityId::from_bits;
+        assert_eq!(distinct_identities(&[(0, id(1)), (1, id(2)), (2, id(1)), (3, id(3))], id(2)), 3);
+        assert_eq!(distinct_identities(&[], id(9)), 1);
+    }
+
+    proptest::proptest! {
+        /// The cluster detection against a naive model: every accepted submission kept, the
+        /// distinct identities with the same value inside the window counted from scratch.
+        #[test]
+        fn cluster_detection_matches_a_naive_count(
+            steps in proptest::collection::vec((0u128..6, 0u8..4, 1i64..40), 1..150),
+        ) {
+            let b = board(BoardType::RunIdentity);
+            let mut d = Detector::new();
+            let mut accepted: Vec<(i64, u128, f64)> = Vec::new();
+            let mut at = 0i64;
+            for (who, value, gap) in steps {
+                at += gap * 1_000_000;
+                let value = 100.0 + f64::from(value);
+                let s = Submission { at_micros: at, ..sub(&b, who, value, 0.0) };
+                let window = micros(s.thresholds.cluster_window_seconds);
+                let mut ids: Vec<u128> = accepted
+                    .iter()
+                    .filter(|(t, _, v)| *t >= at - window && *v == value)
+                    .map(|(_, i, _)| *i)
+                    .chain([who])
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let v = run(&mut d, &s, None);
+                proptest::prop_assert_eq!(
+                    v.fired(FlagType::Cluster),
+                    ids.len() as u32 >= s.thresholds.cluster_min_identities
+                );
+                if v.action != super::super::Action::Reject {
+                    accepted.push((at, who, value));
+                }
+            }
+        }
     }
 
     #[test]
