@@ -36,7 +36,14 @@ run_one() { # name database-url
   echo "== $name: warm-up, ${DURATION}s: every one of the $PLAYERS players submits (identities created)"
   BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events" | grep -E "Requests/sec|Non-2xx" || true
   echo "== $name: POST /v1/score-events, $CONNS connections, ${DURATION}s, $PLAYERS known players"
-  BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events"
+  local cpu0 cpu1 n
+  cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events" | tee "$WORK/wrk.out"
+  cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  # The server's CPU time (user + system, in clock ticks) per request: steadier between runs
+  # than throughput when other work shares the machine.
+  n=$(awk '/requests in/ {print $1}' "$WORK/wrk.out")
+  echo "server CPU per request: $(( (cpu1 - cpu0) * 1000000 / $(getconf CLK_TCK) / n )) µs"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 

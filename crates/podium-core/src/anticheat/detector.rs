@@ -2,10 +2,9 @@
 //!
 //! Per identity and board: accepted submissions per minute of the last hour (60 counters), the
 //! time of the last attempt, the values of the duplicate window (at most 64), the best value,
-//! the last few values. Per board: the identities behind each value of the cluster
-//! window, expired from the front of one queue. Every update is O(1) amortised and every
-//! queue is bounded by a threshold or a time window, so a flood cannot grow them past what the
-//! thresholds allow. On COUNTER boards the value is a delta, so the detections about a value's
+//! the last few values. Per board: for each value of the cluster window, its most recent
+//! distinct identities (at most the cluster threshold), expired from the front of one queue. Every update is O(1) amortised and every list is bounded by a threshold or a time
+//! window, so a flood cannot grow them past what the thresholds allow. On COUNTER boards the value is a delta, so the detections about a value's
 //! shape (duplicate, outlier, progression, pattern, cluster) do not apply there; rate limit,
 //! impossible value and velocity do.
 
@@ -127,12 +126,18 @@ struct Track {
     history: VecDeque<f64>,
 }
 
-/// Who submitted one value inside a board's cluster window, oldest first. Honest traffic
-/// rarely repeats a value inside the window, so two entries live inline in the map and only a
-/// repeated value allocates: a heap block per distinct value made the allocator's free lists
-/// the largest cost anti-cheat added to a submission.
-type Seen = SmallVec<[(i64, IdentityId); 2]>;
+/// The most recent distinct identities behind one value on a board, each with the time of its
+/// latest submission of that value, oldest first. Only "at least N distinct identities inside
+/// the window" matters, so at most N are kept (N = the cluster threshold, capped at
+/// [`CLUSTER_CAP`]): the N most recent are all inside the window exactly when at least N
+/// distinct identities are. Three entries (the default threshold) live inline in the map; a
+/// heap block per distinct value made the allocator's free lists the largest cost anti-cheat
+/// added to a submission.
+type Seen = SmallVec<[(i64, IdentityId); 3]>;
 
+/// A board's cluster window: values seen recently, and the (time, value) of every recording
+/// in the window, oldest first, so that expired values leave in O(1) amortised per recording
+/// (a periodic sweep of the whole map instead held the detector's lock for milliseconds).
 #[derive(Debug, Default)]
 struct BoardTrack {
     queue: VecDeque<(i64, u64)>,
@@ -140,6 +145,7 @@ struct BoardTrack {
 }
 
 impl BoardTrack {
+    /// Forgets what was recorded before `before`.
     fn expire(&mut self, before: i64) {
         while let Some(&(at, bits)) = self.queue.front() {
             if at >= before {
@@ -153,6 +159,22 @@ impl BoardTrack {
                     self.by_value.remove(&bits);
                 }
             }
+        }
+    }
+
+    /// Remembers that `identity` submitted the value `bits` at `at`, keeping at most `cap`
+    /// identities for the value.
+    fn record(&mut self, bits: u64, at: i64, identity: IdentityId, cap: usize, before: i64) {
+        self.expire(before);
+        self.queue.push_back((at, bits));
+        let ids = self.by_value.entry(bits).or_default();
+        if let Some(pos) = ids.iter().position(|(_, id)| *id == identity) {
+            ids.remove(pos);
+        }
+        ids.push((at, identity));
+        if ids.len() > cap {
+            let extra = ids.len() - cap;
+            ids.drain(..extra);
         }
     }
 }
@@ -308,10 +330,10 @@ impl Detector {
                 }
             }
             // cluster (MEDIUM): distinct identities with this exact value in the window.
-            let bt = self.boards.entry(board.id).or_default();
-            bt.expire(s.at_micros - micros(t.cluster_window_seconds));
-            if let Some(ids) = bt.by_value.get(&s.value.to_bits()) {
-                let distinct = distinct_identities(ids, s.identity);
+            let before = s.at_micros - micros(t.cluster_window_seconds);
+            if let Some(ids) = self.boards.get(&board.id).and_then(|bt| bt.by_value.get(&s.value.to_bits())) {
+                let recent = ids.iter().position(|(at, _)| *at >= before).unwrap_or(ids.len());
+                let distinct = distinct_identities(&ids[recent..], s.identity);
                 if distinct as u32 >= t.cluster_min_identities {
                     fire(
                         FlagType::Cluster,
@@ -357,13 +379,9 @@ impl Detector {
         while track.history.len() > HISTORY_CAP.min(s.thresholds.pattern_history.max(2)) {
             track.history.pop_front();
         }
-        let bt = self.boards.entry(board.id).or_default();
-        let bits = s.value.to_bits();
-        bt.queue.push_back((s.at_micros, bits));
-        let ids = bt.by_value.entry(bits).or_default();
-        if ids.len() < CLUSTER_CAP {
-            ids.push((s.at_micros, s.identity));
-        }
+        let cap = (s.thresholds.cluster_min_identities as usize).clamp(1, CLUSTER_CAP);
+        let before = s.at_micros - micros(s.thresholds.cluster_window_seconds);
+        self.boards.entry(board.id).or_default().record(s.value.to_bits(), s.at_micros, s.identity, cap, before);
     }
 
     /// Accepted submissions of an identity (for its trust tier).
@@ -460,7 +478,7 @@ mod tests {
     fn a_cluster_counts_distinct_identities_not_repeats() {
         let b = board(BoardType::RunIdentity);
         let mut d = Detector::new();
-        // One player repeating a value (and spilling the inline list) is no cluster.
+        // One player repeating a value is no cluster.
         for i in 0..5 {
             assert!(!run(&mut d, &sub(&b, 1, 777.0, f64::from(i) * 5.0), None).fired(FlagType::Cluster));
         }
@@ -477,6 +495,7 @@ mod tests {
         #[test]
         fn cluster_detection_matches_a_naive_count(
             steps in proptest::collection::vec((0u128..6, 0u8..4, 1i64..40), 1..150),
+            threshold in 2u32..6, // the API refuses thresholds under 2
         ) {
             let b = board(BoardType::RunIdentity);
             let mut d = Detector::new();
@@ -485,7 +504,8 @@ mod tests {
             for (who, value, gap) in steps {
                 at += gap * 1_000_000;
                 let value = 100.0 + f64::from(value);
-                let s = Submission { at_micros: at, ..sub(&b, who, value, 0.0) };
+                let mut s = Submission { at_micros: at, ..sub(&b, who, value, 0.0) };
+                s.thresholds.cluster_min_identities = threshold;
                 let window = micros(s.thresholds.cluster_window_seconds);
                 let mut ids: Vec<u128> = accepted
                     .iter()
