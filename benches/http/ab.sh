@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Anti-cheat on vs off, alternating, on SQLite: benches/http/ab.sh [pairs] [duration-seconds]
+# Runs benches/http/run.sh (SQLITE_ONLY) with ANTI_CHEAT=off then on, `pairs` times, and prints
+# one Markdown row per run (throughput, latency percentiles, server CPU per request) and the
+# median of the on/off ratios over the pairs — alternating and taking medians of paired ratios
+# because run-to-run noise on a shared 2-core machine is larger than the effect measured.
+# Other variables (RATE, CONNS, VALUE_MIN, VALUE_MAX, PLAYERS) pass through to run.sh; the
+# defaults here are the narrow value range that keeps the progression detection quiet.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PAIRS="${1:-6}"
+DURATION="${2:-15}"
+export VALUE_MIN="${VALUE_MIN:-900000}" VALUE_MAX="${VALUE_MAX:-1000000}" SQLITE_ONLY=1
+OUT="$(mktemp)"
+trap 'rm -f "$OUT"' EXIT
+echo "| run | anti-cheat | req/s | p50 | p90 | p99 | server CPU/req |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+run=0
+for _ in $(seq "$PAIRS"); do
+  for mode in off on; do
+    run=$((run + 1))
+    ANTI_CHEAT=$mode benches/http/run.sh "$DURATION" "${CONNS:-64}" > "$OUT" 2>&1
+    # The measured run is the second wrk run in the output.
+    rps=$(grep "Requests/sec" "$OUT" | tail -1 | awk '{print $2}')
+    p50=$(grep " 50% " "$OUT" | tail -1 | awk '{print $2}')
+    p90=$(grep " 90% " "$OUT" | tail -1 | awk '{print $2}')
+    p99=$(grep " 99% " "$OUT" | tail -1 | awk '{print $2}')
+    cpu=$(grep "server CPU per request" "$OUT" | awk '{print $5}')
+    echo "| $run | $mode | $rps | $p50 | $p90 | $p99 | $cpu µs |"
+    echo "$mode $rps $p50 $p90 $p99 $cpu" >> "$OUT.all"
+  done
+done
+python3 - "$OUT.all" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1])]
+def ms(v):
+    return float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
+pairs = list(zip(rows[0::2], rows[1::2]))
+def med(i, conv):
+    return statistics.median(conv(on[i]) / conv(off[i]) - 1 for off, on in pairs) * 100
+print()
+print(f"median of paired on/off ratios over {len(pairs)} pairs: "
+      f"throughput {med(1, float):+.1f}%, p50 {med(2, ms):+.1f}%, p90 {med(3, ms):+.1f}%, "
+      f"p99 {med(4, ms):+.1f}%, CPU/request {med(5, float):+.1f}%")
+PY
+rm -f "$OUT.all"
