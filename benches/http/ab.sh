@@ -30,17 +30,5 @@ for _ in $(seq "$PAIRS"); do
     echo "$mode $rps $p50 $p90 $p99 $cpu" >> "$OUT.all"
   done
 done
-python3 - "$OUT.all" <<'PY'
-import sys, statistics
-rows = [l.split() for l in open(sys.argv[1])]
-def ms(v):
-    return float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
-pairs = list(zip(rows[0::2], rows[1::2]))
-def med(i, conv):
-    return statistics.median(conv(on[i]) / conv(off[i]) - 1 for off, on in pairs) * 100
-print()
-print(f"median of paired on/off ratios over {len(pairs)} pairs: "
-      f"throughput {med(1, float):+.1f}%, p50 {med(2, ms):+.1f}%, p90 {med(3, ms):+.1f}%, "
-      f"p99 {med(4, ms):+.1f}%, CPU/request {med(5, float):+.1f}%")
-PY
+python3 benches/http/summary.py "$OUT.all"
 rm -f "$OUT.all"

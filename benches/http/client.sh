@@ -10,20 +10,12 @@ cd "$(dirname "$0")/../.."
 DURATION="${1:-20}"
 CONNS="${2:-64}"
 DEVICES="${DEVICES:-200}"
-KEY="pdm_bench_key_0123456789abcdef"
-cargo build --release -q -p podium
-BIN="$PWD/target/release/podium"
-WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+. benches/http/lib.sh
+bench_prepare
 port=18182
-(cd "$WORK" && PODIUM_DATABASE_URL="sqlite://$WORK/bench.db" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL=warn \
-   PODIUM_SESSION_STARTS_PER_MINUTE=100000000 PODIUM_NONCES_PER_MINUTE=100000000 \
-   exec "$BIN" serve --listen "127.0.0.1:$port" >/dev/null 2>&1) &
-for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
-h=(-s -H "leadr-api-key: $KEY" -H 'content-type: application/json')
-acc=$(curl "${h[@]}" "127.0.0.1:$port/v1/accounts" -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
-game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\",\"anti_cheat\":{\"rate_limit_per_hour\":{\"a\":1000000,\"b\":1000000,\"c\":1000000},\"velocity_min_seconds\":{\"a\":0.000001,\"b\":0.000001,\"c\":0.000001},\"cluster_min_identities\":1000000}}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-board=$(curl "${h[@]}" "127.0.0.1:$port/v1/boards" -d "{\"game_id\":\"$game\",\"name\":\"B\",\"is_published\":true}" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+bench_server "$BIN" "$WORK" "$port" "sqlite://$WORK/bench.db" \
+  PODIUM_SESSION_STARTS_PER_MINUTE=100000000 PODIUM_NONCES_PER_MINUTE=100000000
+read -r game board <<< "$(bench_board "$port" "$AC_BENCH" '"is_published":true')"
 echo "== starting $DEVICES client sessions"
 tokens=""
 for i in $(seq "$DEVICES"); do

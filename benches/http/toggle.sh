@@ -11,22 +11,12 @@ ROUNDS="${1:-12}"
 SECS="${2:-5}"
 CONNS="${3:-64}"
 export PLAYERS="${PLAYERS:-10000}" VALUE_MIN="${VALUE_MIN:-900000}" VALUE_MAX="${VALUE_MAX:-1000000}"
-export KEY="pdm_bench_key_0123456789abcdef"
-cargo build --release -q -p podium
-BIN="$PWD/target/release/podium"
-WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+. benches/http/lib.sh
+bench_prepare
 port=18182
-(cd "$WORK" && PODIUM_DATABASE_URL="sqlite://$WORK/bench.db" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL=warn \
-   exec "$BIN" serve --listen "127.0.0.1:$port" >/dev/null 2>&1) &
-for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
-h=(-s -H "leadr-api-key: $KEY" -H 'content-type: application/json')
-id() { sed 's/.*"id":"\([^"]*\)".*/\1/'; }
-acc=$(curl "${h[@]}" "127.0.0.1:$port/v1/accounts" -d '{"name":"Bench"}' | id)
-ac='"anti_cheat":{"rate_limit_per_hour":{"a":1000000,"b":1000000,"c":1000000},"velocity_min_seconds":{"a":0.000001,"b":0.000001,"c":0.000001},"cluster_min_identities":1000000}'
-game=$(curl "${h[@]}" "127.0.0.1:$port/v1/games" -d "{\"account_id\":\"$acc\",\"name\":\"G\",$ac}" | id)
+bench_server "$BIN" "$WORK" "$port" "sqlite://$WORK/bench.db"
 export BOARD
-BOARD=$(curl "${h[@]}" "127.0.0.1:$port/v1/boards" -d "{\"game_id\":\"$game\",\"name\":\"B\"}" | id)
+read -r game BOARD <<< "$(bench_board "$port" "$AC_BENCH")"
 url="http://127.0.0.1:$port/v1/score-events"
 echo "warm-up: 20 s, anti-cheat on (identities created, detector state filled)"
 wrk -t2 -c"$CONNS" -d20s -s benches/http/submit.lua "$url" | grep -E "Requests/sec|Non-2xx" || true
@@ -36,7 +26,8 @@ echo "|---|---|---:|---:|---:|---:|"
 for i in $(seq "$ROUNDS"); do
   for mode in off on; do
     enabled=false; [ "$mode" = on ] && enabled=true
-    curl "${h[@]}" -X PATCH "127.0.0.1:$port/v1/games/$game" -d "{\"anti_cheat_enabled\":$enabled}" >/dev/null
+    curl -s -H "leadr-api-key: $KEY" -H 'content-type: application/json' -X PATCH \
+      "127.0.0.1:$port/v1/games/$game" -d "{\"anti_cheat_enabled\":$enabled}" >/dev/null
     wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s benches/http/submit.lua "$url" > "$WORK/out"
     row="$(awk '/Requests\/sec/ {r=$2} / 50% / {a=$2} / 90% / {b=$2} / 99% / {c=$2} END {print r, a, b, c}' "$WORK/out")"
     echo "$mode $row" >> "$WORK/all"
@@ -44,15 +35,4 @@ for i in $(seq "$ROUNDS"); do
     echo "| $i | $mode | $rps | $p50 | $p90 | $p99 |"
   done
 done
-python3 - "$WORK/all" <<'PY'
-import sys, statistics
-rows = [l.split() for l in open(sys.argv[1])]
-def ms(v):
-    return float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
-def med(mode, i, conv):
-    return statistics.median(conv(r[i]) for r in rows if r[0] == mode)
-print()
-for name, i, conv in [("req/s", 1, float), ("p50 ms", 2, ms), ("p90 ms", 3, ms), ("p99 ms", 4, ms)]:
-    off, on = med("off", i, conv), med("on", i, conv)
-    print(f"median {name}: off {off:.2f}, on {on:.2f} ({(on / off - 1) * 100:+.1f}%)")
-PY
+python3 benches/http/summary.py "$WORK/all"

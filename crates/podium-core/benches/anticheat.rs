@@ -5,37 +5,20 @@
 //! with the thresholds `benches/http/run.sh` uses (nothing refused; `CLUSTER=3` puts the cluster
 //! threshold back to its default, and this random traffic then makes clusters all the time);
 //! after 400 simulated seconds (every window full: the 300 s duplicate window, the 60 s
-//! cluster window, the hour counters in use) it times 3 000 000 more judgements, each one as the server runs it: trust tier,
-//! thresholds, evaluate and record. Prints a Markdown row for BENCHMARKS.md.
+//! cluster window, the hour counters in use) it times 3 000 000 more judgements, each one as
+//! the server runs it: trust tier, thresholds, evaluate and record. Prints a Markdown row for BENCHMARKS.md.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::time::Instant;
 
+use common::{Rng, rss_bytes};
 use podium_core::anticheat::{BoardStats, Detector, Submission, Thresholds, trust_tier};
 use podium_core::id::IdentityId;
 use podium_core::model::anti_cheat::TierThresholds;
 use podium_core::model::{AntiCheatSettings, Board, BoardType, SortDirection};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
 
 fn all(v: f64) -> Option<TierThresholds> {
     Some(TierThresholds { a: Some(v), b: Some(v), c: Some(v) })

@@ -70,27 +70,27 @@ impl HourCounter {
     }
 
     /// Moves the window so that it ends at `at_micros`'s minute (never backwards: a time a few
-    /// microseconds older than one already seen counts in the current window).
-    fn advance(&mut self, at_micros: i64) {
+    /// microseconds older than one already seen counts in the current window) and returns the
+    /// window's last minute.
+    fn advance(&mut self, at_micros: i64) -> i64 {
         let now = Self::minute(at_micros);
-        let Some(latest) = self.latest else {
-            self.latest = Some(now);
-            return;
-        };
-        if now <= latest {
-            return;
-        }
-        if now - latest >= 60 {
-            self.counts = [0; 60];
-            self.total = 0;
-        } else {
-            for m in latest + 1..=now {
-                let slot = &mut self.counts[m.rem_euclid(60) as usize];
-                self.total -= u64::from(*slot);
-                *slot = 0;
+        match self.latest {
+            Some(latest) if now <= latest => return latest,
+            Some(latest) if now - latest < 60 => {
+                for m in latest + 1..=now {
+                    let slot = &mut self.counts[m.rem_euclid(60) as usize];
+                    self.total -= u64::from(*slot);
+                    *slot = 0;
+                }
             }
+            Some(_) => {
+                self.counts = [0; 60];
+                self.total = 0;
+            }
+            None => {}
         }
         self.latest = Some(now);
+        now
     }
 
     /// Accepted submissions in the hour ending at `at_micros`.
@@ -102,8 +102,7 @@ impl HourCounter {
     /// Counts one accepted submission (one older than the window is not counted; one a little
     /// older than the latest minute counts in the latest minute).
     fn add(&mut self, at_micros: i64) {
-        self.advance(at_micros);
-        let latest = self.latest.unwrap_or_else(|| Self::minute(at_micros));
+        let latest = self.advance(at_micros);
         if latest - Self::minute(at_micros) >= 60 {
             return;
         }
