@@ -9,8 +9,8 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use podium_core::auth::Principal;
+use podium_core::error::FieldErrors;
 use podium_core::error::{ErrorCode, ServiceError};
-use podium_core::validate::FieldErrors;
 use serde::de::DeserializeOwned;
 
 use crate::problem::ApiError;

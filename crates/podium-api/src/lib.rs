@@ -15,10 +15,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use podium_core::error::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
-use utoipa::openapi::security::{
-    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
-};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -49,7 +46,6 @@ impl Default for ApiConfig {
         description = "A self-hostable leaderboard server. Errors are application/problem+json with a stable `code`; \
 lists use one envelope with opaque cursors. Admin routes take an API key in `leadr-api-key` or `authorization: Bearer`."
     ),
-    modifiers(&Security),
     tags(
         (name = "accounts", description = "Tenants"),
         (name = "users", description = "People and services that hold API keys"),
@@ -65,68 +61,18 @@ lists use one envelope with opaque cursors. Admin routes take an API key in `lea
 )]
 struct ApiDoc;
 
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components
-            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("leadr-api-key"))));
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        let admin = vec![
-            SecurityRequirement::new("api_key", Vec::<String>::new()),
-            SecurityRequirement::new("bearer", Vec::<String>::new()),
-        ];
-        let client = vec![SecurityRequirement::new("bearer", Vec::<String>::new())];
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let requirements = if path.starts_with("/v1/health")
-                || !path.starts_with("/v1/")
-                || path.starts_with("/v1/client/sessions")
-            {
-                continue;
-            } else if path.starts_with("/v1/client/") {
-                &client
-            } else {
-                &admin
-            };
-            for op in
-                [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten()
-            {
-                op.security = Some(requirements.clone());
-            }
-        }
-    }
-}
-
 fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes::health::routes())
-        .merge(routes::accounts::routes())
-        .merge(routes::users::routes())
-        .merge(routes::api_keys::routes())
-        .merge(routes::games::routes())
-        .merge(routes::boards::routes())
-        .merge(routes::score_events::routes())
-        .merge(routes::scores::routes())
-        .merge(routes::identities::routes())
-        .merge(routes::flags::routes())
-        .merge(routes::client::routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::all())
 }
 
 /// The OpenAPI 3.1 document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = api_router().split_for_parts().1;
-    Security.modify(&mut doc);
-    doc
+    api_router().split_for_parts().1
 }
 
 /// The complete application router.
 pub fn router(state: AppState, config: &ApiConfig) -> Router {
-    let (router, mut doc) = api_router().split_for_parts();
-    Security.modify(&mut doc);
+    let (router, doc) = api_router().split_for_parts();
     router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(not_found)

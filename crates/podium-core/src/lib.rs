@@ -17,6 +17,5 @@ pub mod scoring;
 pub mod service;
 pub mod store;
 pub mod time;
-pub mod validate;
 
 pub use error::{ServiceError, ServiceResult};

@@ -12,8 +12,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::FieldErrors;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::validate::FieldErrors;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 20;

@@ -1,14 +1,23 @@
-//! One module per resource; each exposes `routes()` with its handlers and their OpenAPI
-//! descriptions.
+//! The routers, one folder per surface — [`admin`], [`scores`], [`clients`] — plus [`health`];
+//! each module exposes `routes()` with its handlers and their OpenAPI descriptions, and each
+//! surface declares its authentication scheme ([`security`]). The community and activity
+//! surfaces will take `community/` and `activity/` beside them.
 
-pub mod accounts;
-pub mod api_keys;
-pub mod boards;
-pub mod client;
-pub mod flags;
-pub mod games;
+pub mod admin;
+pub mod clients;
 pub mod health;
-pub mod identities;
-pub mod score_events;
 pub mod scores;
-pub mod users;
+pub mod security;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+/// Every surface's routes.
+pub fn all() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(security::require(health::routes(), security::Scheme::None))
+        .merge(admin::routes())
+        .merge(scores::routes())
+        .merge(clients::routes())
+}

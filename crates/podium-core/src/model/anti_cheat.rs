@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::FieldErrors;
+use crate::error::FieldErrors;
 
 /// One threshold per trust tier; absent tiers use the default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -5,8 +5,41 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::anticheat::{Confidence, FlagType};
 use crate::id::{AccountId, BoardId, FlagId, GameId, IdentityId, ScoreEventId, ScoreId, SubmissionMetaId, UserId};
+
+crate::wire_enum!(
+    /// The eight detections.
+    FlagType {
+        /// Too many accepted submissions in a sliding hour.
+        RateLimit => "rate_limit",
+        /// A value that cannot be real.
+        ImpossibleValue => "impossible_value",
+        /// Submissions too close together.
+        Velocity => "velocity",
+        /// The same value again within a window.
+        Duplicate => "duplicate",
+        /// A value far out of the board's distribution.
+        Outlier => "outlier",
+        /// An implausible jump over the player's previous best.
+        Progression => "progression",
+        /// A machine-made history (round numbers, exact sequences).
+        Pattern => "pattern",
+        /// Several players submitting the identical value at once.
+        Cluster => "cluster",
+    }
+);
+
+crate::wire_enum!(
+    /// How sure a detection is.
+    Confidence {
+        /// Certain: the submission is rejected.
+        High => "HIGH",
+        /// Likely: accepted, put under review.
+        Medium => "MEDIUM",
+        /// Weak: accepted, recorded for analysis.
+        Low => "LOW",
+    }
+);
 
 crate::wire_enum!(
     /// Where a flag's review stands.

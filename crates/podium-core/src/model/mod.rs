@@ -23,7 +23,7 @@ pub use api_key::{ApiKey, ApiKeyStatus};
 pub use board::{Board, BoardType, KeepStrategy, RatioConfig, RatioDisplay, SortDirection, ZeroDenominator};
 pub use client::{Device, DeviceStatus, IdentitySession};
 pub use common::{Email, Name, Slug, Text};
-pub use flag::{FlagStatus, ScoreFlag, SubmissionMeta};
+pub use flag::{Confidence, FlagStatus, FlagType, ScoreFlag, SubmissionMeta};
 pub use game::Game;
 pub use identity::{Identity, IdentityKind, IdentityStatus, TrustTier};
 pub use score::{EventPayload, EventStatus, Score, ScoreEvent, ScoreStatus};

@@ -1,142 +1,26 @@
-//! The admin services: every rule of the admin API (tenancy, validation, defaults, soft
-//! deletes) lives here, between the HTTP layer that parses requests and the store that keeps
-//! rows. One `impl Admin` block per resource, each in its own module.
+//! The services: every rule of the API lives here, between the HTTP layer that parses requests
+//! and the store that keeps rows. One folder per surface — [`admin`] (accounts, users, API
+//! keys, games, boards), [`scores`] (submissions, rankings, anti-cheat flags and reviews),
+//! [`clients`] (game clients' sessions, nonces, reads and writes, and the admin side of
+//! players) — each with its service object; the community and activity surfaces will take
+//! `community/` and `activity/` beside them.
 
-mod accounts;
-mod api_keys;
-mod auth;
-mod boards;
-mod bootstrap;
-mod client_admin;
-mod clients;
-mod common;
-mod flags;
-mod games;
-mod identities;
+pub mod admin;
+pub mod clients;
 pub mod patch;
-mod review;
-mod scores;
-mod users;
-mod writer;
+pub mod scores;
 
-use std::sync::Arc;
-
-pub use accounts::{CreateAccount, UpdateAccount};
-pub use api_keys::{CreateApiKey, CreatedApiKey, UpdateApiKey};
-pub use auth::KeyUses;
-pub use boards::{BoardListQuery, CreateBoard, UpdateBoard};
-pub use bootstrap::BootstrapOutcome;
-pub use client_admin::{
-    ClientSubmit, IdentityListQuery, NameCheck, NameConflict, SessionListQuery, UpdateIdentity, UpdateSession,
+pub use admin::{
+    Admin, BoardListQuery, BootstrapOutcome, CACHE_TTL, CreateAccount, CreateApiKey, CreateBoard, CreatedApiKey,
+    KeyUses, UpdateAccount, UpdateApiKey, UpdateBoard,
 };
-pub use clients::{ClientConfig, ClientGrant, Clients, IssuedNonce, SessionTokens, StartSession};
-pub use flags::{FlagListQuery, SubmissionMetaQuery};
-pub use games::{CreateGame, UpdateGame};
+pub use admin::{CreateGame, CreateUser, UpdateGame, UpdateUser};
+pub use clients::{
+    ClientConfig, ClientGrant, ClientSubmit, Clients, IdentityListQuery, IssuedNonce, NameCheck, NameConflict,
+    SessionListQuery, SessionTokens, StartSession, UpdateIdentity, UpdateSession,
+};
 pub use patch::Patch;
-pub use review::ReviewFlag;
 pub use scores::{
-    Audience, EventListQuery, Geo, ScoreListQuery, ScoreView, Scores, SubmitScore, SubmittedScore, TestFilter,
-    name_key, player_name,
+    Audience, EventListQuery, FlagListQuery, Geo, ReviewFlag, ScoreListQuery, ScoreView, Scores, SubmissionMetaQuery,
+    SubmitScore, SubmittedScore, TestFilter, name_key, player_name,
 };
-pub use users::{CreateUser, UpdateUser};
-
-use crate::auth::Principal;
-use crate::cache::TtlCache;
-use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::id::AccountId;
-use crate::id::BoardId;
-use crate::model::Board;
-use crate::page::CursorCodec;
-use crate::store::{KeyGrant, Store};
-
-/// The admin API's service object; cheap to clone.
-#[derive(Clone)]
-pub struct Admin {
-    store: Arc<dyn Store>,
-    cursors: CursorCodec,
-    key_uses: Arc<KeyUses>,
-    /// API-key grants by key hash; cleared when keys, users or accounts change.
-    grants: Arc<TtlCache<String, KeyGrant>>,
-    /// Boards by id, and each game's RATIO boards; cleared when boards or games change.
-    boards: Arc<TtlCache<BoardId, Board>>,
-    ratio_boards: Arc<TtlCache<crate::id::GameId, Vec<Board>>>,
-    /// Games by id (their anti-cheat settings are read on every submission).
-    games: Arc<TtlCache<crate::id::GameId, crate::model::Game>>,
-}
-
-/// How long a cached grant or board may lag a change made through another node.
-pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-
-impl Admin {
-    /// Builds the service over a store. Reads the cursor secret from the store.
-    pub async fn new(store: Arc<dyn Store>) -> ServiceResult<Self> {
-        let secret = store.cursor_secret().await?;
-        let cursors = CursorCodec::new(&secret)
-            .map_err(|_| ServiceError::new(ErrorCode::Internal, "the cursor secret is unusable"))?;
-        Ok(Self {
-            store,
-            cursors,
-            key_uses: Arc::new(KeyUses::default()),
-            grants: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-            boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-            ratio_boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-            games: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-        })
-    }
-
-    /// The cursor codec.
-    pub(crate) fn cursors(&self) -> &CursorCodec {
-        &self.cursors
-    }
-
-    /// The underlying store.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    /// The account a list call reads: a superadmin must name one (400 otherwise); a regular
-    /// key reads its own, and naming another is 403.
-    pub(crate) fn list_scope(&self, p: &Principal, requested: Option<AccountId>) -> ServiceResult<AccountId> {
-        match (p.super_admin, requested) {
-            (true, Some(a)) => Ok(a),
-            (true, None) => Err(ServiceError::new(
-                ErrorCode::AccountIdRequired,
-                "a superadmin must pass account_id to list this resource",
-            )),
-            (false, None) => Ok(p.account_id),
-            (false, Some(a)) if a == p.account_id => Ok(a),
-            (false, Some(_)) => Err(ServiceError::forbidden("this key cannot reach that account")),
-        }
-    }
-
-    /// The account a create call writes to: as [`Self::list_scope`], but a superadmin who
-    /// names no account gets a 422 on `account_id`.
-    fn create_scope(&self, p: &Principal, requested: Option<AccountId>) -> ServiceResult<AccountId> {
-        match (p.super_admin, requested) {
-            (true, None) => Err(ServiceError::field("account_id", "required")),
-            _ => self.list_scope(p, requested),
-        }
-    }
-
-    /// The live RATIO boards of a game (cached like boards).
-    pub(crate) async fn ratio_boards(&self, game: crate::id::GameId) -> ServiceResult<Vec<Board>> {
-        if let Some(boards) = self.ratio_boards.get(&game) {
-            return Ok(boards);
-        }
-        let boards = self.store.ratio_boards(game).await?;
-        self.ratio_boards.put(game, boards.clone());
-        Ok(boards)
-    }
-
-    /// Forgets cached boards after a board or game changed.
-    fn boards_changed(&self) {
-        self.boards.clear();
-        self.ratio_boards.clear();
-        self.games.clear();
-    }
-
-    /// A 404 unless the principal can see `account`.
-    fn visible<T>(&self, p: &Principal, account: AccountId, value: T, what: &str) -> ServiceResult<T> {
-        if p.can_see(account) { Ok(value) } else { Err(ServiceError::not_found(what)) }
-    }
-}

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::validate::FieldErrors;
+use crate::error::FieldErrors;
 
 /// One field of a `PATCH` body. Use with `#[serde(default)]`.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,26 +5,24 @@
 //!
 //! Rows are decoded by column position; each resource module keeps its column list and its
 //! decoder side by side.
+//!
+//! One folder per surface, as in `podium_core::store`: [`admin`] (accounts, users, API keys,
+//! games, boards), `scores` (identities, events, entries, flags), `clients` (devices,
+//! sessions, nonces); the community and activity surfaces will take `community/` and
+//! `activity/` beside them.
 
-pub(crate) mod accounts;
-pub(crate) mod api_keys;
-mod boards;
+pub(crate) mod admin;
 mod clients;
-mod flags;
-mod games;
-pub(crate) mod scores;
+mod scores;
 mod system;
-pub(crate) mod users;
 
-pub(crate) use accounts::impl_account_store;
-pub(crate) use api_keys::impl_api_key_store;
-pub(crate) use boards::impl_board_store;
+pub(crate) use admin::{impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_user_store};
 pub(crate) use clients::impl_client_store;
-pub(crate) use flags::impl_flag_store;
-pub(crate) use games::impl_game_store;
-pub(crate) use scores::impl_score_store;
+pub(crate) use scores::{impl_flag_store, impl_score_store};
 pub(crate) use system::impl_system_store;
-pub(crate) use users::impl_user_store;
+
+/// Rows per multi-row INSERT (well under both backends' bind-parameter limits).
+pub(crate) const CHUNK: usize = 1000;
 
 use podium_core::page::{Direction, PageRequest, SortValue, Traversal};
 use podium_core::store::StoreError;

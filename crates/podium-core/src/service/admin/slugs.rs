@@ -1,0 +1,56 @@
+//! Helpers several admin services share: mapping uniqueness clashes to their error codes and
+//! inserting with a generated slug that steps aside when taken.
+
+use std::future::Future;
+
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::model::Slug;
+use crate::store::{StoreError, StoreResult};
+
+/// Turns a store conflict into the matching 409 code.
+pub(crate) fn conflict(e: StoreError) -> ServiceError {
+    match &e {
+        StoreError::Conflict { constraint } if constraint == "slug" => {
+            ServiceError::new(ErrorCode::SlugTaken, "the slug is already in use")
+        }
+        StoreError::Conflict { constraint } if constraint == "email" => {
+            ServiceError::new(ErrorCode::EmailTaken, "the email address is already in use")
+        }
+        _ => e.into(),
+    }
+}
+
+/// Inserts with `slug`; when the slug was generated (not given by the caller) and is taken,
+/// retries with `-2`, `-3`, … so that creating two things with the same name just works.
+pub(crate) async fn insert_with_slug<F, Fut>(slug: Slug, generated: bool, mut insert: F) -> ServiceResult<Slug>
+where
+    F: FnMut(Slug) -> Fut,
+    Fut: Future<Output = StoreResult<()>>,
+{
+    let attempts = if generated { 50 } else { 1 };
+    let mut last = None;
+    for n in 1..=attempts {
+        let candidate = if n == 1 { slug.clone() } else { slug.with_suffix(n) };
+        match insert(candidate.clone()).await {
+            Ok(()) => return Ok(candidate),
+            Err(StoreError::Conflict { constraint }) if constraint == "slug" => {
+                last = Some(StoreError::Conflict { constraint });
+            }
+            Err(e) => return Err(conflict(e)),
+        }
+    }
+    Err(conflict(last.unwrap_or(StoreError::Conflict { constraint: "slug".into() })))
+}
+
+/// Parses an optional slug field: the given one (validated) or one derived from `name`.
+pub(crate) fn slug_or_derived(
+    given: Option<&str>,
+    name: &str,
+    fallback: &str,
+    errors: &mut crate::error::FieldErrors,
+) -> (Option<Slug>, bool) {
+    match given {
+        Some(s) => (errors.check("slug", Slug::parse(s)), false),
+        None => (Some(Slug::from_name(name, fallback)), true),
+    }
+}

@@ -1,0 +1,217 @@
+//! Reviews that change rankings (game-boards spec §5). A review is carried out by the score
+//! writer between batches, so it never races a submission for the same entry: it re-reads the
+//! player's events on the board (and on the boards tied to it by RATIO), decides from the
+//! flags — with this review applied — which events are rejected (a `confirmed_cheat` flag) and
+//! which entries are held under review (a pending MEDIUM flag), replays the rest through the
+//! same board semantics as live submissions, and replaces the player's entries in one
+//! transaction with the flag and the event statuses. The rankings follow.
+//!
+//! So `confirmed_cheat` leaves the player's best remaining value (under the board's keep
+//! strategy) in place on RUN_IDENTITY boards, takes the delta out of a COUNTER's sum, removes a
+//! RUN_RUNS entry, and recomputes dependent RATIO entries; `false_positive` / `dismissed`
+//! release the entry unless another pending flag still holds it; `pending` holds it again.
+//! A player-and-board slot left with no accepted event keeps its entry, `rejected` and unranked.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+use tokio::sync::oneshot;
+
+use super::Scores;
+use super::writer::{Job, Writer};
+use crate::anticheat::Confidence;
+use crate::auth::Principal;
+use crate::error::FieldErrors;
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::id::{BoardId, FlagId, ScoreEventId};
+use crate::model::{Board, BoardType, FlagStatus, IdentityStatus, ScoreFlag, ScoreStatus};
+use crate::ranking::PoolKey;
+use crate::scoring::{PlannedEvent, Replay, rank_key};
+use crate::service::Patch;
+use crate::store::ReviewWrite;
+use crate::time::now;
+
+/// `PATCH /v1/score-flags/{id}`
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewFlag {
+    /// `pending`, `confirmed_cheat`, `false_positive` or `dismissed`.
+    #[serde(default)]
+    #[schema(value_type = Option<FlagStatus>)]
+    pub status: Patch<FlagStatus>,
+    /// The reviewer's note (up to 1 000 characters), or null.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub reviewer_decision: Patch<String>,
+    /// `true` soft-deletes the flag (it then holds nothing).
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub deleted: Patch<bool>,
+}
+
+/// A review for the writer to carry out.
+pub(crate) struct ReviewJob {
+    flag: ScoreFlag,
+    /// Every board involved: the flag's, the RATIO boards fed by it, their other sources.
+    boards: HashMap<BoardId, Board>,
+    reply: oneshot::Sender<ServiceResult<()>>,
+}
+
+impl Scores {
+    /// Reviews a flag; rankings change as the module documentation says. Every review records
+    /// the reviewer and the time.
+    pub async fn review_flag(&self, p: &Principal, id: FlagId, cmd: ReviewFlag) -> ServiceResult<ScoreFlag> {
+        let mut flag = self.get_flag(p, id).await?;
+        let mut errors = FieldErrors::new();
+        let status = cmd.status.required("status", &mut errors);
+        if let Some(decision) = cmd.reviewer_decision.optional() {
+            if decision.as_ref().is_some_and(|d| d.chars().count() > 1000) {
+                errors.add("reviewer_decision", "too_long");
+            }
+            flag.reviewer_decision = decision.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+        }
+        let deleted = cmd.deleted.required("deleted", &mut errors);
+        errors.into_result()?;
+        let at = now();
+        if let Some(status) = status {
+            flag.status = status;
+        }
+        if deleted == Some(true) {
+            flag.deleted_at = Some(at);
+        }
+        flag.reviewer_id = Some(p.user_id);
+        flag.reviewed_at = Some(at);
+        flag.updated_at = at;
+        let board =
+            self.admin.store().get_board(flag.board_id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
+        let mut boards = HashMap::new();
+        if board.board_type == BoardType::Counter {
+            for ratio in self.admin.ratio_boards(board.game_id).await? {
+                let Some(rc) = ratio.ratio_config.clone() else { continue };
+                if rc.numerator_board_id != board.id && rc.denominator_board_id != board.id {
+                    continue;
+                }
+                for source in [rc.numerator_board_id, rc.denominator_board_id] {
+                    if let std::collections::hash_map::Entry::Vacant(e) = boards.entry(source) {
+                        e.insert(self.admin.board_by_id(source).await?);
+                    }
+                }
+                boards.insert(ratio.id, ratio);
+            }
+        }
+        boards.insert(board.id, board);
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Job::Review(ReviewJob { flag: flag.clone(), boards, reply }))
+            .await
+            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
+        answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the writer stopped"))??;
+        if flag.deleted_at.is_some() {
+            return Ok(flag);
+        }
+        self.get_flag(p, id).await
+    }
+}
+
+/// Carries out a review (called by the writer between batches) and answers it.
+pub(crate) async fn run(w: &Writer, job: ReviewJob) {
+    let result = apply(w, &job.flag, &job.boards).await;
+    if let Err(e) = &result {
+        tracing::error!(error = %e, flag = %job.flag.id, "a review could not be applied");
+    }
+    let _ = job.reply.send(result);
+}
+
+async fn apply(w: &Writer, flag: &ScoreFlag, boards: &HashMap<BoardId, Board>) -> ServiceResult<()> {
+    let store = &w.store;
+    let bare = |is_test| ReviewWrite {
+        flag: flag.clone(),
+        identity_id: flag.identity_id,
+        is_test,
+        boards: Vec::new(),
+        rejected_events: Vec::new(),
+        accepted_events: Vec::new(),
+        entries: None,
+    };
+    // A refused attempt's flag: nothing was ranked, only the flag changes.
+    let Some(event_id) = flag.score_event_id else {
+        return Ok(store.apply_review(&bare(false)).await?);
+    };
+    let Some(event) = store.get_score_event(event_id).await? else {
+        return Ok(store.apply_review(&bare(false)).await?);
+    };
+    let is_test = event.is_test;
+    let board_ids: Vec<BoardId> = boards.keys().copied().collect();
+    let inputs = store.review_inputs(flag.identity_id, &board_ids, is_test).await?;
+    let mut flags = inputs.flags;
+    flags.retain(|f| f.id != flag.id);
+    flags.push(flag.clone());
+    let live = flags.iter().filter(|f| f.deleted_at.is_none());
+    let rejected: HashSet<ScoreEventId> =
+        live.clone().filter(|f| f.status == FlagStatus::ConfirmedCheat).filter_map(|f| f.score_event_id).collect();
+    let held: HashSet<ScoreEventId> = live
+        .filter(|f| f.status == FlagStatus::Pending && f.confidence == Confidence::Medium)
+        .filter_map(|f| f.score_event_id)
+        .collect();
+    let mut replay = Replay::default();
+    for e in &inputs.events {
+        if rejected.contains(&e.id) {
+            continue;
+        }
+        let Some(board) = boards.get(&e.board_id) else { continue };
+        let dependents: Vec<Board> = boards
+            .values()
+            .filter(|b| {
+                b.ratio_config
+                    .as_ref()
+                    .is_some_and(|rc| rc.numerator_board_id == board.id || rc.denominator_board_id == board.id)
+            })
+            .cloned()
+            .collect();
+        replay.apply(&PlannedEvent {
+            board: board.clone(),
+            player_name: e.event_payload.player_name.clone().unwrap_or_default(),
+            hold: held.contains(&e.id),
+            dependents,
+            event: e.clone(),
+        });
+    }
+    let mut entries = replay.into_entries();
+    // A slot left without an accepted event keeps its entry, rejected and unranked.
+    for old in inputs.entries.iter().filter(|o| o.one_per_player) {
+        if !entries.iter().any(|n| n.one_per_player && n.board_id == old.board_id) {
+            entries.push(crate::model::Score { status: ScoreStatus::Rejected, ..old.clone() });
+        }
+    }
+    let (rejected_events, accepted_events): (Vec<ScoreEventId>, Vec<ScoreEventId>) =
+        inputs.events.iter().map(|e| e.id).partition(|id| rejected.contains(id));
+    store
+        .apply_review(&ReviewWrite {
+            flag: flag.clone(),
+            identity_id: flag.identity_id,
+            is_test,
+            boards: board_ids,
+            rejected_events,
+            accepted_events,
+            entries: Some(entries.clone()),
+        })
+        .await?;
+    // The rankings follow (a banned player's entries stay hidden).
+    let banned = store.get_identity(flag.identity_id).await?.is_some_and(|i| i.status == IdentityStatus::Banned);
+    for old in &inputs.entries {
+        w.entries.remove(&old.id);
+        if let Some(board) = boards.get(&old.board_id) {
+            w.engine.write(PoolKey { board: board.id, is_test }, |r| r.remove(&rank_key(board, old)));
+        }
+    }
+    for new in &entries {
+        w.entries.put(new.id, new.clone());
+        if let Some(board) = boards.get(&new.board_id)
+            && new.is_ranked()
+            && !banned
+        {
+            w.engine.write(PoolKey { board: board.id, is_test }, |r| r.insert(rank_key(board, new)));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,353 @@
+//! Group commit. One writer task per process drains a channel of accepted submissions and
+//! commits whatever has queued up as one transaction (one multi-row insert of events, one read
+//! of the entries they touch, the entry writes). A submission is answered only after its batch
+//! committed, so an acknowledged score is durable; many submissions share one fsync, which is
+//! where the throughput comes from. Anti-cheat's verdict arrives with each submission (judged
+//! in the request's task); the writer acts on it: refusals are not committed but their flags
+//! and counts are, flagged entries go under review.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::anticheat::{Action, Detection, Verdict};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::id::{BoardId, FlagId, IdentityId, SubmissionMetaId};
+use crate::model::{Board, FlagStatus, Score, ScoreEvent, ScoreFlag, SubmissionMeta};
+use crate::ranking::{Engine, PoolKey};
+use crate::scoring::{EntryChange, PlannedEvent, Slot, plan, rank_key};
+use crate::store::Store;
+use crate::time::{from_micros, now, to_micros};
+
+/// Most submissions in one transaction.
+pub const MAX_BATCH: usize = 1000;
+
+/// What the writer does, in the order received: submissions are committed in batches; a
+/// review runs between batches, so it never races a submission for the same entry.
+#[allow(clippy::large_enum_variant)] // nearly every job is a submission; reviews are rare
+pub(crate) enum Job {
+    /// A submission.
+    Submit(Submit),
+    /// A flag review.
+    Review(super::review::ReviewJob),
+    /// Write the buffered submission counts now (before they are read).
+    FlushCounts {
+        /// Answered once written.
+        reply: oneshot::Sender<ServiceResult<()>>,
+    },
+    /// Hide (ban) or show again (unban) every entry of a player.
+    Visibility {
+        /// The player.
+        identity: IdentityId,
+        /// Whether the entries are ranked.
+        visible: bool,
+        /// Answered once the rankings changed.
+        reply: oneshot::Sender<ServiceResult<()>>,
+    },
+}
+
+/// Removes a player's entries from the rankings, or puts them back.
+async fn set_visibility(w: &Writer, identity: IdentityId, visible: bool) -> ServiceResult<()> {
+    let entries = w.store.scores_of_identity(Some(identity)).await?;
+    let boards: HashMap<BoardId, Board> = w.store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
+    for s in entries.iter().filter(|s| s.is_ranked()) {
+        let Some(board) = boards.get(&s.board_id).filter(|b| b.deleted_at.is_none()) else { continue };
+        let key = rank_key(board, s);
+        w.engine.write(PoolKey { board: board.id, is_test: s.is_test }, |r| {
+            if visible { r.insert(key) } else { r.remove(&key) }
+        });
+    }
+    Ok(())
+}
+
+/// A submission waiting for its batch, and where to send the committed entry.
+pub(crate) struct Submit {
+    pub(crate) planned: PlannedEvent,
+    /// Anti-cheat's verdict (absent when the game turned anti-cheat off).
+    pub(crate) verdict: Option<Verdict>,
+    pub(crate) reply: oneshot::Sender<ServiceResult<(ScoreEvent, Score)>>,
+}
+
+/// The writer's shared parts.
+pub(crate) struct Writer {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) entries: Arc<EntryCache>,
+}
+
+/// Starts the writer task; submissions go in through the returned sender.
+pub(crate) fn spawn(writer: Writer) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+    tokio::spawn(run(writer, rx));
+    tx
+}
+
+/// Ranked entries by id, kept current by the writer (write-through) so that reads of ranked
+/// pages need no store round trip for hot entries.
+pub(crate) type EntryCache = crate::cache::TtlCache<crate::id::ScoreId, Score>;
+
+/// 403 `rejected_by_anti_cheat` with the detections in the body.
+fn refused(verdict: &Verdict) -> ServiceError {
+    let names: Vec<&str> = verdict
+        .detections
+        .iter()
+        .filter(|d| d.confidence == crate::anticheat::Confidence::High)
+        .map(|d| d.flag_type.as_str())
+        .collect();
+    let mut e = ServiceError::new(
+        ErrorCode::RejectedByAntiCheat,
+        format!("anti-cheat refused this submission ({})", names.join(", ")),
+    );
+    e.detections = serde_json::to_value(&verdict.detections).ok();
+    e
+}
+
+fn flag_of(p: &PlannedEvent, d: &Detection, accepted: bool, at: chrono::DateTime<chrono::Utc>) -> ScoreFlag {
+    let e = &p.event;
+    ScoreFlag {
+        id: FlagId::generate(),
+        account_id: e.account_id,
+        game_id: e.game_id,
+        board_id: e.board_id,
+        identity_id: e.identity_id,
+        score_event_id: accepted.then_some(e.id),
+        score_id: None,
+        flag_type: d.flag_type,
+        confidence: d.confidence,
+        status: FlagStatus::Pending,
+        metadata: d.evidence.clone(),
+        attempts: 1,
+        reviewer_id: None,
+        reviewer_decision: None,
+        reviewed_at: None,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+fn count(metas: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>, p: &PlannedEvent, accepted: bool) {
+    let e = &p.event;
+    let m = metas.entry((e.identity_id, e.board_id)).or_insert_with(|| SubmissionMeta {
+        id: SubmissionMetaId::generate(),
+        account_id: e.account_id,
+        game_id: e.game_id,
+        board_id: e.board_id,
+        identity_id: e.identity_id,
+        submission_count: 0,
+        rejected_count: 0,
+        last_submission_at: e.created_at,
+        last_score_value: None,
+        score_event_id: None,
+    });
+    m.last_submission_at = e.created_at;
+    if accepted {
+        m.submission_count += 1;
+        m.last_score_value = Some(e.event_payload.value);
+        m.score_event_id = Some(e.id);
+    } else {
+        m.rejected_count += 1;
+    }
+}
+
+/// Submission counts are buffered and written once a second (and before any read of them),
+/// in their own transaction: counting in every batch transaction rewrote one more row per
+/// submission and cost a third of the SQLite throughput (BENCHMARKS.md). A crash can lose
+/// the last second of counts; the events themselves are never lost.
+const COUNTS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+async fn flush_counts(w: &Writer, counts: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>) -> ServiceResult<()> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<SubmissionMeta> = counts.drain().map(|(_, m)| m).collect();
+    w.store.add_submission_meta(&rows).await.map_err(|e| {
+        tracing::error!(error = %e, rows = rows.len(), "submission counts could not be written");
+        ServiceError::from(e)
+    })
+}
+
+async fn run(w: Writer, mut rx: mpsc::Receiver<Job>) {
+    let mut last_micros = 0i64;
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut counts: HashMap<(IdentityId, BoardId), SubmissionMeta> = HashMap::new();
+    let mut tick = tokio::time::interval(COUNTS_EVERY);
+    loop {
+        tokio::select! {
+            received = rx.recv_many(&mut batch, MAX_BATCH) => {
+                if received == 0 {
+                    let _ = flush_counts(&w, &mut counts).await;
+                    return;
+                }
+            }
+            _ = tick.tick() => {
+                let _ = flush_counts(&w, &mut counts).await;
+                continue;
+            }
+        }
+        let mut submits = Vec::with_capacity(batch.len());
+        for job in batch.drain(..) {
+            match job {
+                Job::Submit(s) => submits.push(s),
+                Job::Review(r) => {
+                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
+                    super::review::run(&w, r).await;
+                }
+                Job::Visibility { identity, visible, reply } => {
+                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
+                    let _ = reply.send(set_visibility(&w, identity, visible).await);
+                }
+                Job::FlushCounts { reply } => {
+                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
+                    let _ = reply.send(flush_counts(&w, &mut counts).await);
+                }
+            }
+        }
+        process(&w, submits, &mut last_micros, &mut counts).await;
+    }
+}
+
+/// Judges, commits and answers a batch of submissions.
+async fn process(
+    w: &Writer,
+    batch: Vec<Submit>,
+    last_micros: &mut i64,
+    counts: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    {
+        let mut planned = Vec::with_capacity(batch.len());
+        let mut replies = Vec::with_capacity(batch.len());
+        // Flags of accepted submissions, by index into `planned`; refused ones merged per
+        // player, board and detection.
+        let mut flags: Vec<(usize, ScoreFlag)> = Vec::new();
+        let mut refused_flags: HashMap<(IdentityId, BoardId, crate::anticheat::FlagType), ScoreFlag> = HashMap::new();
+        // Refusals are answered after the batch committed their flags and counts.
+        let mut refusals = Vec::new();
+        {
+            for job in batch {
+                let mut p = job.planned;
+                // Events replay in (created_at, id) order: give each a strictly increasing time.
+                let t = to_micros(now()).max(*last_micros + 1);
+                *last_micros = t;
+                p.event.created_at = from_micros(t);
+                let mut detections = Vec::new();
+                if let Some(verdict) = job.verdict {
+                    let accepted = verdict.action != Action::Reject;
+                    if !accepted {
+                        for d in &verdict.detections {
+                            let key = (p.event.identity_id, p.event.board_id, d.flag_type);
+                            let flag = flag_of(&p, d, false, p.event.created_at);
+                            refused_flags
+                                .entry(key)
+                                .and_modify(|f| {
+                                    f.attempts += 1;
+                                    f.metadata = flag.metadata.clone();
+                                    f.updated_at = flag.updated_at;
+                                })
+                                .or_insert(flag);
+                        }
+                        count(counts, &p, false);
+                        refusals.push((job.reply, refused(&verdict)));
+                        continue;
+                    }
+                    p.hold = verdict.action == Action::Flag;
+                    detections = verdict.detections;
+                }
+                count(counts, &p, true);
+                for d in &detections {
+                    flags.push((planned.len(), flag_of(&p, d, true, p.event.created_at)));
+                }
+                planned.push(p);
+                replies.push(job.reply);
+            }
+        }
+        let extras = Extras { flags, refused: refused_flags.into_values().collect() };
+        match commit(&*w.store, &w.engine, &w.entries, &planned, &extras).await {
+            Ok(results) => {
+                for ((reply, p), score) in replies.into_iter().zip(planned).zip(results) {
+                    let _ = reply.send(Ok((p.event, score)));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, batch = replies.len(), "a batch of score events could not be committed");
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
+        // Refused either way; their evidence is stored when the batch committed.
+        for (reply, e) in refusals {
+            let _ = reply.send(Err(e));
+        }
+    }
+}
+
+/// What a batch records besides events and entries.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    /// Flags of accepted submissions, by index into the batch (their entry is known after
+    /// planning).
+    pub(crate) flags: Vec<(usize, ScoreFlag)>,
+    /// Flags of refused attempts.
+    pub(crate) refused: Vec<ScoreFlag>,
+}
+
+/// Commits a batch and applies its changes to the engine.
+pub(crate) async fn commit(
+    store: &dyn Store,
+    engine: &Engine,
+    entries: &EntryCache,
+    planned: &[PlannedEvent],
+    extras: &Extras,
+) -> ServiceResult<Vec<Score>> {
+    let mut slots: Vec<Slot> = planned.iter().flat_map(PlannedEvent::slots).collect();
+    slots.sort_by_key(|s| (s.board_id, s.identity_id, s.is_test));
+    slots.dedup();
+    let events: Vec<_> = planned.iter().map(|p| p.event.clone()).collect();
+    let planner = |current: Vec<Score>| {
+        let mut out = plan(planned, current);
+        let mut flags: Vec<ScoreFlag> = extras
+            .flags
+            .iter()
+            .map(|(i, f)| ScoreFlag { score_id: out.results.get(*i).map(|s| s.id), ..f.clone() })
+            .collect();
+        flags.extend(extras.refused.iter().cloned());
+        out.flags = flags;
+        out
+    };
+    let done = store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;
+    let boards: HashMap<BoardId, &Board> =
+        planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();
+    // The entries' data first, then their places in the rankings.
+    for change in &done.changes {
+        match change {
+            EntryChange::Insert(s) | EntryChange::Update { new: s, .. } => entries.put(s.id, s.clone()),
+            EntryChange::Delete(s) => entries.remove(&s.id),
+        }
+    }
+    apply_changes(engine, &boards, &done.changes);
+    Ok(done.results)
+}
+
+/// Applies committed entry changes to the in-memory rankings.
+pub(crate) fn apply_changes(engine: &Engine, boards: &HashMap<BoardId, &Board>, changes: &[EntryChange]) {
+    for change in changes {
+        let (old, new) = match change {
+            EntryChange::Insert(s) => (None, Some(s)),
+            EntryChange::Update { old, new } => (Some(old), Some(new)),
+            EntryChange::Delete(s) => (Some(s), None),
+        };
+        let Some(board) = new.or(old).and_then(|s| boards.get(&s.board_id)) else { continue };
+        let pool = |s: &Score| PoolKey { board: s.board_id, is_test: s.is_test };
+        if let Some(old) = old.filter(|s| s.is_ranked()) {
+            engine.write(pool(old), |r| r.remove(&rank_key(board, old)));
+        }
+        if let Some(new) = new.filter(|s| s.is_ranked()) {
+            engine.write(pool(new), |r| r.insert(rank_key(board, new)));
+        }
+    }
+}

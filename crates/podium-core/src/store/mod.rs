@@ -1,0 +1,64 @@
+//! The storage traits. podium-core owns them; podium-store implements them for SQLite and
+//! PostgreSQL, and one contract test suite runs against every implementation.
+//!
+//! One module per surface — [`admin`] (accounts, users, API keys, games, boards), [`scores`]
+//! (identities, events, entries, flags), [`clients`] (devices, sessions, nonces) — and
+//! [`Store`], the supertrait a backend implements, over all of them and [`SystemStore`]. The
+//! community and activity surfaces will take `community.rs` and `activity.rs` beside them.
+//!
+//! Reads of single resources return only live (not soft-deleted) rows. Updates write the whole
+//! entity, soft deletes included (`deleted_at` set). Lists take a [`PageRequest`] and return at
+//! most `fetch_limit()` rows past its keyset, in traversal order.
+
+mod admin;
+mod clients;
+mod scores;
+
+use async_trait::async_trait;
+
+pub use crate::error::{StoreError, StoreResult};
+#[allow(unused_imports)]
+use crate::page::PageRequest;
+pub use admin::*;
+pub use clients::*;
+pub use scores::*;
+
+/// Everything else a node needs from its store.
+#[async_trait]
+pub trait SystemStore: Send + Sync {
+    /// Succeeds when the store answers a trivial query.
+    async fn ping(&self) -> StoreResult<()>;
+    /// The secret that signs cursors, created on first use and shared by every node.
+    async fn cursor_secret(&self) -> StoreResult<Vec<u8>>;
+    /// The backend's name (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+}
+
+/// The whole store.
+pub trait Store:
+    AccountStore
+    + UserStore
+    + ApiKeyStore
+    + GameStore
+    + BoardStore
+    + ScoreStore
+    + ClientStore
+    + FlagStore
+    + SystemStore
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + UserStore
+        + ApiKeyStore
+        + GameStore
+        + BoardStore
+        + ScoreStore
+        + ClientStore
+        + FlagStore
+        + SystemStore
+        + 'static
+{
+}

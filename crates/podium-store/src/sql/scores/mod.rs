@@ -1,0 +1,8 @@
+//! Game scores' tables: identities, score events, ranked entries, and the anti-cheat flags and
+//! submission counts written in the same batch transactions.
+
+pub(crate) mod entries;
+mod flags;
+
+pub(crate) use entries::impl_score_store;
+pub(crate) use flags::impl_flag_store;
