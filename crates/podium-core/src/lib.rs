@@ -7,6 +7,7 @@
 
 pub mod anticheat;
 pub mod auth;
+pub mod batch;
 pub mod cache;
 pub mod error;
 pub mod id;

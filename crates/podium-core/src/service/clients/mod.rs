@@ -24,14 +24,13 @@ use std::time::Duration;
 
 use hmac::{Hmac, KeyInit};
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc;
 
 use crate::cache::TtlCache;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::{Admin, Scores};
 
 pub use nonces::IssuedNonce;
-use nonces::{ClaimJob, spawn_claims};
+use nonces::{ClaimWriter, spawn_claims};
 pub use play::{ClientSubmit, NameCheck, NameConflict};
 pub use players::{IdentityListQuery, SessionListQuery, UpdateIdentity, UpdateSession};
 pub use sessions::{ClientGrant, SessionTokens, StartSession};
@@ -68,7 +67,7 @@ pub struct Clients {
     grants: Arc<TtlCache<String, ClientGrant>>,
     /// Nonce ids this node has seen spent, with their expiry (a fast `nonce_used`).
     spent: Arc<Mutex<HashMap<[u8; 16], i64>>>,
-    claims: mpsc::Sender<ClaimJob>,
+    claims: ClaimWriter,
 }
 
 impl Clients {

@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hmac::Mac;
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
 
 use super::{ClientGrant, Clients};
 use crate::auth::random_bytes;
+use crate::batch::{BatchConfig, Batcher, Commit};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::store::NonceClaim;
 use crate::time::{now, to_micros};
@@ -28,12 +29,6 @@ pub struct IssuedNonce {
     pub nonce_value: String,
     /// When it stops being accepted.
     pub expires_at: DateTime<Utc>,
-}
-
-/// A nonce waiting for its claim batch.
-pub(super) struct ClaimJob {
-    claim: NonceClaim,
-    reply: oneshot::Sender<ServiceResult<bool>>,
 }
 
 /// Most nonces spent in one transaction.
@@ -131,13 +126,7 @@ impl Clients {
             return fail(ErrorCode::NonceUsed, "this nonce was already used; get a new one");
         }
         let claim = NonceClaim { id: id.iter().map(|b| format!("{b:02x}")).collect(), expires_micros };
-        let (reply, answer) = oneshot::channel();
-        self.claims
-            .send(ClaimJob { claim, reply })
-            .await
-            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
-        let fresh =
-            answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the nonce writer stopped"))??;
+        let fresh = self.claims.submit(claim).await?;
         self.spent_map().insert(id, expires_micros);
         if fresh { Ok(()) } else { fail(ErrorCode::NonceUsed, "this nonce was already used; get a new one") }
     }
@@ -148,27 +137,24 @@ impl Clients {
     }
 }
 
-/// The nonce-claim writer: concurrent spends share one transaction.
-pub(super) fn spawn_claims(store: Arc<dyn crate::store::Store>) -> mpsc::Sender<ClaimJob> {
-    let (tx, mut rx) = mpsc::channel::<ClaimJob>(CLAIM_BATCH * 4);
-    tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(CLAIM_BATCH);
-        while rx.recv_many(&mut batch, CLAIM_BATCH).await > 0 {
-            let claims: Vec<NonceClaim> = batch.iter().map(|j| j.claim.clone()).collect();
-            match store.claim_nonces(&claims).await {
-                Ok(fresh) => {
-                    for (job, fresh) in batch.drain(..).zip(fresh) {
-                        let _ = job.reply.send(Ok(fresh));
-                    }
-                }
-                Err(e) => {
-                    let e = ServiceError::from(e);
-                    for job in batch.drain(..) {
-                        let _ = job.reply.send(Err(e.clone()));
-                    }
-                }
-            }
-        }
-    });
-    tx
+/// The nonce-claim writer's handle: each job is a claim, answered with whether it was fresh.
+pub(super) type ClaimWriter = Batcher<NonceClaim, bool>;
+
+/// Starts the nonce-claim writer: concurrent spends share one transaction.
+pub(super) fn spawn_claims(store: Arc<dyn crate::store::Store>) -> ClaimWriter {
+    Batcher::spawn(Claims { store }, BatchConfig::new("nonce writer", CLAIM_BATCH))
+}
+
+struct Claims {
+    store: Arc<dyn crate::store::Store>,
+}
+
+#[async_trait]
+impl Commit for Claims {
+    type Job = NonceClaim;
+    type Done = bool;
+
+    async fn commit(&mut self, claims: Vec<NonceClaim>) -> ServiceResult<Vec<ServiceResult<bool>>> {
+        Ok(self.store.claim_nonces(&claims).await?.into_iter().map(Ok).collect())
+    }
 }

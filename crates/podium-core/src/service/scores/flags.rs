@@ -60,17 +60,6 @@ impl Sortable for SubmissionMeta {
 }
 
 impl Scores {
-    /// Writes the writer's buffered submission counts (so that a read sees every submission
-    /// answered before it).
-    pub async fn flush_counts(&self) -> ServiceResult<()> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.writer
-            .send(super::writer::Job::FlushCounts { reply })
-            .await
-            .map_err(|_| ServiceError::new(crate::error::ErrorCode::StoreUnavailable, "the server is shutting down"))?;
-        answer.await.map_err(|_| ServiceError::new(crate::error::ErrorCode::StoreUnavailable, "the writer stopped"))?
-    }
-
     /// Flags of one account, filtered, newest first by default.
     pub async fn list_flags(
         &self,

@@ -16,34 +16,43 @@ mod writer;
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
-
 pub use flags::{FlagListQuery, SubmissionMetaQuery};
 pub use names::{name_key, player_name};
 pub use review::ReviewFlag;
 pub use wire::*;
 
-use writer::Job;
+use writer::{Done, Job};
 
 use crate::cache::TtlCache;
-use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::id::{BoardId, GameId, IdentityId};
 use crate::model::Identity;
 use crate::ranking::{Engine, PoolKey};
 use crate::service::Admin;
+
+/// What the score writer and reviews write to: the store, the rankings and the entry cache.
+pub(crate) struct Parts {
+    pub(crate) store: Arc<dyn crate::store::Store>,
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) entries: Arc<EntryCache>,
+}
+
+/// Ranked entries by id, kept current by the writer (write-through) so that reads of ranked
+/// pages need no store round trip for hot entries.
+pub(crate) type EntryCache = TtlCache<crate::id::ScoreId, crate::model::Score>;
 
 /// The scores service; cheap to clone.
 #[derive(Clone)]
 pub struct Scores {
     pub(crate) admin: Admin,
     engine: Arc<Engine>,
-    pub(crate) writer: mpsc::Sender<Job>,
-    new_identities: mpsc::Sender<identity_writer::NewIdentity>,
+    writer: writer::ScoreWriter,
+    new_identities: identity_writer::IdentityWriter,
     /// Identities by (game, player_key) and by id.
     identities: Arc<TtlCache<(GameId, String), Identity>>,
     identities_by_id: Arc<TtlCache<IdentityId, Identity>>,
     /// Ranked entries by id (kept current by the writer).
-    entries: Arc<writer::EntryCache>,
+    entries: Arc<EntryCache>,
     /// Anti-cheat counters (shared by request tasks; filled at start-up).
     detector: Arc<std::sync::Mutex<crate::anticheat::Detector>>,
     /// Board statistics for the outlier detection, reused briefly.
@@ -56,11 +65,8 @@ impl Scores {
         let engine = Arc::new(Engine::new());
         let entries = Arc::new(TtlCache::new(super::CACHE_TTL, 200_000));
         let detector = Arc::new(std::sync::Mutex::new(crate::anticheat::Detector::new()));
-        let writer = writer::spawn(writer::Writer {
-            store: admin.store().clone(),
-            engine: engine.clone(),
-            entries: entries.clone(),
-        });
+        let writer =
+            writer::spawn(Parts { store: admin.store().clone(), engine: engine.clone(), entries: entries.clone() });
         let new_identities = identity_writer::spawn(admin.store().clone());
         Self {
             admin,
@@ -78,12 +84,27 @@ impl Scores {
     /// Hides (ban) or shows again (unban) every entry of a player in the rankings, in order
     /// with submissions.
     pub(crate) async fn set_identity_visible(&self, identity: IdentityId, visible: bool) -> ServiceResult<()> {
-        let (reply, answer) = oneshot::channel();
-        self.writer
-            .send(Job::Visibility { identity, visible, reply })
-            .await
-            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
-        answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the writer stopped"))?
+        self.writer.submit(Job::Visibility { identity, visible }).await.map(drop)
+    }
+
+    /// Has the score writer carry out a review between batches.
+    async fn review_in_writer(&self, job: review::ReviewJob) -> ServiceResult<()> {
+        self.writer.submit(Job::Review(job)).await.map(drop)
+    }
+
+    /// Writes the writer's buffered submission counts (so that a read sees every submission
+    /// answered before it).
+    pub async fn flush_counts(&self) -> ServiceResult<()> {
+        self.writer.submit(Job::FlushCounts).await.map(drop)
+    }
+
+    /// Commits a submission through the score writer.
+    async fn write_submission(
+        &self,
+        planned: crate::scoring::PlannedEvent,
+        verdict: Option<crate::anticheat::Verdict>,
+    ) -> ServiceResult<(crate::model::ScoreEvent, crate::model::Score)> {
+        self.writer.submit(Job::Submit { planned, verdict }).await.and_then(Done::entry)
     }
 
     /// Forgets cached copies of an identity after an admin changed it.

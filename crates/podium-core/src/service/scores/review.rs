@@ -15,14 +15,13 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
-use tokio::sync::oneshot;
 
+use super::Parts;
 use super::Scores;
-use super::writer::{Job, Writer};
 use crate::anticheat::Confidence;
 use crate::auth::Principal;
 use crate::error::FieldErrors;
-use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::error::{ServiceError, ServiceResult};
 use crate::id::{BoardId, FlagId, ScoreEventId};
 use crate::model::{Board, BoardType, FlagStatus, IdentityStatus, ScoreFlag, ScoreStatus};
 use crate::ranking::PoolKey;
@@ -54,7 +53,6 @@ pub(crate) struct ReviewJob {
     flag: ScoreFlag,
     /// Every board involved: the flag's, the RATIO boards fed by it, their other sources.
     boards: HashMap<BoardId, Board>,
-    reply: oneshot::Sender<ServiceResult<()>>,
 }
 
 impl Scores {
@@ -100,12 +98,7 @@ impl Scores {
             }
         }
         boards.insert(board.id, board);
-        let (reply, answer) = oneshot::channel();
-        self.writer
-            .send(Job::Review(ReviewJob { flag: flag.clone(), boards, reply }))
-            .await
-            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
-        answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the writer stopped"))??;
+        self.review_in_writer(ReviewJob { flag: flag.clone(), boards }).await?;
         if flag.deleted_at.is_some() {
             return Ok(flag);
         }
@@ -113,16 +106,16 @@ impl Scores {
     }
 }
 
-/// Carries out a review (called by the writer between batches) and answers it.
-pub(crate) async fn run(w: &Writer, job: ReviewJob) {
+/// Carries out a review (called by the score writer between batches).
+pub(crate) async fn run(w: &Parts, job: ReviewJob) -> ServiceResult<()> {
     let result = apply(w, &job.flag, &job.boards).await;
     if let Err(e) = &result {
         tracing::error!(error = %e, flag = %job.flag.id, "a review could not be applied");
     }
-    let _ = job.reply.send(result);
+    result
 }
 
-async fn apply(w: &Writer, flag: &ScoreFlag, boards: &HashMap<BoardId, Board>) -> ServiceResult<()> {
+async fn apply(w: &Parts, flag: &ScoreFlag, boards: &HashMap<BoardId, Board>) -> ServiceResult<()> {
     let store = &w.store;
     let bare = |is_test| ReviewWrite {
         flag: flag.clone(),

@@ -2,10 +2,7 @@
 //! created in batches by the identity writer), anti-cheat's verdict, and the hand-off to the
 //! score writer; the answer comes once the batch committed.
 
-use tokio::sync::oneshot;
-
 use super::names::text_field;
-use super::writer::{self, Job};
 use super::{Audience, MAX_ABS_VALUE, MAX_METADATA_BYTES, Scores, SubmitScore, SubmittedScore, judge, player_name};
 use crate::auth::Principal;
 use crate::error::{ErrorCode, FieldErrors, ServiceError, ServiceResult};
@@ -118,14 +115,7 @@ impl Scores {
             identity_created_micros: crate::time::to_micros(identity.created_at),
         });
         let verdict = check.map(|c| judge::judge(&self.detector, &self.engine, &self.stats, &c, &planned));
-        let (reply, answer) = oneshot::channel();
-        self.writer
-            .send(Job::Submit(writer::Submit { planned, verdict, reply }))
-            .await
-            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
-        let (event, score) = answer
-            .await
-            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the writer stopped before committing"))??;
+        let (event, score) = self.write_submission(planned, verdict).await?;
         let view = self.view(&board, score, audience);
         Ok(SubmittedScore { event, score: view })
     }
@@ -169,11 +159,6 @@ impl Scores {
             created_at: at,
             updated_at: at,
         };
-        let (reply, answer) = oneshot::channel();
-        self.new_identities
-            .send(super::identity_writer::NewIdentity { identity, reply })
-            .await
-            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the server is shutting down"))?;
-        answer.await.map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the identity writer stopped"))?
+        self.new_identities.submit(identity).await
     }
 }

@@ -1,5 +1,6 @@
-//! Group commit. One writer task per process drains a channel of accepted submissions and
-//! commits whatever has queued up as one transaction (one multi-row insert of events, one read
+//! The score writer: a [`Commit`] for the group-commit [`Batcher`]. One writer task per
+//! process drains a channel of accepted submissions and commits whatever has queued up as one
+//! transaction (one multi-row insert of events, one read
 //! of the entries they touch, the entry writes). A submission is answered only after its batch
 //! committed, so an acknowledged score is durable; many submissions share one fsync, which is
 //! where the throughput comes from. Anti-cheat's verdict arrives with each submission (judged
@@ -7,11 +8,13 @@
 //! and counts are, flagged entries go under review.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use async_trait::async_trait;
 
+use super::review::{self, ReviewJob};
+use super::{EntryCache, Parts};
 use crate::anticheat::{Action, Detection, Verdict};
+use crate::batch::{BatchConfig, Batcher, Commit};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{BoardId, FlagId, IdentityId, SubmissionMetaId};
 use crate::model::{Board, FlagStatus, Score, ScoreEvent, ScoreFlag, SubmissionMeta};
@@ -24,31 +27,112 @@ use crate::time::{from_micros, now, to_micros};
 pub const MAX_BATCH: usize = 1000;
 
 /// What the writer does, in the order received: submissions are committed in batches; a
-/// review runs between batches, so it never races a submission for the same entry.
+/// review, a visibility change or a flush of the counts runs between them, so it never races
+/// a submission for the same entry.
 #[allow(clippy::large_enum_variant)] // nearly every job is a submission; reviews are rare
 pub(crate) enum Job {
-    /// A submission.
-    Submit(Submit),
-    /// A flag review.
-    Review(super::review::ReviewJob),
-    /// Write the buffered submission counts now (before they are read).
-    FlushCounts {
-        /// Answered once written.
-        reply: oneshot::Sender<ServiceResult<()>>,
+    /// A submission, with anti-cheat's verdict (absent when the game turned anti-cheat off).
+    Submit {
+        /// The event and its boards.
+        planned: PlannedEvent,
+        /// Anti-cheat's verdict.
+        verdict: Option<Verdict>,
     },
+    /// A flag review.
+    Review(ReviewJob),
+    /// Write the buffered submission counts now (before they are read).
+    FlushCounts,
     /// Hide (ban) or show again (unban) every entry of a player.
     Visibility {
         /// The player.
         identity: IdentityId,
         /// Whether the entries are ranked.
         visible: bool,
-        /// Answered once the rankings changed.
-        reply: oneshot::Sender<ServiceResult<()>>,
     },
 }
 
+/// What a job answers once committed.
+#[allow(clippy::large_enum_variant)] // nearly every answer is an entry
+pub(crate) enum Done {
+    /// A submission's event and its entry.
+    Entry(ScoreEvent, Score),
+    /// Anything else: done.
+    Unit,
+}
+
+impl Done {
+    /// A submission's answer.
+    pub(crate) fn entry(self) -> ServiceResult<(ScoreEvent, Score)> {
+        match self {
+            Self::Entry(e, s) => Ok((e, s)),
+            Self::Unit => {
+                Err(ServiceError::new(ErrorCode::Internal, "the writer answered a submission without an entry"))
+            }
+        }
+    }
+}
+
+/// The score writer's handle.
+pub(crate) type ScoreWriter = Batcher<Job, Done>;
+
+/// Starts the score writer over the parts it writes to.
+pub(crate) fn spawn(parts: Parts) -> ScoreWriter {
+    let config = BatchConfig { tick: Some(COUNTS_EVERY), ..BatchConfig::new("score writer", MAX_BATCH) };
+    Batcher::spawn(Writer { parts, last_micros: 0, counts: HashMap::new() }, config)
+}
+
+/// The score writer's state between batches.
+struct Writer {
+    parts: Parts,
+    /// The last event time given out: events replay in (created_at, id) order, so each gets a
+    /// strictly increasing time.
+    last_micros: i64,
+    /// Submission counts not yet written.
+    counts: HashMap<(IdentityId, BoardId), SubmissionMeta>,
+}
+
+#[async_trait]
+impl Commit for Writer {
+    type Job = Job;
+    type Done = Done;
+
+    async fn commit(&mut self, jobs: Vec<Job>) -> ServiceResult<Vec<ServiceResult<Done>>> {
+        let mut results = Vec::with_capacity(jobs.len());
+        let mut submits = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let other = match job {
+                Job::Submit { planned, verdict } => {
+                    submits.push((planned, verdict));
+                    continue;
+                }
+                other => other,
+            };
+            let done = self.process(std::mem::take(&mut submits)).await;
+            results.extend(done.into_iter().map(|r| r.map(|(e, s)| Done::Entry(e, s))));
+            let answer = match other {
+                Job::Review(r) => review::run(&self.parts, r).await,
+                Job::Visibility { identity, visible } => set_visibility(&self.parts, identity, visible).await,
+                Job::FlushCounts => flush_counts(&self.parts, &mut self.counts).await,
+                Job::Submit { .. } => Ok(()),
+            };
+            results.push(answer.map(|()| Done::Unit));
+        }
+        let done = self.process(submits).await;
+        results.extend(done.into_iter().map(|r| r.map(|(e, s)| Done::Entry(e, s))));
+        Ok(results)
+    }
+
+    async fn tick(&mut self) {
+        let _ = flush_counts(&self.parts, &mut self.counts).await;
+    }
+
+    async fn drained(&mut self) {
+        let _ = flush_counts(&self.parts, &mut self.counts).await;
+    }
+}
+
 /// Removes a player's entries from the rankings, or puts them back.
-async fn set_visibility(w: &Writer, identity: IdentityId, visible: bool) -> ServiceResult<()> {
+async fn set_visibility(w: &Parts, identity: IdentityId, visible: bool) -> ServiceResult<()> {
     let entries = w.store.scores_of_identity(Some(identity)).await?;
     let boards: HashMap<BoardId, Board> = w.store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
     for s in entries.iter().filter(|s| s.is_ranked()) {
@@ -60,32 +144,6 @@ async fn set_visibility(w: &Writer, identity: IdentityId, visible: bool) -> Serv
     }
     Ok(())
 }
-
-/// A submission waiting for its batch, and where to send the committed entry.
-pub(crate) struct Submit {
-    pub(crate) planned: PlannedEvent,
-    /// Anti-cheat's verdict (absent when the game turned anti-cheat off).
-    pub(crate) verdict: Option<Verdict>,
-    pub(crate) reply: oneshot::Sender<ServiceResult<(ScoreEvent, Score)>>,
-}
-
-/// The writer's shared parts.
-pub(crate) struct Writer {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) engine: Arc<Engine>,
-    pub(crate) entries: Arc<EntryCache>,
-}
-
-/// Starts the writer task; submissions go in through the returned sender.
-pub(crate) fn spawn(writer: Writer) -> mpsc::Sender<Job> {
-    let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
-    tokio::spawn(run(writer, rx));
-    tx
-}
-
-/// Ranked entries by id, kept current by the writer (write-through) so that reads of ranked
-/// pages need no store round trip for hot entries.
-pub(crate) type EntryCache = crate::cache::TtlCache<crate::id::ScoreId, Score>;
 
 /// 403 `rejected_by_anti_cheat` with the detections in the body.
 fn refused(verdict: &Verdict) -> ServiceError {
@@ -157,7 +215,7 @@ fn count(metas: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>, p: &Planned
 /// the last second of counts; the events themselves are never lost.
 const COUNTS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-async fn flush_counts(w: &Writer, counts: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>) -> ServiceResult<()> {
+async fn flush_counts(w: &Parts, counts: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>) -> ServiceResult<()> {
     if counts.is_empty() {
         return Ok(());
     }
@@ -168,121 +226,78 @@ async fn flush_counts(w: &Writer, counts: &mut HashMap<(IdentityId, BoardId), Su
     })
 }
 
-async fn run(w: Writer, mut rx: mpsc::Receiver<Job>) {
-    let mut last_micros = 0i64;
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    let mut counts: HashMap<(IdentityId, BoardId), SubmissionMeta> = HashMap::new();
-    let mut tick = tokio::time::interval(COUNTS_EVERY);
-    loop {
-        tokio::select! {
-            received = rx.recv_many(&mut batch, MAX_BATCH) => {
-                if received == 0 {
-                    let _ = flush_counts(&w, &mut counts).await;
-                    return;
-                }
-            }
-            _ = tick.tick() => {
-                let _ = flush_counts(&w, &mut counts).await;
-                continue;
-            }
+impl Writer {
+    /// Judges, commits and answers a batch of submissions, in order.
+    async fn process(
+        &mut self,
+        batch: Vec<(PlannedEvent, Option<Verdict>)>,
+    ) -> Vec<ServiceResult<(ScoreEvent, Score)>> {
+        if batch.is_empty() {
+            return Vec::new();
         }
-        let mut submits = Vec::with_capacity(batch.len());
-        for job in batch.drain(..) {
-            match job {
-                Job::Submit(s) => submits.push(s),
-                Job::Review(r) => {
-                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
-                    super::review::run(&w, r).await;
-                }
-                Job::Visibility { identity, visible, reply } => {
-                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
-                    let _ = reply.send(set_visibility(&w, identity, visible).await);
-                }
-                Job::FlushCounts { reply } => {
-                    process(&w, std::mem::take(&mut submits), &mut last_micros, &mut counts).await;
-                    let _ = reply.send(flush_counts(&w, &mut counts).await);
-                }
-            }
-        }
-        process(&w, submits, &mut last_micros, &mut counts).await;
-    }
-}
-
-/// Judges, commits and answers a batch of submissions.
-async fn process(
-    w: &Writer,
-    batch: Vec<Submit>,
-    last_micros: &mut i64,
-    counts: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>,
-) {
-    if batch.is_empty() {
-        return;
-    }
-    {
+        let mut answers: Vec<Option<ServiceResult<(ScoreEvent, Score)>>> = Vec::with_capacity(batch.len());
         let mut planned = Vec::with_capacity(batch.len());
-        let mut replies = Vec::with_capacity(batch.len());
+        // Where each planned event's answer goes.
+        let mut slots = Vec::with_capacity(batch.len());
         // Flags of accepted submissions, by index into `planned`; refused ones merged per
         // player, board and detection.
         let mut flags: Vec<(usize, ScoreFlag)> = Vec::new();
         let mut refused_flags: HashMap<(IdentityId, BoardId, crate::anticheat::FlagType), ScoreFlag> = HashMap::new();
-        // Refusals are answered after the batch committed their flags and counts.
-        let mut refusals = Vec::new();
-        {
-            for job in batch {
-                let mut p = job.planned;
-                // Events replay in (created_at, id) order: give each a strictly increasing time.
-                let t = to_micros(now()).max(*last_micros + 1);
-                *last_micros = t;
-                p.event.created_at = from_micros(t);
-                let mut detections = Vec::new();
-                if let Some(verdict) = job.verdict {
-                    let accepted = verdict.action != Action::Reject;
-                    if !accepted {
-                        for d in &verdict.detections {
-                            let key = (p.event.identity_id, p.event.board_id, d.flag_type);
-                            let flag = flag_of(&p, d, false, p.event.created_at);
-                            refused_flags
-                                .entry(key)
-                                .and_modify(|f| {
-                                    f.attempts += 1;
-                                    f.metadata = flag.metadata.clone();
-                                    f.updated_at = flag.updated_at;
-                                })
-                                .or_insert(flag);
-                        }
-                        count(counts, &p, false);
-                        refusals.push((job.reply, refused(&verdict)));
-                        continue;
+        for (mut p, verdict) in batch {
+            // Events replay in (created_at, id) order: give each a strictly increasing time.
+            let t = to_micros(now()).max(self.last_micros + 1);
+            self.last_micros = t;
+            p.event.created_at = from_micros(t);
+            let mut detections = Vec::new();
+            if let Some(verdict) = verdict {
+                if verdict.action == Action::Reject {
+                    for d in &verdict.detections {
+                        let key = (p.event.identity_id, p.event.board_id, d.flag_type);
+                        let flag = flag_of(&p, d, false, p.event.created_at);
+                        refused_flags
+                            .entry(key)
+                            .and_modify(|f| {
+                                f.attempts += 1;
+                                f.metadata = flag.metadata.clone();
+                                f.updated_at = flag.updated_at;
+                            })
+                            .or_insert(flag);
                     }
-                    p.hold = verdict.action == Action::Flag;
-                    detections = verdict.detections;
+                    count(&mut self.counts, &p, false);
+                    // Refused either way; the evidence is stored when the batch commits.
+                    answers.push(Some(Err(refused(&verdict))));
+                    continue;
                 }
-                count(counts, &p, true);
-                for d in &detections {
-                    flags.push((planned.len(), flag_of(&p, d, true, p.event.created_at)));
-                }
-                planned.push(p);
-                replies.push(job.reply);
+                p.hold = verdict.action == Action::Flag;
+                detections = verdict.detections;
             }
+            count(&mut self.counts, &p, true);
+            for d in &detections {
+                flags.push((planned.len(), flag_of(&p, d, true, p.event.created_at)));
+            }
+            slots.push(answers.len());
+            answers.push(None);
+            planned.push(p);
         }
         let extras = Extras { flags, refused: refused_flags.into_values().collect() };
+        let w = &self.parts;
         match commit(&*w.store, &w.engine, &w.entries, &planned, &extras).await {
             Ok(results) => {
-                for ((reply, p), score) in replies.into_iter().zip(planned).zip(results) {
-                    let _ = reply.send(Ok((p.event, score)));
+                for ((slot, p), score) in slots.into_iter().zip(planned).zip(results) {
+                    answers[slot] = Some(Ok((p.event, score)));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, batch = replies.len(), "a batch of score events could not be committed");
-                for reply in replies {
-                    let _ = reply.send(Err(e.clone()));
+                tracing::error!(error = %e, batch = slots.len(), "a batch of score events could not be committed");
+                for slot in slots {
+                    answers[slot] = Some(Err(e.clone()));
                 }
             }
         }
-        // Refused either way; their evidence is stored when the batch committed.
-        for (reply, e) in refusals {
-            let _ = reply.send(Err(e));
-        }
+        answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| Err(ServiceError::new(ErrorCode::Internal, "a submission was not committed"))))
+            .collect()
     }
 }
 
