@@ -196,14 +196,17 @@ impl<const MAX: usize> utoipa::ToSchema for Text<MAX> {}
 /// `parse`, serde and an OpenAPI schema.
 #[macro_export]
 macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)* }) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant,)*
         }
 
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$(Self::$variant,)*];
+
             /// The wire and stored form.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text,)* }
@@ -214,6 +217,22 @@ macro_rules! wire_enum {
                 match s { $($text => Some(Self::$variant),)* _ => None }
             }
         }
+
+        /// The OpenAPI schema lists the wire spellings (what serde reads and writes), not the
+        /// Rust variant names.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let doc: &[&str] = &[$($doc),*];
+                let doc = doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join("\n");
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),*]))
+                    .description((!doc.is_empty()).then_some(doc))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 

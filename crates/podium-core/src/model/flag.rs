@@ -74,10 +74,8 @@ pub struct ScoreFlag {
     /// The entry that submission produced (null for refused attempts).
     pub score_id: Option<ScoreId>,
     /// Which detection.
-    #[schema(value_type = String)]
     pub flag_type: FlagType,
     /// `HIGH`, `MEDIUM` or `LOW`.
-    #[schema(value_type = String)]
     pub confidence: Confidence,
     /// Review status.
     pub status: FlagStatus,

@@ -100,11 +100,17 @@ impl TestApp {
         TestApp { router, state, db: self.db.share() }
     }
 
+    /// Sends a request through the router; the response is checked against the OpenAPI
+    /// document (see `conformance`).
     pub async fn raw(&self, request: Request<Body>) -> Response {
+        let method = request.method().to_string();
+        let uri = request.uri().to_string();
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        crate::conformance::check(&method, &uri, status.as_u16(), content_type, &bytes);
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Response { status, headers, body, text }

@@ -67,7 +67,7 @@ pub struct ClientBoardFilters {
 }
 
 /// The published boards of the session's game.
-#[utoipa::path(get, path = "/v1/client/boards", tag = "client", params(ClientBoardFilters, PageQuery),
+#[utoipa::path(get, path = "/v1/client/boards", tag = "client", operation_id = "client_list_boards", params(ClientBoardFilters, PageQuery),
     responses((status = 200, body = ListResponse<Board>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn list_boards(
     State(s): State<AppState>,
@@ -79,7 +79,7 @@ async fn list_boards(
 }
 
 /// The same list at `/v1/client/boards/` (LEADR's Unity SDK asks there with `?slug=`).
-#[utoipa::path(get, path = "/v1/client/boards/", tag = "client", params(ClientBoardFilters, PageQuery),
+#[utoipa::path(get, path = "/v1/client/boards/", tag = "client", operation_id = "client_list_boards_slash", params(ClientBoardFilters, PageQuery),
     responses((status = 200, body = ListResponse<Board>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn list_boards_slash(
     state: State<AppState>,
@@ -99,7 +99,7 @@ pub struct GameParam {
 }
 
 /// One published board of the session's game, by id or by slug.
-#[utoipa::path(get, path = "/v1/client/boards/{id_or_slug}", tag = "client",
+#[utoipa::path(get, path = "/v1/client/boards/{id_or_slug}", tag = "client", operation_id = "client_get_board",
     params(("id_or_slug" = String, Path), GameParam),
     responses((status = 200, body = Board), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn get_board(
@@ -113,7 +113,7 @@ async fn get_board(
 
 /// Submit a score as the session's player. Needs `leadr-client-nonce`; the client's address
 /// gives the entry's geography (shown only to admins).
-#[utoipa::path(post, path = "/v1/client/scores", tag = "client", request_body = ClientSubmit,
+#[utoipa::path(post, path = "/v1/client/scores", tag = "client", operation_id = "client_submit_score", request_body = ClientSubmit,
     params(("leadr-client-nonce" = String, Header, description = "A nonce from GET /v1/client/nonce")),
     responses((status = 201, body = ScoreView), (status = 412, body = Problem, content_type = "application/problem+json"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
@@ -146,7 +146,7 @@ pub struct ClientScoreFilters {
 
 /// A board's entries in the session's pool: rank order by default, around an entry or a
 /// value, or one player's.
-#[utoipa::path(get, path = "/v1/client/scores", tag = "client", params(ClientScoreFilters, PageQuery),
+#[utoipa::path(get, path = "/v1/client/scores", tag = "client", operation_id = "client_list_scores", params(ClientScoreFilters, PageQuery),
     responses((status = 200, body = ListResponse<ScoreView>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn list_scores(
     State(s): State<AppState>,
@@ -217,7 +217,7 @@ fn json_body(body: axum::body::Bytes) -> Response {
 }
 
 /// One entry of the session's game, with its rank.
-#[utoipa::path(get, path = "/v1/client/scores/{id}", tag = "client", params(("id" = ScoreId, Path)),
+#[utoipa::path(get, path = "/v1/client/scores/{id}", tag = "client", operation_id = "client_get_score", params(("id" = ScoreId, Path)),
     responses((status = 200, body = ScoreView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn get_score(
     State(s): State<AppState>,

@@ -34,19 +34,19 @@ pub struct CreateAccount {
 pub struct UpdateAccount {
     /// New name.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Patch<String>,
     /// New slug.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub slug: Patch<String>,
     /// `active` or `suspended` (superadmin only).
     #[serde(default)]
-    #[schema(value_type = Option<AccountStatus>)]
+    #[schema(value_type = AccountStatus)]
     pub status: Patch<AccountStatus>,
     /// `true` soft-deletes (superadmin only).
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub deleted: Patch<bool>,
 }
 

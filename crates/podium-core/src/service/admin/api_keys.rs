@@ -39,11 +39,11 @@ pub struct CreateApiKey {
 pub struct UpdateApiKey {
     /// New label.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Patch<String>,
     /// `revoked` revokes for good; a revoked key cannot become active again.
     #[serde(default)]
-    #[schema(value_type = Option<ApiKeyStatus>)]
+    #[schema(value_type = ApiKeyStatus)]
     pub status: Patch<ApiKeyStatus>,
     /// New expiry, or null for none.
     #[serde(default)]
@@ -51,7 +51,7 @@ pub struct UpdateApiKey {
     pub expires_at: Patch<DateTime<Utc>>,
     /// `true` soft-deletes.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub deleted: Patch<bool>,
 }
 

@@ -87,11 +87,11 @@ pub struct CreateBoard {
 pub struct UpdateBoard {
     /// New name.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Patch<String>,
     /// New slug.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub slug: Patch<String>,
     /// New description, or null.
     #[serde(default)]
@@ -111,23 +111,23 @@ pub struct UpdateBoard {
     pub tags: Patch<Vec<String>>,
     /// Accepted only when equal to the current type (400 otherwise).
     #[serde(default)]
-    #[schema(value_type = Option<BoardType>)]
+    #[schema(value_type = BoardType)]
     pub board_type: Patch<BoardType>,
     /// New direction.
     #[serde(default)]
-    #[schema(value_type = Option<SortDirection>)]
+    #[schema(value_type = SortDirection)]
     pub sort_direction: Patch<SortDirection>,
     /// New keep strategy (RUN_IDENTITY only).
     #[serde(default)]
-    #[schema(value_type = Option<KeepStrategy>)]
+    #[schema(value_type = KeepStrategy)]
     pub keep_strategy: Patch<KeepStrategy>,
     /// Open or close the board.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_active: Patch<bool>,
     /// Show or hide the board to clients.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub is_published: Patch<bool>,
     /// New opening time, or null.
     #[serde(default)]
@@ -139,7 +139,7 @@ pub struct UpdateBoard {
     pub ends_at: Patch<DateTime<Utc>>,
     /// Require unique player names.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub unique_player_names: Patch<bool>,
     /// New lower bound, or null.
     #[serde(default)]
@@ -155,7 +155,7 @@ pub struct UpdateBoard {
     pub ratio_config: Patch<RatioConfig>,
     /// `true` soft-deletes.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub deleted: Patch<bool>,
 }
 

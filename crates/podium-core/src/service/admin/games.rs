@@ -40,15 +40,15 @@ pub struct CreateGame {
 pub struct UpdateGame {
     /// New name.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Patch<String>,
     /// New slug.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub slug: Patch<String>,
     /// Turn anti-cheat on or off.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub anti_cheat_enabled: Patch<bool>,
     /// Replace the overrides; null resets them to the defaults.
     #[serde(default)]
@@ -56,7 +56,7 @@ pub struct UpdateGame {
     pub anti_cheat: Patch<AntiCheatSettings>,
     /// `true` soft-deletes the game and its boards.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub deleted: Patch<bool>,
 }
 

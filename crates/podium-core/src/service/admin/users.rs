@@ -36,19 +36,19 @@ pub struct CreateUser {
 pub struct UpdateUser {
     /// New e-mail address.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub email: Patch<String>,
     /// New display name.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub display_name: Patch<String>,
     /// Grant or withdraw superadmin (superadmin callers only).
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub super_admin: Patch<bool>,
     /// `true` soft-deletes.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub deleted: Patch<bool>,
 }
 

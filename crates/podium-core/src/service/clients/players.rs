@@ -38,7 +38,7 @@ pub struct UpdateIdentity {
     pub trust_tier: Patch<TrustTier>,
     /// `banned` kills the player's tokens at once; `active` lifts the ban.
     #[serde(default)]
-    #[schema(value_type = Option<IdentityStatus>)]
+    #[schema(value_type = IdentityStatus)]
     pub status: Patch<IdentityStatus>,
 }
 
@@ -63,7 +63,7 @@ pub struct SessionListQuery {
 pub struct UpdateSession {
     /// `true` revokes the session for good: its tokens answer 401 at once.
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub revoked: Patch<bool>,
 }
 

@@ -50,6 +50,7 @@ pub struct SessionTokens {
     /// Seconds until the refresh token expires.
     pub refresh_expires_in: u64,
     /// Always `bearer`.
+    #[schema(value_type = String, pattern = "^bearer$")]
     pub token_type: &'static str,
     /// The session.
     pub session_id: SessionId,

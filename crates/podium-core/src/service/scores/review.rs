@@ -36,7 +36,7 @@ use crate::time::now;
 pub struct ReviewFlag {
     /// `pending`, `confirmed_cheat`, `false_positive` or `dismissed`.
     #[serde(default)]
-    #[schema(value_type = Option<FlagStatus>)]
+    #[schema(value_type = FlagStatus)]
     pub status: Patch<FlagStatus>,
     /// The reviewer's note (up to 1 000 characters), or null.
     #[serde(default)]
@@ -44,7 +44,7 @@ pub struct ReviewFlag {
     pub reviewer_decision: Patch<String>,
     /// `true` soft-deletes the flag (it then holds nothing).
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub deleted: Patch<bool>,
 }
 

@@ -75,7 +75,9 @@ pub struct ScoreView {
     pub identity_id: Option<IdentityId>,
     /// The name shown.
     pub player_name: String,
-    /// The ranked value.
+    /// The ranked value; `null` when it is not finite (a RATIO entry whose denominator is
+    /// zero on a board with `zero_denominator: INFINITY`).
+    #[schema(value_type = Option<f64>)]
     pub value: f64,
     /// Display form.
     pub value_display: Option<String>,
