@@ -9,6 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use podium_core::auth::Principal;
+use podium_core::error::FieldCode;
 use podium_core::error::FieldErrors;
 use podium_core::error::{ErrorCode, ServiceError};
 use serde::de::DeserializeOwned;
@@ -51,13 +52,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // A number too large for a double is well-formed JSON with an out-of-range value.
         if e.to_string().starts_with("number out of range") {
             let field = key_before(bytes, e.line(), e.column()).unwrap_or_else(|| "body".to_owned());
-            return ApiError(ServiceError::validation(FieldErrors::single(field, "out_of_range")));
+            return ApiError(ServiceError::validation(FieldErrors::single(field, FieldCode::OutOfRange)));
         }
         ApiError::new(ErrorCode::InvalidJson, format!("the request body is not valid JSON: {e}"))
     })?;
     // Every podium body is an object; serde would otherwise read a struct from an array.
     if !value.is_object() {
-        return Err(ApiError(ServiceError::validation(FieldErrors::single("body", "invalid_type"))));
+        return Err(ApiError(ServiceError::validation(FieldErrors::single("body", FieldCode::InvalidType))));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -78,7 +79,7 @@ fn key_before(bytes: &[u8], line: usize, column: usize) -> Option<String> {
 }
 
 /// Maps a serde error message to a field name and a stable code.
-fn classify(path: &str, message: &str) -> (String, &'static str) {
+fn classify(path: &str, message: &str) -> (String, FieldCode) {
     let named = |msg: &str, prefix: &str| -> Option<String> {
         let rest = msg.strip_prefix(prefix)?;
         let name = rest.split('`').next()?;
@@ -93,17 +94,17 @@ fn classify(path: &str, message: &str) -> (String, &'static str) {
     };
     let here = if path == "." { "body".to_owned() } else { path.to_owned() };
     if let Some(field) = named(message, "missing field `") {
-        (field, "required")
+        (field, FieldCode::Required)
     } else if let Some(field) = named(message, "unknown field `") {
-        (field, "unknown_field")
+        (field, FieldCode::UnknownField)
     } else if message.starts_with("unknown variant") {
-        (here, "invalid_enum")
+        (here, FieldCode::InvalidEnum)
     } else if message.starts_with("invalid type") || message.starts_with("invalid length") {
-        (here, "invalid_type")
+        (here, FieldCode::InvalidType)
     } else if message.contains("identifier") {
-        (here, "invalid_id")
+        (here, FieldCode::InvalidId)
     } else {
-        (here, "invalid_value")
+        (here, FieldCode::InvalidValue)
     }
 }
 
@@ -190,17 +191,23 @@ impl FromRequestParts<AppState> for Client {
 
 #[cfg(test)]
 mod tests {
-    use super::classify;
 
     #[test]
     fn an_out_of_range_number_is_attributed_to_its_key() {
         let body = br#"{"board_id": "x", "value": 1e400}"#;
         let err = super::parse_json::<serde_json::Value>(body).unwrap_err();
-        assert_eq!(err.0.errors.unwrap().fields().get("value").unwrap(), &vec!["out_of_range".to_owned()]);
+        assert_eq!(
+            err.0.errors.unwrap().fields().get("value").unwrap(),
+            &vec![podium_core::error::FieldCode::OutOfRange]
+        );
     }
 
     #[test]
     fn serde_messages_map_to_stable_codes() {
+        let classify = |path: &str, message: &str| {
+            let (field, code) = super::classify(path, message);
+            (field, code.as_str())
+        };
         assert_eq!(classify(".", "missing field `name`"), ("name".into(), "required"));
         assert_eq!(classify("ratio_config", "missing field `scale`"), ("ratio_config.scale".into(), "required"));
         assert_eq!(classify(".", "unknown field `nmae`, expected one of"), ("nmae".into(), "unknown_field"));

@@ -50,13 +50,22 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.0.code;
         let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // Logged once, here, where the error is answered; the cause never reaches the client.
+        if let Some(cause) = &self.0.cause {
+            tracing::error!(code = code.as_str(), error = %cause, "request failed");
+        }
         let problem = Problem {
             type_uri: format!("urn:podium:error:{}", code.as_str()),
             title: code.title().to_owned(),
             status: status.as_u16(),
             detail: self.0.detail,
             code: code.as_str().to_owned(),
-            errors: self.0.errors.map(|e| e.fields().clone()),
+            errors: self.0.errors.map(|e| {
+                e.fields()
+                    .iter()
+                    .map(|(f, codes)| (f.clone(), codes.iter().map(|c| c.as_str().to_owned()).collect()))
+                    .collect()
+            }),
             detections: self.0.detections,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();

@@ -187,7 +187,13 @@ mod tests {
             }
             Ok(jobs
                 .into_iter()
-                .map(|j| if self.odd_fails && j % 2 == 1 { Err(ServiceError::field("job", "odd")) } else { Ok(j * 10) })
+                .map(|j| {
+                    if self.odd_fails && j % 2 == 1 {
+                        Err(ServiceError::field("job", crate::error::FieldCode::InvalidValue))
+                    } else {
+                        Ok(j * 10)
+                    }
+                })
                 .collect())
         }
 

@@ -12,6 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 
@@ -232,10 +233,10 @@ fn parse_limit(raw: Option<&str>) -> ServiceResult<u32> {
     let Some(raw) = raw else {
         return Ok(DEFAULT_LIMIT);
     };
-    let value: i64 = raw.trim().parse().map_err(|_| ServiceError::field("limit", "invalid_type"))?;
+    let value: i64 = raw.trim().parse().map_err(|_| ServiceError::field("limit", FieldCode::InvalidType))?;
     if !(1..=i64::from(MAX_LIMIT)).contains(&value) {
         let mut errors = FieldErrors::new();
-        errors.add("limit", "out_of_range");
+        errors.add("limit", FieldCode::OutOfRange);
         return Err(ServiceError::validation(errors));
     }
     Ok(value as u32)

@@ -70,3 +70,72 @@ error_codes! {
     Internal => ("internal_error", 500, "An unexpected error occurred"),
     StoreUnavailable => ("store_unavailable", 503, "The store cannot be reached"),
 }
+
+macro_rules! field_codes {
+    ($($variant:ident => ($code:literal, $meaning:literal),)*) => {
+        /// Why one field of a request is invalid: the entries of a 422's `errors` object.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum FieldCode {
+            $(
+                #[doc = $meaning]
+                $variant,
+            )*
+        }
+
+        impl FieldCode {
+            /// Every code, in the order of the documentation table.
+            pub const ALL: &'static [FieldCode] = &[$(FieldCode::$variant,)*];
+
+            /// The wire form, e.g. `too_long`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(FieldCode::$variant => $code,)* }
+            }
+
+            /// What it means (the documentation table's text).
+            pub fn meaning(self) -> &'static str {
+                match self { $(FieldCode::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+field_codes! {
+    Required => ("required", "The field is missing"),
+    NullNotAllowed => ("null_not_allowed", "The field cannot be cleared with null"),
+    UnknownField => ("unknown_field", "The body has a field this request does not take"),
+    InvalidType => ("invalid_type", "The value has the wrong JSON type"),
+    InvalidEnum => ("invalid_enum", "The value is not one of the listed values"),
+    InvalidFormat => ("invalid_format", "The text does not have the documented shape (slug, e-mail, fingerprint, …)"),
+    InvalidId => ("invalid_id", "The value is not an ID of the expected kind"),
+    InvalidValue => ("invalid_value", "The value is not allowed here"),
+    InvalidCharacters => ("invalid_characters", "The text holds control or other forbidden characters"),
+    Blank => ("blank", "The text is empty after trimming"),
+    TooShort => ("too_short", "The text is shorter than the minimum"),
+    TooLong => ("too_long", "The text is longer than the maximum"),
+    TooMany => ("too_many", "The list has more items than the maximum"),
+    TooLarge => ("too_large", "The value (or its serialised form) is larger than the maximum"),
+    OutOfRange => ("out_of_range", "The number is outside the allowed range"),
+    NotFinite => ("not_finite", "The number is NaN or infinite"),
+    InPast => ("in_past", "The time must be in the future"),
+    NotAfterStartsAt => ("not_after_starts_at", "`ends_at` must be after `starts_at`"),
+    LessThanMinValue => ("less_than_min_value", "`max_value` must not be below `min_value`"),
+    InvalidForBoardType => ("invalid_for_board_type", "The field does not apply to this board type"),
+    NotACounterBoard => ("not_a_counter_board", "A RATIO board's sources must be COUNTER boards"),
+    SameAsNumerator => ("same_as_numerator", "A RATIO board's denominator must differ from its numerator"),
+    NotFound => ("not_found", "The referenced resource does not exist or cannot be seen"),
+    DoesNotMatchGame => ("does_not_match_game", "The referenced resource belongs to another game"),
+    DoesNotMatchUser => ("does_not_match_user", "The referenced resource belongs to another user"),
+    ExclusiveWithIdentityId => ("exclusive_with_identity_id", "Give `identity_id` or `player_key`, not both"),
+}
+
+impl serde::Serialize for FieldCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for FieldCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

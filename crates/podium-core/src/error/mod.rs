@@ -10,6 +10,6 @@ mod codes;
 mod service;
 mod store;
 
-pub use codes::ErrorCode;
+pub use codes::{ErrorCode, FieldCode};
 pub use service::{FieldErrors, ServiceError, ServiceResult};
 pub use store::{StoreError, StoreResult};

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use super::ErrorCode;
+use super::{ErrorCode, FieldCode};
 
 /// A failure of a service call: a code, a safe detail for the client, and for validation
 /// failures the per-field errors.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{code:?}: {detail}")]
+#[error("{code:?}: {detail}{}", cause.as_deref().map(|c| format!(" (cause: {c})")).unwrap_or_default())]
 pub struct ServiceError {
     /// The stable code.
     pub code: ErrorCode,
@@ -19,6 +19,9 @@ pub struct ServiceError {
     pub errors: Option<FieldErrors>,
     /// The detections behind an anti-cheat refusal.
     pub detections: Option<serde_json::Value>,
+    /// What really went wrong, for the log only — never sent to the caller (a backend's
+    /// message can name hosts, tables or values).
+    pub cause: Option<String>,
 }
 
 /// Shorthand for service results.
@@ -27,7 +30,13 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 impl ServiceError {
     /// An error with a code and a detail.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: None, detections: None }
+        Self { code, detail: detail.into(), errors: None, detections: None, cause: None }
+    }
+
+    /// Keeps `cause` as the internal reason (logged where the error is answered, never shown).
+    pub fn caused_by(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     /// 404 `not_found` for a resource kind.
@@ -42,11 +51,12 @@ impl ServiceError {
             detail: "one or more fields are invalid".into(),
             errors: Some(errors),
             detections: None,
+            cause: None,
         }
     }
 
     /// 422 for a single field.
-    pub fn field(field: &str, code: &str) -> Self {
+    pub fn field(field: &str, code: FieldCode) -> Self {
         Self::validation(FieldErrors::single(field, code))
     }
 
@@ -63,7 +73,7 @@ impl ServiceError {
 
 /// Field name → list of stable error codes (`required`, `too_long`, `invalid_format`, …).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+pub struct FieldErrors(BTreeMap<String, Vec<FieldCode>>);
 
 impl FieldErrors {
     /// No errors yet.
@@ -72,19 +82,19 @@ impl FieldErrors {
     }
 
     /// One error on one field.
-    pub fn single(field: impl Into<String>, code: impl Into<String>) -> Self {
+    pub fn single(field: impl Into<String>, code: FieldCode) -> Self {
         let mut e = Self::new();
         e.add(field, code);
         e
     }
 
     /// Records `code` against `field`.
-    pub fn add(&mut self, field: impl Into<String>, code: impl Into<String>) {
-        self.0.entry(field.into()).or_default().push(code.into());
+    pub fn add(&mut self, field: impl Into<String>, code: FieldCode) {
+        self.0.entry(field.into()).or_default().push(code);
     }
 
     /// Runs a parser and records its error code against `field`; returns the value if valid.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, &'static str>) -> Option<T> {
+    pub fn check<T>(&mut self, field: &str, result: Result<T, FieldCode>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(code) => {
@@ -105,7 +115,7 @@ impl FieldErrors {
     }
 
     /// The recorded errors.
-    pub fn fields(&self) -> &BTreeMap<String, Vec<String>> {
+    pub fn fields(&self) -> &BTreeMap<String, Vec<FieldCode>> {
         &self.0
     }
 }

@@ -1,6 +1,6 @@
 //! The store layer's error type, and how a service answers it: a conflict or a missing row
-//! says what it is; an unreachable or failing backend is logged here with its cause and
-//! answered with a safe, generic detail.
+//! says what it is; an unreachable or failing backend is answered with a safe, generic detail
+//! and keeps the backend's message as the internal cause, which the HTTP layer logs.
 
 use super::{ErrorCode, ServiceError};
 
@@ -36,13 +36,9 @@ impl From<StoreError> for ServiceError {
                 Self::new(ErrorCode::Conflict, format!("conflicts with an existing resource ({constraint})"))
             }
             StoreError::Unavailable(msg) => {
-                tracing::error!(error = %msg, "store unavailable");
-                Self::new(ErrorCode::StoreUnavailable, "the store cannot be reached; try again")
+                Self::new(ErrorCode::StoreUnavailable, "the store cannot be reached; try again").caused_by(msg)
             }
-            StoreError::Backend(msg) => {
-                tracing::error!(error = %msg, "store error");
-                Self::new(ErrorCode::Internal, "an unexpected error occurred")
-            }
+            StoreError::Backend(msg) => Self::new(ErrorCode::Internal, "an unexpected error occurred").caused_by(msg),
         }
     }
 }

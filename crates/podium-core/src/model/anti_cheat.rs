@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 
 /// One threshold per trust tier; absent tiers use the default.
@@ -72,7 +73,7 @@ impl AntiCheatSettings {
             if let Some(v) = value
                 && !ok(v)
             {
-                errors.add(format!("{field}.{name}"), "out_of_range");
+                errors.add(format!("{field}.{name}"), FieldCode::OutOfRange);
             }
         };
         let tiers = |t: &Option<TierThresholds>| t.map(|t| [("a", t.a), ("b", t.b), ("c", t.c)]);

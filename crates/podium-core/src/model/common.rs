@@ -1,6 +1,7 @@
 //! Small value types shared by several resources: names, slugs, e-mail addresses and bounded
 //! free text. Each has a `parse` that normalises and validates, returning an error code.
 
+use crate::error::FieldCode;
 use std::fmt;
 
 macro_rules! string_newtype {
@@ -48,16 +49,16 @@ impl Name {
     pub const MAX: usize = 100;
 
     /// Trims and validates.
-    pub fn parse(s: &str) -> Result<Self, &'static str> {
+    pub fn parse(s: &str) -> Result<Self, FieldCode> {
         let t = s.trim();
         if t.is_empty() {
-            return Err("blank");
+            return Err(FieldCode::Blank);
         }
         if t.chars().count() > Self::MAX {
-            return Err("too_long");
+            return Err(FieldCode::TooLong);
         }
         if has_control(t) {
-            return Err("invalid_characters");
+            return Err(FieldCode::InvalidCharacters);
         }
         Ok(Self(t.to_owned()))
     }
@@ -73,16 +74,16 @@ impl Slug {
     pub const MAX: usize = 64;
 
     /// Validates a slug as given (no normalisation: `My-Game` is an error, not `my-game`).
-    pub fn parse(s: &str) -> Result<Self, &'static str> {
+    pub fn parse(s: &str) -> Result<Self, FieldCode> {
         if s.is_empty() {
-            return Err("blank");
+            return Err(FieldCode::Blank);
         }
         if s.len() > Self::MAX {
-            return Err("too_long");
+            return Err(FieldCode::TooLong);
         }
         let valid_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
-            return Err("invalid_format");
+            return Err(FieldCode::InvalidFormat);
         }
         Ok(Self(s.to_owned()))
     }
@@ -124,16 +125,16 @@ string_newtype!(Email);
 
 impl Email {
     /// Normalises and validates.
-    pub fn parse(s: &str) -> Result<Self, &'static str> {
+    pub fn parse(s: &str) -> Result<Self, FieldCode> {
         let t = s.trim().to_lowercase();
         if t.is_empty() {
-            return Err("blank");
+            return Err(FieldCode::Blank);
         }
         if t.len() > 254 {
-            return Err("too_long");
+            return Err(FieldCode::TooLong);
         }
         let Some((local, domain)) = t.split_once('@') else {
-            return Err("invalid_format");
+            return Err(FieldCode::InvalidFormat);
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -142,7 +143,7 @@ impl Email {
             && !domain.contains('@');
         if local.is_empty() || local.len() > 64 || !domain_ok || t.chars().any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err("invalid_format");
+            return Err(FieldCode::InvalidFormat);
         }
         Ok(Self(t))
     }
@@ -154,16 +155,16 @@ pub struct Text<const MAX: usize>(String);
 
 impl<const MAX: usize> Text<MAX> {
     /// Trims and checks the length; empty text is allowed only when `allow_empty`.
-    pub fn parse(s: &str, allow_empty: bool) -> Result<Self, &'static str> {
+    pub fn parse(s: &str, allow_empty: bool) -> Result<Self, FieldCode> {
         let t = s.trim();
         if t.is_empty() && !allow_empty {
-            return Err("blank");
+            return Err(FieldCode::Blank);
         }
         if t.chars().count() > MAX {
-            return Err("too_long");
+            return Err(FieldCode::TooLong);
         }
         if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err("invalid_characters");
+            return Err(FieldCode::InvalidCharacters);
         }
         Ok(Self(t.to_owned()))
     }
@@ -269,8 +270,8 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(Name::parse("  Ada ").unwrap().as_str(), "Ada");
-        assert_eq!(Name::parse("   "), Err("blank"));
-        assert_eq!(Name::parse(&"x".repeat(101)), Err("too_long"));
-        assert_eq!(Name::parse("a\u{0}b"), Err("invalid_characters"));
+        assert_eq!(Name::parse("   "), Err(FieldCode::Blank));
+        assert_eq!(Name::parse(&"x".repeat(101)), Err(FieldCode::TooLong));
+        assert_eq!(Name::parse("a\u{0}b"), Err(FieldCode::InvalidCharacters));
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Deserializer};
 
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 
 /// One field of a `PATCH` body. Use with `#[serde(default)]`.
@@ -33,7 +34,7 @@ impl<T> Patch<T> {
         match self {
             Patch::Absent => None,
             Patch::Null => {
-                errors.add(field, "null_not_allowed");
+                errors.add(field, FieldCode::NullNotAllowed);
                 None
             }
             Patch::Value(v) => Some(v),

@@ -96,6 +96,19 @@ fn every_error_code_is_in_the_documentation_table() {
 }
 
 #[test]
+fn the_field_code_table_lists_exactly_the_field_codes() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md")).unwrap();
+    let table = doc.split("## Field codes").nth(1).unwrap();
+    let listed: Vec<&str> =
+        table.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split('`').next()).collect();
+    let mut codes: Vec<&str> = podium_core::error::FieldCode::ALL.iter().map(|c| c.as_str()).collect();
+    let mut documented = listed.clone();
+    codes.sort_unstable();
+    documented.sort_unstable();
+    assert_eq!(documented, codes, "docs/errors.md's field-code table and FieldCode differ");
+}
+
+#[test]
 fn every_schema_reference_in_the_openapi_document_resolves() {
     let doc = serde_json::to_value(podium_api::openapi()).unwrap();
     let schemas = doc["components"]["schemas"].as_object().unwrap();

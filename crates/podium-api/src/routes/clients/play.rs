@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use podium_core::error::FieldCode;
 use podium_core::error::FieldErrors;
 use podium_core::error::{ErrorCode, ServiceError};
 use podium_core::id::{BoardId, GameId, IdentityId, ScoreId};
@@ -157,15 +158,14 @@ async fn list_scores(
     let identity_id = match f.identity_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some("me") => Some(g.identity_id),
-        Some(other) => Some(
-            IdentityId::parse(other)
-                .map_err(|_| ApiError(ServiceError::validation(FieldErrors::single("identity_id", "invalid_id"))))?,
-        ),
+        Some(other) => Some(IdentityId::parse(other).map_err(|_| {
+            ApiError(ServiceError::validation(FieldErrors::single("identity_id", FieldCode::InvalidId)))
+        })?),
     };
     let around_score_value = match f.around_score_value.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(v) => Some(v.replace(',', ".").parse::<f64>().map_err(|_| {
-            ApiError(ServiceError::validation(FieldErrors::single("around_score_value", "invalid_value")))
+            ApiError(ServiceError::validation(FieldErrors::single("around_score_value", FieldCode::InvalidValue)))
         })?),
     };
     let mut page = page;
@@ -246,13 +246,14 @@ async fn check_player_name(
     ApiQuery(q): ApiQuery<NameCheckQuery>,
 ) -> ApiResult<Json<NameCheck>> {
     let Some(name) = q.name else {
-        return Err(ApiError(ServiceError::validation(FieldErrors::single("name", "required"))));
+        return Err(ApiError(ServiceError::validation(FieldErrors::single("name", FieldCode::Required))));
     };
     let mut boards = Vec::new();
     for raw in q.board_ids.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|b| !b.is_empty()) {
         boards.push(
-            BoardId::parse(raw)
-                .map_err(|_| ApiError(ServiceError::validation(FieldErrors::single("board_ids", "invalid_id"))))?,
+            BoardId::parse(raw).map_err(|_| {
+                ApiError(ServiceError::validation(FieldErrors::single("board_ids", FieldCode::InvalidId)))
+            })?,
         );
     }
     Ok(Json(s.clients.check_name(&g, &name, &boards).await?))

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use podium_core::error::FieldCode;
 use podium_core::error::FieldErrors;
 use podium_core::error::ServiceError;
 use podium_core::id::{BoardId, IdentityId, ScoreId};
@@ -45,7 +46,9 @@ impl ScoreFilters {
             None | Some("false") => TestFilter::Live,
             Some("true") => TestFilter::Test,
             Some("all") => TestFilter::All,
-            Some(_) => return Err(ApiError(ServiceError::validation(FieldErrors::single("is_test", "invalid_enum")))),
+            Some(_) => {
+                return Err(ApiError(ServiceError::validation(FieldErrors::single("is_test", FieldCode::InvalidEnum))));
+            }
         };
         Ok(ScoreListQuery {
             board_id: self.board_id,

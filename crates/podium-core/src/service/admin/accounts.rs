@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::Admin;
 use super::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::auth::Principal;
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::AccountId;
@@ -61,7 +62,7 @@ impl Admin {
         let (slug, generated) = slug_or_derived(cmd.slug.as_deref(), &cmd.name, "account", &mut errors);
         errors.into_result()?;
         let (Some(name), Some(slug)) = (name, slug) else {
-            return Err(ServiceError::field("name", "blank"));
+            return Err(ServiceError::field("name", FieldCode::Blank));
         };
         let at = now();
         let mut account = Account {

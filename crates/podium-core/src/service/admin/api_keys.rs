@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Admin;
 use super::slugs::conflict;
 use crate::auth::{Principal, display_prefix, generate_api_key, hash_secret};
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{AccountId, ApiKeyId, UserId};
@@ -72,11 +73,11 @@ impl Admin {
         let name = errors.check("name", Name::parse(&cmd.name));
         let at = now();
         if cmd.expires_at.is_some_and(|e| e <= at) {
-            errors.add("expires_at", "in_past");
+            errors.add("expires_at", FieldCode::InPast);
         }
         errors.into_result()?;
         let Some(name) = name else {
-            return Err(ServiceError::field("name", "blank"));
+            return Err(ServiceError::field("name", FieldCode::Blank));
         };
         let user = self.key_owner(p, cmd.user_id, cmd.account_id).await?;
         let secret = generate_api_key();
@@ -112,12 +113,12 @@ impl Admin {
         let user = match user_id {
             Some(id) => self.get_user(p, id).await?,
             None if account_id.is_some_and(|a| a != p.account_id) => {
-                return Err(ServiceError::field("user_id", "required"));
+                return Err(ServiceError::field("user_id", FieldCode::Required));
             }
             None => self.get_user(p, p.user_id).await?,
         };
         if account_id.is_some_and(|a| a != user.account_id) {
-            return Err(ServiceError::field("account_id", "does_not_match_user"));
+            return Err(ServiceError::field("account_id", FieldCode::DoesNotMatchUser));
         }
         Ok(user)
     }
@@ -170,7 +171,7 @@ impl Admin {
         let at = now();
         if let Some(expires_at) = cmd.expires_at.optional() {
             if expires_at.is_some_and(|e| e <= at) {
-                errors.add("expires_at", "in_past");
+                errors.add("expires_at", FieldCode::InPast);
             }
             key.expires_at = expires_at.map(truncate);
         }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::Admin;
 use super::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::auth::Principal;
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{AccountId, BoardId, GameId};
@@ -189,7 +190,7 @@ fn text<const MAX: usize>(errors: &mut FieldErrors, field: &str, value: Option<S
 fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<Text<{ TAG_MAX }>> {
     let value = value.unwrap_or_default();
     if value.len() > TAGS_MAX {
-        errors.add("tags", "too_many");
+        errors.add("tags", FieldCode::TooMany);
     }
     let mut out: Vec<Text<{ TAG_MAX }>> = Vec::new();
     for (i, tag) in value.iter().enumerate() {
@@ -205,7 +206,7 @@ fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<Text<{ TAG_
 fn finite(errors: &mut FieldErrors, field: &str, value: Option<f64>) -> Option<f64> {
     match value {
         Some(v) if !v.is_finite() => {
-            errors.add(field, "not_finite");
+            errors.add(field, FieldCode::NotFinite);
             None
         }
         other => other,
@@ -216,25 +217,25 @@ fn finite(errors: &mut FieldErrors, field: &str, value: Option<f64>) -> Option<f
 fn check_board(board: &Board, errors: &mut FieldErrors) {
     let identity = board.board_type == BoardType::RunIdentity;
     if identity == (board.keep_strategy == KeepStrategy::Na) {
-        errors.add("keep_strategy", "invalid_for_board_type");
+        errors.add("keep_strategy", FieldCode::InvalidForBoardType);
     }
     match (&board.ratio_config, board.board_type) {
-        (None, BoardType::Ratio) => errors.add("ratio_config", "required"),
-        (Some(_), t) if t != BoardType::Ratio => errors.add("ratio_config", "invalid_for_board_type"),
+        (None, BoardType::Ratio) => errors.add("ratio_config", FieldCode::Required),
+        (Some(_), t) if t != BoardType::Ratio => errors.add("ratio_config", FieldCode::InvalidForBoardType),
         (Some(rc), _) => {
             if !rc.scale.is_finite() || rc.scale <= 0.0 {
-                errors.add("ratio_config.scale", "out_of_range");
+                errors.add("ratio_config.scale", FieldCode::OutOfRange);
             }
             for (field, v) in [("min_numerator", rc.min_numerator), ("min_denominator", rc.min_denominator)] {
                 if !v.is_finite() || v < 0.0 {
-                    errors.add(format!("ratio_config.{field}"), "out_of_range");
+                    errors.add(format!("ratio_config.{field}"), FieldCode::OutOfRange);
                 }
             }
             if rc.decimals > 10 {
-                errors.add("ratio_config.decimals", "out_of_range");
+                errors.add("ratio_config.decimals", FieldCode::OutOfRange);
             }
             if rc.numerator_board_id == rc.denominator_board_id {
-                errors.add("ratio_config.denominator_board_id", "same_as_numerator");
+                errors.add("ratio_config.denominator_board_id", FieldCode::SameAsNumerator);
             }
         }
         _ => {}
@@ -242,12 +243,12 @@ fn check_board(board: &Board, errors: &mut FieldErrors) {
     if let (Some(min), Some(max)) = (board.min_value, board.max_value)
         && min > max
     {
-        errors.add("max_value", "less_than_min_value");
+        errors.add("max_value", FieldCode::LessThanMinValue);
     }
     if let (Some(s), Some(e)) = (board.starts_at, board.ends_at)
         && e <= s
     {
-        errors.add("ends_at", "not_after_starts_at");
+        errors.add("ends_at", FieldCode::NotAfterStartsAt);
     }
 }
 
@@ -262,7 +263,7 @@ impl Admin {
         let game = self.get_game(p, cmd.game_id).await?;
         let mut errors = FieldErrors::new();
         if cmd.account_id.is_some_and(|a| a != game.account_id) {
-            errors.add("account_id", "does_not_match_game");
+            errors.add("account_id", FieldCode::DoesNotMatchGame);
         }
         let name = errors.check("name", Name::parse(&cmd.name));
         let (slug, generated) = slug_or_derived(cmd.slug.as_deref(), &cmd.name, "board", &mut errors);
@@ -298,7 +299,7 @@ impl Admin {
         check_board(&board, &mut errors);
         errors.into_result()?;
         let Some(slug) = slug else {
-            return Err(ServiceError::field("slug", "invalid_format"));
+            return Err(ServiceError::field("slug", FieldCode::InvalidFormat));
         };
         self.check_ratio_sources(&board).await?;
         insert_with_slug(slug, generated, |slug| {
@@ -332,12 +333,14 @@ impl Admin {
             [("numerator_board_id", rc.numerator_board_id), ("denominator_board_id", rc.denominator_board_id)]
         {
             match self.store.get_board(id).await? {
-                Some(src) if src.game_id != board.game_id => errors.add(format!("ratio_config.{field}"), "not_found"),
+                Some(src) if src.game_id != board.game_id => {
+                    errors.add(format!("ratio_config.{field}"), FieldCode::NotFound)
+                }
                 Some(src) if src.board_type != BoardType::Counter => {
-                    errors.add(format!("ratio_config.{field}"), "not_a_counter_board")
+                    errors.add(format!("ratio_config.{field}"), FieldCode::NotACounterBoard)
                 }
                 Some(_) => {}
-                None => errors.add(format!("ratio_config.{field}"), "not_found"),
+                None => errors.add(format!("ratio_config.{field}"), FieldCode::NotFound),
             }
         }
         errors.into_result()
@@ -370,7 +373,7 @@ impl Admin {
         if let Some(slug) = &slug
             && Slug::parse(slug).is_err()
         {
-            return Err(ServiceError::field("slug", "invalid_format"));
+            return Err(ServiceError::field("slug", FieldCode::InvalidFormat));
         }
         let scope = format!("client_boards|{game_id}|{}", slug.as_deref().unwrap_or_default());
         let req = PageRequest::prepare(params, Board::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
@@ -403,7 +406,7 @@ impl Admin {
         if let Some(code) = &q.code
             && !((1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric()))
         {
-            errors.add("code", "invalid_format");
+            errors.add("code", FieldCode::InvalidFormat);
         }
         errors.into_result()?;
         let scope = format!(

@@ -4,6 +4,7 @@
 
 use super::Admin;
 use crate::auth::{display_prefix, generate_api_key, hash_secret};
+use crate::error::FieldCode;
 use crate::error::{ServiceError, ServiceResult};
 use crate::id::{AccountId, ApiKeyId, UserId};
 use crate::model::{Account, AccountStatus, ApiKey, ApiKeyStatus, Email, Name, Slug};
@@ -41,7 +42,7 @@ impl Admin {
         if let Some(k) = configured_key
             && k.trim().len() < MIN_BOOTSTRAP_KEY_LEN
         {
-            return Err(ServiceError::field("bootstrap_api_key", "too_short"));
+            return Err(ServiceError::field("bootstrap_api_key", FieldCode::TooShort));
         }
         let secret = configured_key.map(|k| k.trim().to_owned()).unwrap_or_else(generate_api_key);
         let generated_key = configured_key.is_none().then(|| secret.clone());

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::Admin;
 use super::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::auth::Principal;
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ServiceError, ServiceResult};
 use crate::id::{AccountId, GameId};
@@ -71,9 +72,9 @@ impl Admin {
         anti_cheat.validate(&mut errors, "anti_cheat");
         errors.into_result()?;
         let (Some(name), Some(slug)) = (name, slug) else {
-            return Err(ServiceError::field("name", "blank"));
+            return Err(ServiceError::field("name", FieldCode::Blank));
         };
-        self.get_account(p, account_id).await.map_err(|_| ServiceError::field("account_id", "not_found"))?;
+        self.get_account(p, account_id).await.map_err(|_| ServiceError::field("account_id", FieldCode::NotFound))?;
         let at = now();
         let mut game = Game {
             id: GameId::generate(),

@@ -23,6 +23,7 @@ pub use users::{CreateUser, UpdateUser};
 
 use crate::auth::Principal;
 use crate::cache::TtlCache;
+use crate::error::FieldCode;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::AccountId;
 use crate::id::BoardId;
@@ -94,7 +95,7 @@ impl Admin {
     /// names no account gets a 422 on `account_id`.
     fn create_scope(&self, p: &Principal, requested: Option<AccountId>) -> ServiceResult<AccountId> {
         match (p.super_admin, requested) {
-            (true, None) => Err(ServiceError::field("account_id", "required")),
+            (true, None) => Err(ServiceError::field("account_id", FieldCode::Required)),
             _ => self.list_scope(p, requested),
         }
     }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use super::Admin;
 use super::slugs::conflict;
 use crate::auth::Principal;
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{AccountId, UserId};
@@ -61,13 +62,13 @@ impl Admin {
         let display_name = errors.check("display_name", Name::parse(&cmd.display_name));
         errors.into_result()?;
         let (Some(email), Some(display_name)) = (email, display_name) else {
-            return Err(ServiceError::field("email", "invalid_format"));
+            return Err(ServiceError::field("email", FieldCode::InvalidFormat));
         };
         if cmd.super_admin && !p.super_admin {
             return Err(ServiceError::forbidden("only a superadmin can create superadmins"));
         }
         // The account must exist (and, by scope, be visible).
-        self.get_account(p, account_id).await.map_err(|_| ServiceError::field("account_id", "not_found"))?;
+        self.get_account(p, account_id).await.map_err(|_| ServiceError::field("account_id", FieldCode::NotFound))?;
         let at = now();
         let user = User {
             id: UserId::generate(),

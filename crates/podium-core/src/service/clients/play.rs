@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ClientGrant, Clients};
+use crate::error::FieldCode;
 use crate::error::{ServiceError, ServiceResult};
 use crate::id::{BoardId, GameId, ScoreId};
 use crate::model::{Board, Slug};
@@ -109,7 +110,7 @@ impl Clients {
             return Err(ServiceError::not_found("board"));
         }
         if cmd.player_name.is_none() {
-            return Err(ServiceError::field("player_name", "required"));
+            return Err(ServiceError::field("player_name", FieldCode::Required));
         }
         let submit = SubmitScore {
             board_id: board.id,
@@ -166,7 +167,7 @@ impl Clients {
     pub async fn check_name(&self, grant: &ClientGrant, name: &str, boards: &[BoardId]) -> ServiceResult<NameCheck> {
         let name = player_name(name).map_err(|code| ServiceError::field("name", code))?;
         if boards.len() > 100 {
-            return Err(ServiceError::field("board_ids", "too_many"));
+            return Err(ServiceError::field("board_ids", FieldCode::TooMany));
         }
         let mut candidates = Vec::new();
         if boards.is_empty() {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Clients;
 use crate::auth::hash_secret;
+use crate::error::FieldCode;
 use crate::error::{ErrorCode, FieldErrors, ServiceError, ServiceResult};
 use crate::id::{AccountId, DeviceId, GameId, IdentityId, SessionId};
 use crate::model::{AccountStatus, Device, DeviceStatus, Identity, IdentityKind, IdentitySession, IdentityStatus};
@@ -103,14 +104,14 @@ pub struct ClientGrant {
 
 /// Checks a client fingerprint: 1–128 characters of letters, digits and `-_.:` (LEADR's
 /// Godot SDK sends 64 hex characters, its Unity SDK a hyphenated UUID; both pass).
-fn fingerprint(raw: &str) -> Result<String, &'static str> {
+fn fingerprint(raw: &str) -> Result<String, FieldCode> {
     let fp = raw.trim();
     if fp.is_empty() {
-        Err("blank")
+        Err(FieldCode::Blank)
     } else if fp.len() > 128 {
-        Err("too_long")
+        Err(FieldCode::TooLong)
     } else if !fp.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
-        Err("invalid_format")
+        Err(FieldCode::InvalidFormat)
     } else {
         Ok(fp.to_owned())
     }
@@ -128,21 +129,21 @@ impl Clients {
         let fp = match raw {
             Some((field, raw)) => errors.check(field, fingerprint(raw)),
             None => {
-                errors.add("client_fingerprint", "required");
+                errors.add("client_fingerprint", FieldCode::Required);
                 None
             }
         };
         let platform = cmd.platform.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
         if platform.as_ref().is_some_and(|p| p.chars().count() > 64 || p.chars().any(char::is_control)) {
-            errors.add("platform", "invalid_format");
+            errors.add("platform", FieldCode::InvalidFormat);
         }
         if let Some(m) = &cmd.metadata
             && serde_json::to_string(m).map_or(true, |s| s.len() > crate::service::scores::MAX_METADATA_BYTES)
         {
-            errors.add("metadata", "too_large");
+            errors.add("metadata", FieldCode::TooLarge);
         }
         errors.into_result()?;
-        let Some(fp) = fp else { return Err(ServiceError::field("client_fingerprint", "required")) };
+        let Some(fp) = fp else { return Err(ServiceError::field("client_fingerprint", FieldCode::Required)) };
         let store = self.admin.store();
         let game = store.get_game(cmd.game_id).await?.ok_or_else(|| ServiceError::not_found("game"))?;
         let account = store.get_account(game.account_id).await?.ok_or_else(|| ServiceError::not_found("game"))?;

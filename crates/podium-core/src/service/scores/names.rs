@@ -1,6 +1,7 @@
 //! Player names: how a submitted name is checked and how two names are compared (the
 //! normalised key the player-name check and its index use).
 
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 
 pub(super) fn text_field(errors: &mut FieldErrors, field: &str, value: Option<String>, max: usize) -> Option<String> {
@@ -9,22 +10,22 @@ pub(super) fn text_field(errors: &mut FieldErrors, field: &str, value: Option<St
         return None;
     }
     if value.chars().count() > max {
-        errors.add(field, "too_long");
+        errors.add(field, FieldCode::TooLong);
     } else if value.chars().any(char::is_control) {
-        errors.add(field, "invalid_characters");
+        errors.add(field, FieldCode::InvalidCharacters);
     }
     Some(value)
 }
 
 /// Checks a player name: 1–64 characters after trimming, no control characters.
-pub fn player_name(raw: &str) -> Result<String, &'static str> {
+pub fn player_name(raw: &str) -> Result<String, FieldCode> {
     let name = raw.trim();
     if name.is_empty() {
-        Err("blank")
+        Err(FieldCode::Blank)
     } else if name.chars().count() > 64 {
-        Err("too_long")
+        Err(FieldCode::TooLong)
     } else if name.chars().any(char::is_control) {
-        Err("invalid_characters")
+        Err(FieldCode::InvalidCharacters)
     } else {
         Ok(name.to_owned())
     }

@@ -4,6 +4,7 @@
 
 use super::{Audience, EventListQuery, Geo, ScoreListQuery, ScoreView, Scores, TestFilter};
 use crate::auth::Principal;
+use crate::error::FieldCode;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{GameId, ScoreEventId, ScoreId};
 use crate::model::{Board, Score, ScoreEvent, ScoreStatus, SortDirection};
@@ -189,7 +190,7 @@ impl Scores {
             self.engine.read(pool, |r| r.around_key(&key, limit)).ok_or_else(|| ServiceError::not_found("score"))?
         } else if let Some(value) = q.around_score_value {
             if !value.is_finite() {
-                return Err(ServiceError::field("around_score_value", "out_of_range"));
+                return Err(ServiceError::field("around_score_value", FieldCode::OutOfRange));
             }
             let w = self.engine.read(pool, |r| r.around_value(value, board.sort_direction, limit));
             placeholder = Some((w.position, value));

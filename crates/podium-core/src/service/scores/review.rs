@@ -20,6 +20,7 @@ use super::Parts;
 use super::Scores;
 use crate::anticheat::Confidence;
 use crate::auth::Principal;
+use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ServiceError, ServiceResult};
 use crate::id::{BoardId, FlagId, ScoreEventId};
@@ -64,7 +65,7 @@ impl Scores {
         let status = cmd.status.required("status", &mut errors);
         if let Some(decision) = cmd.reviewer_decision.optional() {
             if decision.as_ref().is_some_and(|d| d.chars().count() > 1000) {
-                errors.add("reviewer_decision", "too_long");
+                errors.add("reviewer_decision", FieldCode::TooLong);
             }
             flag.reviewer_decision = decision.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
         }

@@ -5,6 +5,7 @@
 use super::names::text_field;
 use super::{Audience, MAX_ABS_VALUE, MAX_METADATA_BYTES, Scores, SubmitScore, SubmittedScore, judge, player_name};
 use crate::auth::Principal;
+use crate::error::FieldCode;
 use crate::error::{ErrorCode, FieldErrors, ServiceError, ServiceResult};
 use crate::id::{IdentityId, ScoreEventId};
 use crate::model::{Board, BoardType, EventPayload, EventStatus, Identity, IdentityKind, IdentityStatus, ScoreEvent};
@@ -38,12 +39,12 @@ impl Scores {
         }
         let mut errors = FieldErrors::new();
         if !cmd.value.is_finite() || cmd.value.abs() > MAX_ABS_VALUE {
-            errors.add("value", "out_of_range");
+            errors.add("value", FieldCode::OutOfRange);
         }
         if let Some(m) = &cmd.metadata
             && serde_json::to_string(m).map_or(true, |s| s.len() > MAX_METADATA_BYTES)
         {
-            errors.add("metadata", "too_large");
+            errors.add("metadata", FieldCode::TooLarge);
         }
         let name = cmd.player_name.as_deref().map(|n| errors.check("player_name", player_name(n)));
         let value_display = text_field(&mut errors, "value_display", cmd.value_display, 64);
@@ -51,10 +52,10 @@ impl Scores {
         let country = text_field(&mut errors, "country", cmd.country, 64);
         let city = text_field(&mut errors, "city", cmd.city, 128);
         match (&cmd.identity_id, &cmd.player_key) {
-            (Some(_), Some(_)) => errors.add("player_key", "exclusive_with_identity_id"),
-            (None, None) => errors.add("identity_id", "required"),
+            (Some(_), Some(_)) => errors.add("player_key", FieldCode::ExclusiveWithIdentityId),
+            (None, None) => errors.add("identity_id", FieldCode::Required),
             (None, Some(k)) if k.trim().is_empty() || k.len() > 128 || k.chars().any(char::is_control) => {
-                errors.add("player_key", "invalid_format")
+                errors.add("player_key", FieldCode::InvalidFormat)
             }
             _ => {}
         }
@@ -64,16 +65,16 @@ impl Scores {
                 .identity_by_id(id)
                 .await?
                 .filter(|i| i.game_id == board.game_id)
-                .ok_or_else(|| ServiceError::field("identity_id", "not_found"))?,
+                .ok_or_else(|| ServiceError::field("identity_id", FieldCode::NotFound))?,
             (None, Some(key)) => self.identity_for_key(&board, key.trim(), name.clone().flatten()).await?,
-            (None, None) => return Err(ServiceError::field("identity_id", "required")),
+            (None, None) => return Err(ServiceError::field("identity_id", FieldCode::Required)),
         };
         if identity.status == IdentityStatus::Banned {
             return Err(ServiceError::new(ErrorCode::DeviceBanned, "this player is banned"));
         }
         let player_name = match name.flatten().or_else(|| identity.display_name.clone()) {
             Some(n) => n,
-            None => return Err(ServiceError::field("player_name", "required")),
+            None => return Err(ServiceError::field("player_name", FieldCode::Required)),
         };
         let event = ScoreEvent {
             id: ScoreEventId::generate(),
