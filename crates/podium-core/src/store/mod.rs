@@ -1,13 +1,13 @@
 //! The storage traits. podium-core owns them; podium-store implements them for SQLite and
 //! PostgreSQL, and one contract test suite runs against every implementation.
 //!
-//! One module per surface — [`admin`] (accounts, users, API keys, games, boards), [`scores`]
-//! (identities, events, entries, flags), [`clients`] (devices, sessions, nonces) — and
+//! One module per surface — `admin` (accounts, users, API keys, games, boards), `scores`
+//! (identities, events, entries, flags), `clients` (devices, sessions, nonces) — and
 //! [`Store`], the supertrait a backend implements, over all of them and [`SystemStore`]. The
 //! community and activity surfaces will take `community.rs` and `activity.rs` beside them.
 //!
 //! Reads of single resources return only live (not soft-deleted) rows. Updates write the whole
-//! entity, soft deletes included (`deleted_at` set). Lists take a [`PageRequest`] and return at
+//! entity, soft deletes included (`deleted_at` set). Lists take a [`PageRequest`](crate::page::PageRequest) and return at
 //! most `fetch_limit()` rows past its keyset, in traversal order.
 
 mod admin;
@@ -17,8 +17,6 @@ mod scores;
 use async_trait::async_trait;
 
 pub use crate::error::{StoreError, StoreResult};
-#[allow(unused_imports)]
-use crate::page::PageRequest;
 pub use admin::*;
 pub use clients::*;
 pub use scores::*;

@@ -1,5 +1,5 @@
 //! Game scores (game-boards spec §2 score-events, §4 scores, §5 anti-cheat): the [`Scores`]
-//! service, one file per part — request and response types ([`wire`]), player names,
+//! service, one file per part — request and response types (`wire`), player names,
 //! start-up loading, the submission pipeline, reads in rank order, the batching score and
 //! identity writers, anti-cheat's judging, flags and their reviews.
 
