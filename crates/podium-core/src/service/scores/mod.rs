@@ -21,7 +21,7 @@ pub use names::{name_key, player_name};
 pub use review::ReviewFlag;
 pub use wire::*;
 
-use writer::{Done, Job};
+use writer::{Between, Done, Job};
 
 use crate::cache::TtlCache;
 use crate::error::ServiceResult;
@@ -84,18 +84,18 @@ impl Scores {
     /// Hides (ban) or shows again (unban) every entry of a player in the rankings, in order
     /// with submissions.
     pub(crate) async fn set_identity_visible(&self, identity: IdentityId, visible: bool) -> ServiceResult<()> {
-        self.writer.submit(Job::Visibility { identity, visible }).await.map(drop)
+        self.writer.submit(Job::Between(Between::Visibility { identity, visible })).await.map(drop)
     }
 
     /// Has the score writer carry out a review between batches.
     async fn review_in_writer(&self, job: review::ReviewJob) -> ServiceResult<()> {
-        self.writer.submit(Job::Review(job)).await.map(drop)
+        self.writer.submit(Job::Between(Between::Review(job))).await.map(drop)
     }
 
     /// Writes the writer's buffered submission counts (so that a read sees every submission
     /// answered before it).
     pub async fn flush_counts(&self) -> ServiceResult<()> {
-        self.writer.submit(Job::FlushCounts).await.map(drop)
+        self.writer.submit(Job::Between(Between::FlushCounts)).await.map(drop)
     }
 
     /// Commits a submission through the score writer.

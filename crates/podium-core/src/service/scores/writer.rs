@@ -26,9 +26,8 @@ use crate::time::{from_micros, now, to_micros};
 /// Most submissions in one transaction.
 pub const MAX_BATCH: usize = 1000;
 
-/// What the writer does, in the order received: submissions are committed in batches; a
-/// review, a visibility change or a flush of the counts runs between them, so it never races
-/// a submission for the same entry.
+/// What the writer does, in the order received: submissions are committed in batches; any
+/// other job runs between them, so it never races a submission for the same entry.
 #[allow(clippy::large_enum_variant)] // nearly every job is a submission; reviews are rare
 pub(crate) enum Job {
     /// A submission, with anti-cheat's verdict (absent when the game turned anti-cheat off).
@@ -38,6 +37,13 @@ pub(crate) enum Job {
         /// Anti-cheat's verdict.
         verdict: Option<Verdict>,
     },
+    /// Work carried out between batches.
+    Between(Between),
+}
+
+/// What the writer carries out between batches of submissions.
+#[allow(clippy::large_enum_variant)] // reviews are rare; they run between batches, off the hot path
+pub(crate) enum Between {
     /// A flag review.
     Review(ReviewJob),
     /// Write the buffered submission counts now (before they are read).
@@ -100,20 +106,19 @@ impl Commit for Writer {
         let mut results = Vec::with_capacity(jobs.len());
         let mut submits = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let other = match job {
+            let between = match job {
                 Job::Submit { planned, verdict } => {
                     submits.push((planned, verdict));
                     continue;
                 }
-                other => other,
+                Job::Between(between) => between,
             };
             let done = self.process(std::mem::take(&mut submits)).await;
             results.extend(done.into_iter().map(|r| r.map(|(e, s)| Done::Entry(e, s))));
-            let answer = match other {
-                Job::Review(r) => review::run(&self.parts, r).await,
-                Job::Visibility { identity, visible } => set_visibility(&self.parts, identity, visible).await,
-                Job::FlushCounts => flush_counts(&self.parts, &mut self.counts).await,
-                Job::Submit { .. } => Ok(()),
+            let answer = match between {
+                Between::Review(r) => review::run(&self.parts, r).await,
+                Between::Visibility { identity, visible } => set_visibility(&self.parts, identity, visible).await,
+                Between::FlushCounts => flush_counts(&self.parts, &mut self.counts).await,
             };
             results.push(answer.map(|()| Done::Unit));
         }
