@@ -27,9 +27,10 @@ pub struct Application {
 
 /// Connects to the configured store and applies pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
-    let url = podium_store::redact(&config.database_url);
-    let backend =
-        Backend::connect(&config.database_url).await.with_context(|| format!("cannot open the store at {url}"))?;
+    let url = podium_store::redact(&config.store.database_url);
+    let backend = Backend::connect(&config.store.database_url)
+        .await
+        .with_context(|| format!("cannot open the store at {url}"))?;
     backend.migrate().await.with_context(|| format!("cannot migrate the store at {url}"))?;
     Ok(backend)
 }
@@ -55,6 +56,7 @@ impl ClientSettings {
     /// The settings a configuration names (opens the GeoIP database if one is given).
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let trusted_proxies = config
+            .clients
             .trusted_proxies
             .split(',')
             .map(str::trim)
@@ -63,16 +65,16 @@ impl ClientSettings {
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
             client: ClientConfig {
-                access_ttl: Duration::from_secs(config.access_token_ttl_seconds.max(1)),
-                refresh_ttl: Duration::from_secs(config.refresh_token_ttl_seconds.max(1)),
+                access_ttl: Duration::from_secs(config.clients.access_token_ttl_seconds.max(1)),
+                refresh_ttl: Duration::from_secs(config.clients.refresh_token_ttl_seconds.max(1)),
                 ..ClientConfig::default()
             },
             edge: EdgeConfig {
                 trusted_proxies,
-                session_starts_per_minute: config.session_starts_per_minute,
-                nonces_per_minute: config.nonces_per_minute,
+                session_starts_per_minute: config.limits.session_starts_per_minute,
+                nonces_per_minute: config.limits.nonces_per_minute,
             },
-            geo: crate::geoip::from_config(config.geoip_db.as_deref())?,
+            geo: crate::geoip::from_config(config.clients.geoip_db.as_deref())?,
         })
     }
 }
@@ -115,20 +117,21 @@ impl Application {
         let state = state_with(backend.clone().into_store(), settings).await?;
         let outcome = state
             .admin
-            .bootstrap(config.bootstrap_api_key.as_deref(), false)
+            .bootstrap(config.admin.bootstrap_api_key.as_deref(), false)
             .await
             .context("cannot bootstrap the superadmin")?;
         let admin = state.admin.clone();
-        let router = podium_api::router(state, &ApiConfig { body_limit_bytes: config.body_limit_bytes });
-        let listener =
-            TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+        let router = podium_api::router(state, &ApiConfig { body_limit_bytes: config.limits.body_limit_bytes });
+        let listener = TcpListener::bind(&config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
         let app = Self {
             listener,
             router,
             admin,
             backend,
-            flush_every: Duration::from_secs(config.key_use_flush_seconds.max(1)),
-            shutdown_timeout: Duration::from_secs(config.shutdown_timeout_seconds),
+            flush_every: Duration::from_secs(config.admin.key_use_flush_seconds.max(1)),
+            shutdown_timeout: Duration::from_secs(config.server.shutdown_timeout_seconds),
         };
         Ok((app, outcome))
     }

@@ -90,7 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let backend = open_store(&config).await?;
             backend.close().await;
-            println!("migrations applied to {}", podium_store::redact(&config.database_url));
+            println!("migrations applied to {}", podium_store::redact(&config.store.database_url));
             Ok(())
         }
         Command::Rebuild => {
@@ -114,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bootstrap { if_missing } => {
             let backend = open_store(&config).await?;
             let state = state(backend.clone().into_store()).await?;
-            let outcome = state.admin.bootstrap(config.bootstrap_api_key.as_deref(), !if_missing).await?;
+            let outcome = state.admin.bootstrap(config.admin.bootstrap_api_key.as_deref(), !if_missing).await?;
             announce(&outcome);
             if outcome == BootstrapOutcome::AlreadyPresent {
                 println!("a superadmin already exists; nothing done");
