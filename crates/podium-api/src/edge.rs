@@ -1,20 +1,17 @@
 //! The client's network edge: which address a request comes from (forwarded-for headers are
 //! believed only from trusted proxies), where that address is (GeoIP, behind a trait so tests
 //! and nodes without a database plug in their own), and per-address rate limits for the calls
-//! that cost the server work before any credential is checked.
-//!
-//! The limiter is a token bucket per address in one mutex-guarded map (pruned of full buckets
-//! when it grows); 50 lines here are simpler than a dependency for two limits.
+//! that cost the server work before any credential is checked (the buckets themselves are
+//! shared state: `podium_core::shared::RateBuckets`).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use podium_core::service::Geo;
+use podium_core::shared::{RateBuckets, RateLimits, canonical_ip as canonical};
 
 /// Looks up where an address is.
 pub trait GeoLookup: Send + Sync {
@@ -76,57 +73,6 @@ impl Cidr {
     }
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
-/// A per-address token bucket: `per_minute` sustained, bursts up to `burst`.
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-/// Buckets kept before full (idle) ones are dropped.
-const MAX_BUCKETS: usize = 100_000;
-
-impl RateLimiter {
-    /// A limiter; `per_minute == 0` disables it.
-    pub fn new(per_minute: u32, burst: u32) -> Self {
-        Self {
-            per_second: f64::from(per_minute) / 60.0,
-            burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes one token for `ip`, or says how long until one is available.
-    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
-        if self.per_second <= 0.0 {
-            return Ok(());
-        }
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_BUCKETS {
-            let (rate, burst) = (self.per_second, self.burst);
-            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
-        }
-        let (tokens, at) = buckets.entry(canonical(ip)).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
-        }
-    }
-}
-
 /// Edge settings.
 #[derive(Debug, Clone)]
 pub struct EdgeConfig {
@@ -138,9 +84,24 @@ pub struct EdgeConfig {
     pub nonces_per_minute: u32,
 }
 
+impl EdgeConfig {
+    /// The rate limits these settings name.
+    pub fn limits(&self) -> RateLimits {
+        RateLimits {
+            session_starts_per_minute: self.session_starts_per_minute,
+            nonces_per_minute: self.nonces_per_minute,
+        }
+    }
+}
+
 impl Default for EdgeConfig {
     fn default() -> Self {
-        Self { trusted_proxies: Vec::new(), session_starts_per_minute: 60, nonces_per_minute: 1200 }
+        let limits = RateLimits::default();
+        Self {
+            trusted_proxies: Vec::new(),
+            session_starts_per_minute: limits.session_starts_per_minute,
+            nonces_per_minute: limits.nonces_per_minute,
+        }
     }
 }
 
@@ -150,22 +111,14 @@ pub struct Edge {
     pub trusted_proxies: Vec<Cidr>,
     /// GeoIP.
     pub geo: Arc<dyn GeoLookup>,
-    /// Session starts.
-    pub session_starts: RateLimiter,
-    /// Nonce requests.
-    pub nonces: RateLimiter,
+    /// Per-address limits (session starts, nonces), from the shared state.
+    pub rates: Arc<dyn RateBuckets>,
 }
 
 impl Edge {
-    /// Builds the edge from its settings. Bursts: a minute's worth of session starts, and
-    /// ten seconds' worth of nonces (at least 20).
-    pub fn new(config: &EdgeConfig, geo: Arc<dyn GeoLookup>) -> Self {
-        Self {
-            trusted_proxies: config.trusted_proxies.clone(),
-            geo,
-            session_starts: RateLimiter::new(config.session_starts_per_minute, config.session_starts_per_minute),
-            nonces: RateLimiter::new(config.nonces_per_minute, (config.nonces_per_minute / 6).max(20)),
-        }
+    /// Builds the edge from its settings and the shared state's rate buckets.
+    pub fn new(config: &EdgeConfig, geo: Arc<dyn GeoLookup>, rates: Arc<dyn RateBuckets>) -> Self {
+        Self { trusted_proxies: config.trusted_proxies.clone(), geo, rates }
     }
 
     fn trusted(&self, ip: IpAddr) -> bool {
@@ -207,6 +160,7 @@ impl FromRequestParts<crate::AppState> for ClientIp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use podium_core::shared::LocalRates;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -232,30 +186,12 @@ mod tests {
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let config = EdgeConfig { trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()], ..EdgeConfig::default() };
-        let edge = Edge::new(&config, Arc::new(NoGeo));
+        let edge = Edge::new(&config, Arc::new(NoGeo), Arc::new(LocalRates::new(config.limits())));
         // An untrusted peer's header is ignored.
         assert_eq!(edge.client_ip(Some(ip("203.0.113.9")), &["1.2.3.4"]), Some(ip("203.0.113.9")));
         // A trusted peer: the right-most untrusted hop (a client cannot spoof by prepending).
         assert_eq!(edge.client_ip(Some(ip("10.0.0.2")), &["6.6.6.6, 1.2.3.4, 10.0.0.7"]), Some(ip("1.2.3.4")));
         // A trusted peer without a usable header is the client itself.
         assert_eq!(edge.client_ip(Some(ip("10.0.0.2")), &["garbage"]), Some(ip("10.0.0.2")));
-    }
-
-    #[test]
-    fn a_bucket_allows_its_burst_then_says_when_to_retry() {
-        let limiter = RateLimiter::new(60, 3);
-        let a = ip("198.51.100.1");
-        for _ in 0..3 {
-            assert!(limiter.check(a).is_ok());
-        }
-        let wait = limiter.check(a).unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
-        // Another address has its own bucket.
-        assert!(limiter.check(ip("198.51.100.2")).is_ok());
-        // Disabled limiter.
-        let off = RateLimiter::new(0, 0);
-        for _ in 0..1000 {
-            assert!(off.check(a).is_ok());
-        }
     }
 }

@@ -16,6 +16,7 @@ pub mod page;
 pub mod ranking;
 pub mod scoring;
 pub mod service;
+pub mod shared;
 pub mod store;
 pub mod time;
 

@@ -10,6 +10,7 @@ use anyhow::Context;
 use podium_api::edge::{Cidr, Edge, EdgeConfig, GeoLookup, NoGeo};
 use podium_api::{ApiConfig, AppState};
 use podium_core::service::{Admin, BootstrapOutcome, ClientConfig, Clients, Scores};
+use podium_core::shared::SharedState;
 use podium_store::Backend;
 use tokio::net::TcpListener;
 
@@ -84,20 +85,29 @@ pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<
     state_with(store, ClientSettings::default()).await
 }
 
+/// The shared state a node runs with — what it keeps in memory that other nodes' writes can
+/// change — chosen here the way the storage backend is. One implementation today: everything
+/// in this process (one node), nonce claims decided by the store.
+pub fn shared_state(store: Arc<dyn podium_core::store::Store>, settings: &ClientSettings) -> SharedState {
+    SharedState::in_memory(store, settings.edge.limits())
+}
+
 /// The state handlers share, over a store: the services, with the rankings loaded from the
 /// stored entries (progress is logged) before anything is served.
 pub async fn state_with(
     store: Arc<dyn podium_core::store::Store>,
     settings: ClientSettings,
 ) -> anyhow::Result<AppState> {
-    let admin = Admin::new(store.clone()).await.context("cannot initialise the services")?;
+    let shared = shared_state(store.clone(), &settings);
+    tracing::debug!(shared_state = shared.name(), "shared state chosen");
+    let admin = Admin::new(store.clone(), shared.clone()).await.context("cannot initialise the services")?;
     let scores = Scores::start(admin.clone());
     scores.load_rankings().await.context("cannot load the rankings")?;
     scores.load_anticheat().await.context("cannot rebuild the anti-cheat counters")?;
     let clients = Clients::start(admin.clone(), scores.clone(), settings.client)
         .await
         .context("cannot initialise the client service")?;
-    let edge = Arc::new(Edge::new(&settings.edge, settings.geo));
+    let edge = Arc::new(Edge::new(&settings.edge, settings.geo, shared.rates.clone()));
     Ok(AppState::new(podium_api::state::Services {
         admin,
         scores,

@@ -76,7 +76,9 @@ async fn bootstrap_prints_a_working_key_and_issues_a_new_one_on_demand() {
 
     let url = format!("sqlite://{}", dir.join("podium.db").display());
     let backend = podium_store::Backend::connect(&url).await.unwrap();
-    let admin = podium_core::service::Admin::new(backend.clone().into_store()).await.unwrap();
+    let store = backend.clone().into_store();
+    let shared = podium::app::shared_state(store.clone(), &podium::app::ClientSettings::default());
+    let admin = podium_core::service::Admin::new(store, shared).await.unwrap();
     for key in [&first, &second] {
         assert!(admin.authenticate(key).await.unwrap().super_admin);
     }

@@ -12,6 +12,7 @@ use podium_core::error::{ErrorCode, ServiceError};
 use podium_core::id::{BoardId, GameId, IdentityId, ScoreId};
 use podium_core::model::Board;
 use podium_core::service::{ClientSubmit, Geo, IssuedNonce, NameCheck, ScoreListQuery, ScoreView, TestFilter};
+use podium_core::shared::Bucket;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -43,7 +44,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn get_nonce(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> Response {
     if let Some(ip) = ip
-        && let Err(wait) = s.edge.nonces.check(ip)
+        && let Err(wait) = s.edge.rates.take(Bucket::Nonces, ip)
     {
         return too_many(wait);
     }

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use podium_core::error::ServiceError;
 use podium_core::service::{SessionTokens, StartSession};
+use podium_core::shared::Bucket;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,7 +31,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn start_session(State(s): State<AppState>, ClientIp(ip): ClientIp, body: Bytes) -> Response {
     if let Some(ip) = ip
-        && let Err(wait) = s.edge.session_starts.check(ip)
+        && let Err(wait) = s.edge.rates.take(Bucket::SessionStarts, ip)
     {
         return too_many(wait);
     }

@@ -125,7 +125,7 @@ impl Admin {
             account.deleted_at = Some(account.updated_at);
         }
         self.store.update_account(&account).await.map_err(conflict)?;
-        self.grants.clear();
+        self.grants_changed();
         Ok(account)
     }
 

@@ -188,7 +188,7 @@ impl Admin {
             key.deleted_at = Some(at);
         }
         self.store.update_api_key(&key).await.map_err(conflict)?;
-        self.grants.clear();
+        self.grants_changed();
         Ok(key)
     }
 

@@ -52,11 +52,11 @@ impl Admin {
     pub async fn authenticate(&self, secret: &str) -> ServiceResult<Principal> {
         let invalid = || ServiceError::unauthorized("the API key is unknown, revoked or expired");
         let hash = hash_secret(secret);
-        let grant = match self.grants.get(&hash) {
+        let grant = match self.caches.grants.get(&hash) {
             Some(grant) => grant,
             None => {
                 let grant = self.store.find_key_grant(&hash).await?.ok_or_else(invalid)?;
-                self.grants.put(hash, grant.clone());
+                self.caches.grants.put(hash, grant.clone());
                 grant
             }
         };

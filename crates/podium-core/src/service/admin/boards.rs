@@ -354,11 +354,11 @@ impl Admin {
 
     /// A live board by id, from the cache when possible (no tenancy check).
     pub(crate) async fn board_by_id(&self, id: BoardId) -> ServiceResult<Board> {
-        if let Some(board) = self.boards.get(&id) {
+        if let Some(board) = self.caches.boards.get(&id) {
             return Ok(board);
         }
         let board = self.store.get_board(id).await?.ok_or_else(|| ServiceError::not_found("board"))?;
-        self.boards.put(id, board.clone());
+        self.caches.boards.put(id, board.clone());
         Ok(board)
     }
 

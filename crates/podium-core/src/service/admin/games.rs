@@ -104,11 +104,11 @@ impl Admin {
 
     /// A live game by id, from the cache when possible (no tenancy check).
     pub(crate) async fn game_by_id(&self, id: GameId) -> ServiceResult<crate::model::Game> {
-        if let Some(game) = self.games.get(&id) {
+        if let Some(game) = self.caches.games.get(&id) {
             return Ok(game);
         }
         let game = self.store.get_game(id).await?.ok_or_else(|| ServiceError::not_found("game"))?;
-        self.games.put(id, game.clone());
+        self.caches.games.put(id, game.clone());
         Ok(game)
     }
 

@@ -29,41 +29,72 @@ use crate::id::AccountId;
 use crate::id::BoardId;
 use crate::model::Board;
 use crate::page::CursorCodec;
+use crate::shared::{Change, Invalidation, SharedState, Subscriber};
 use crate::store::{KeyGrant, Store};
 
 /// The admin API's service object; cheap to clone.
 #[derive(Clone)]
 pub struct Admin {
     store: Arc<dyn Store>,
+    shared: SharedState,
     cursors: CursorCodec,
     key_uses: Arc<KeyUses>,
+    caches: Arc<AdminCaches>,
+}
+
+/// What the admin service caches for the hot path; it follows the change feed.
+struct AdminCaches {
     /// API-key grants by key hash; cleared when keys, users or accounts change.
-    grants: Arc<TtlCache<String, KeyGrant>>,
+    grants: TtlCache<String, KeyGrant>,
     /// Boards by id, and each game's RATIO boards; cleared when boards or games change.
-    boards: Arc<TtlCache<BoardId, Board>>,
-    ratio_boards: Arc<TtlCache<crate::id::GameId, Vec<Board>>>,
+    boards: TtlCache<BoardId, Board>,
+    ratio_boards: TtlCache<crate::id::GameId, Vec<Board>>,
     /// Games by id (their anti-cheat settings are read on every submission).
-    games: Arc<TtlCache<crate::id::GameId, crate::model::Game>>,
+    games: TtlCache<crate::id::GameId, crate::model::Game>,
+}
+
+impl Subscriber for AdminCaches {
+    fn apply(&self, change: &Change) {
+        match change {
+            Change::Invalidate(Invalidation::KeyGrants) => self.grants.clear(),
+            Change::Invalidate(Invalidation::Boards) => {
+                self.boards.clear();
+                self.ratio_boards.clear();
+                self.games.clear();
+            }
+            _ => {}
+        }
+    }
 }
 
 /// How long a cached grant or board may lag a change made through another node.
 pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Admin {
-    /// Builds the service over a store. Reads the cursor secret from the store.
-    pub async fn new(store: Arc<dyn Store>) -> ServiceResult<Self> {
+    /// Builds the service over a store and the node's shared state (its caches follow the
+    /// change feed). Reads the cursor secret from the store.
+    pub async fn new(store: Arc<dyn Store>, shared: SharedState) -> ServiceResult<Self> {
         let secret = store.cursor_secret().await?;
         let cursors = CursorCodec::new(&secret)
             .map_err(|_| ServiceError::new(ErrorCode::Internal, "the cursor secret is unusable"))?;
-        Ok(Self {
-            store,
-            cursors,
-            key_uses: Arc::new(KeyUses::default()),
-            grants: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-            boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-            ratio_boards: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-            games: Arc::new(TtlCache::new(CACHE_TTL, 100_000)),
-        })
+        let caches = Arc::new(AdminCaches {
+            grants: TtlCache::new(CACHE_TTL, 100_000),
+            boards: TtlCache::new(CACHE_TTL, 100_000),
+            ratio_boards: TtlCache::new(CACHE_TTL, 100_000),
+            games: TtlCache::new(CACHE_TTL, 100_000),
+        });
+        shared.changes.subscribe(caches.clone());
+        Ok(Self { store, shared, cursors, key_uses: Arc::new(KeyUses::default()), caches })
+    }
+
+    /// The node's shared state.
+    pub fn shared(&self) -> &SharedState {
+        &self.shared
+    }
+
+    /// Publishes a committed change (this node's copies follow before this returns).
+    pub(crate) fn publish(&self, change: Change) {
+        self.shared.changes.publish(change);
     }
 
     /// The cursor codec.
@@ -102,19 +133,22 @@ impl Admin {
 
     /// The live RATIO boards of a game (cached like boards).
     pub(crate) async fn ratio_boards(&self, game: crate::id::GameId) -> ServiceResult<Vec<Board>> {
-        if let Some(boards) = self.ratio_boards.get(&game) {
+        if let Some(boards) = self.caches.ratio_boards.get(&game) {
             return Ok(boards);
         }
         let boards = self.store.ratio_boards(game).await?;
-        self.ratio_boards.put(game, boards.clone());
+        self.caches.ratio_boards.put(game, boards.clone());
         Ok(boards)
     }
 
     /// Forgets cached boards after a board or game changed.
     fn boards_changed(&self) {
-        self.boards.clear();
-        self.ratio_boards.clear();
-        self.games.clear();
+        self.publish(Change::Invalidate(Invalidation::Boards));
+    }
+
+    /// Forgets cached key grants after a key, user or account changed.
+    fn grants_changed(&self) {
+        self.publish(Change::Invalidate(Invalidation::KeyGrants));
     }
 
     /// A 404 unless the principal can see `account`.

@@ -131,7 +131,7 @@ impl Admin {
             user.deleted_at = Some(user.updated_at);
         }
         self.store.update_user(&user).await.map_err(conflict)?;
-        self.grants.clear();
+        self.grants_changed();
         Ok(user)
     }
 

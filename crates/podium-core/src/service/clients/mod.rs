@@ -18,8 +18,7 @@ mod play;
 mod players;
 mod sessions;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit};
@@ -28,9 +27,9 @@ use sha2::{Digest, Sha256};
 use crate::cache::TtlCache;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::{Admin, Scores};
+use crate::shared::{Change, Invalidation, Subscriber};
 
 pub use nonces::IssuedNonce;
-use nonces::{ClaimWriter, spawn_claims};
 pub use play::{ClientSubmit, NameCheck, NameConflict};
 pub use players::{IdentityListQuery, SessionListQuery, UpdateIdentity, UpdateSession};
 pub use sessions::{ClientGrant, SessionTokens, StartSession};
@@ -64,29 +63,35 @@ pub struct Clients {
     config: ClientConfig,
     nonce_mac: Hmac<Sha256>,
     /// Verified grants by access-token hash.
-    grants: Arc<TtlCache<String, ClientGrant>>,
-    /// Nonce ids this node has seen spent, with their expiry (a fast `nonce_used`).
-    spent: Arc<Mutex<HashMap<[u8; 16], i64>>>,
-    claims: ClaimWriter,
+    grants: Arc<Grants>,
+}
+
+/// Verified grants by access-token hash; they follow the change feed's revocations.
+struct Grants(TtlCache<String, ClientGrant>);
+
+impl Subscriber for Grants {
+    fn apply(&self, change: &Change) {
+        match change {
+            Change::Invalidate(Invalidation::AccessToken { hash }) => self.0.remove(hash),
+            Change::Invalidate(Invalidation::ClientGrants { session, identity }) => {
+                self.0.retain(|_, g| Some(g.session_id) != *session && Some(g.identity_id) != *identity);
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Clients {
-    /// Starts the service, its nonce-claim writer and the purge of expired nonces.
+    /// Starts the service and the purge of expired nonces; its grant cache follows the change
+    /// feed and nonces are claimed through the shared state.
     pub async fn start(admin: Admin, scores: Scores, config: ClientConfig) -> ServiceResult<Self> {
         let secret = admin.store().cursor_secret().await?;
         let key = Sha256::new().chain_update(b"podium nonce key\0").chain_update(&secret).finalize();
         let nonce_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
             .map_err(|_| ServiceError::new(ErrorCode::Internal, "the nonce key is unusable"))?;
-        let claims = spawn_claims(admin.store().clone());
-        let clients = Self {
-            admin,
-            scores,
-            config,
-            nonce_mac,
-            grants: Arc::new(TtlCache::new(super::CACHE_TTL, 1_000_000)),
-            spent: Arc::new(Mutex::new(HashMap::new())),
-            claims,
-        };
+        let grants = Arc::new(Grants(TtlCache::new(super::CACHE_TTL, 1_000_000)));
+        admin.shared().changes.subscribe(grants.clone());
+        let clients = Self { admin, scores, config, nonce_mac, grants };
         clients.spawn_purge(Duration::from_secs(60));
         Ok(clients)
     }

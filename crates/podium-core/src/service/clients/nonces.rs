@@ -1,12 +1,10 @@
 //! Single-use nonces: issuing one writes nothing (it is HMAC-signed and carries its device and
-//! expiry); spending one claims its id in `spent_nonces` through the nonce-claim writer, so a
-//! nonce is spent once across nodes and restarts; expired ids are purged every minute.
+//! expiry); spending one claims its id through the shared state's [`crate::shared::NonceClaims`]
+//! (today: in `spent_nonces`, through the nonce-claim writer), so a nonce is spent once across
+//! nodes and restarts; expired ids are purged every minute.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -15,9 +13,7 @@ use serde::Serialize;
 
 use super::{ClientGrant, Clients};
 use crate::auth::random_bytes;
-use crate::batch::{BatchConfig, Batcher, Commit};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::store::NonceClaim;
 use crate::time::{now, to_micros};
 
 /// `GET /v1/client/nonce`
@@ -31,8 +27,6 @@ pub struct IssuedNonce {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Most nonces spent in one transaction.
-const CLAIM_BATCH: usize = 1000;
 const NONCE_PREFIX: &str = "nnc_";
 /// Payload of a nonce: device id (16 bytes), expiry in microseconds (8), random id (16).
 const NONCE_PAYLOAD: usize = 40;
@@ -55,13 +49,7 @@ impl Clients {
     /// Forgets nonces that have expired, here and in the store; returns how many the store
     /// dropped. Runs every minute in the background.
     pub async fn purge_expired_nonces(&self) -> ServiceResult<u64> {
-        let cutoff = to_micros(now());
-        self.spent_map().retain(|_, expires| *expires >= cutoff);
-        Ok(self.admin.store().purge_nonces(cutoff).await?)
-    }
-
-    fn spent_map(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], i64>> {
-        self.spent.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.admin.shared().claims.purge(to_micros(now())).await
     }
 }
 
@@ -122,39 +110,12 @@ impl Clients {
         if expires_micros <= to_micros(now()) {
             return fail(ErrorCode::NonceExpired, "this nonce has expired; get a new one");
         }
-        if self.spent_map().contains_key(&id) {
-            return fail(ErrorCode::NonceUsed, "this nonce was already used; get a new one");
-        }
-        let claim = NonceClaim { id: id.iter().map(|b| format!("{b:02x}")).collect(), expires_micros };
-        let fresh = self.claims.submit(claim).await?;
-        self.spent_map().insert(id, expires_micros);
+        let fresh = self.admin.shared().claims.claim(id, expires_micros).await?;
         if fresh { Ok(()) } else { fail(ErrorCode::NonceUsed, "this nonce was already used; get a new one") }
     }
 
     /// Nonces spent in this process and not yet purged (for tests of the purge).
     pub fn spent_nonces_in_memory(&self) -> usize {
-        self.spent_map().len()
-    }
-}
-
-/// The nonce-claim writer's handle: each job is a claim, answered with whether it was fresh.
-pub(super) type ClaimWriter = Batcher<NonceClaim, bool>;
-
-/// Starts the nonce-claim writer: concurrent spends share one transaction.
-pub(super) fn spawn_claims(store: Arc<dyn crate::store::Store>) -> ClaimWriter {
-    Batcher::spawn(Claims { store }, BatchConfig::new("nonce writer", CLAIM_BATCH))
-}
-
-struct Claims {
-    store: Arc<dyn crate::store::Store>,
-}
-
-#[async_trait]
-impl Commit for Claims {
-    type Job = NonceClaim;
-    type Done = bool;
-
-    async fn commit(&mut self, claims: Vec<NonceClaim>) -> ServiceResult<Vec<ServiceResult<bool>>> {
-        Ok(self.store.claim_nonces(&claims).await?.into_iter().map(Ok).collect())
+        self.admin.shared().claims.remembered()
     }
 }

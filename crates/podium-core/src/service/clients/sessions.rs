@@ -11,6 +11,7 @@ use crate::error::FieldCode;
 use crate::error::{ErrorCode, FieldErrors, ServiceError, ServiceResult};
 use crate::id::{AccountId, DeviceId, GameId, IdentityId, SessionId};
 use crate::model::{AccountStatus, Device, DeviceStatus, Identity, IdentityKind, IdentitySession, IdentityStatus};
+use crate::shared::{Change, Invalidation};
 use crate::store::{Rotation, SessionGrant, StoreError};
 use crate::time::now;
 
@@ -181,7 +182,7 @@ impl Clients {
             updated_at: at,
         };
         store.insert_session(&session).await?;
-        self.grants.put(session.access_hash.clone(), grant_of(&session));
+        self.grants.0.put(session.access_hash.clone(), grant_of(&session));
         Ok(self.tokens(access, refresh, &session, device, &identity))
     }
 
@@ -287,7 +288,7 @@ impl Clients {
             StoreError::NotFound => dead(),
             other => other.into(),
         })?;
-        self.grants.remove(&s.access_hash);
+        self.admin.publish(Change::Invalidate(Invalidation::AccessToken { hash: s.access_hash.clone() }));
         store.touch_device(s.device_id, None, at).await?;
         let session = IdentitySession {
             access_hash: rotation.access_hash,
@@ -297,7 +298,7 @@ impl Clients {
             updated_at: at,
             ..grant.session
         };
-        self.grants.put(session.access_hash.clone(), grant_of(&session));
+        self.grants.0.put(session.access_hash.clone(), grant_of(&session));
         let device = store.get_device(session.device_id).await?.ok_or_else(dead)?;
         let identity = store.get_identity(session.identity_id).await?.ok_or_else(dead)?;
         Ok(self.tokens(access, refresh, &session, device, &identity))
@@ -311,7 +312,7 @@ impl Clients {
         }
         let hash = hash_secret(access_token);
         let at = now();
-        if let Some(grant) = self.grants.get(&hash) {
+        if let Some(grant) = self.grants.0.get(&hash) {
             return if grant.expires_at > at { Ok(grant) } else { Err(dead()) };
         }
         let found = self.admin.store().find_session_by_access(&hash).await?.ok_or_else(dead)?;
@@ -320,13 +321,13 @@ impl Clients {
         }
         check_statuses(&found)?;
         let grant = grant_of(&found.session);
-        self.grants.put(hash, grant.clone());
+        self.grants.0.put(hash, grant.clone());
         Ok(grant)
     }
 
     /// Drops cached grants of a session or an identity (after a revocation or a ban).
     pub(crate) fn forget_grants(&self, session: Option<SessionId>, identity: Option<IdentityId>) {
-        self.grants.retain(|_, g| Some(g.session_id) != session && Some(g.identity_id) != identity);
+        self.admin.publish(Change::Invalidate(Invalidation::ClientGrants { session, identity }));
     }
 }
 

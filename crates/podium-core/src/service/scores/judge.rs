@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::anticheat::{BoardStats, Detector, Submission, Thresholds, Verdict, trust_tier};
+use crate::anticheat::{BoardStats, Submission, Thresholds, Verdict, trust_tier};
 use crate::model::{AntiCheatSettings, Board, TrustTier};
 use crate::ranking::{Engine, PoolKey};
 use crate::scoring::PlannedEvent;
+use crate::shared::AntiCheatCounters;
 use crate::time::{now, to_micros};
 
 /// What anti-cheat needs to judge a submission (absent when the game turned it off).
@@ -23,11 +24,11 @@ pub(crate) struct Check {
     pub(crate) identity_created_micros: i64,
 }
 
-/// Judges a submission: the detector's counters are shared by every request task (one short
-/// lock per submission), so the judging runs in the request's own task, in parallel with the
+/// Judges a submission: the counters are shared by every request task (one short lock per
+/// submission in the in-memory implementation), so the judging runs in the request's own task, in parallel with the
 /// writer's commits, not on the writer's serial path.
 pub(crate) fn judge(
-    detector: &Mutex<Detector>,
+    counters: &dyn AntiCheatCounters,
     engine: &Engine,
     stats: &StatsCache,
     check: &Check,
@@ -35,21 +36,17 @@ pub(crate) fn judge(
 ) -> Verdict {
     let at = to_micros(now());
     let stats = stats.get(engine, &p.board, p.event.is_test);
-    let mut detector = detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let tier = trust_tier(
-        check.tier_override,
-        check.identity_created_micros,
-        detector.accepted_total(p.event.identity_id),
-        at,
-    );
-    let sub = Submission {
-        identity: p.event.identity_id,
-        board: &p.board,
-        value: p.event.event_payload.value,
-        at_micros: at,
-        thresholds: Thresholds::resolve(&check.settings, tier),
+    let submission = |accepted_total| {
+        let tier = trust_tier(check.tier_override, check.identity_created_micros, accepted_total, at);
+        Submission {
+            identity: p.event.identity_id,
+            board: &p.board,
+            value: p.event.event_payload.value,
+            at_micros: at,
+            thresholds: Thresholds::resolve(&check.settings, tier),
+        }
     };
-    detector.judge(&sub, stats)
+    counters.judge(p.event.identity_id, &submission, stats)
 }
 
 /// How long a board's statistics are reused: a distribution of many entries moves slowly, and

@@ -67,7 +67,6 @@ impl Scores {
             crate::model::TrustTier::A,
         );
         thresholds.rate_limit_per_hour = u32::MAX;
-        let mut detector = self.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for e in &events {
             if let Some(board) = boards.get(&e.board_id) {
                 let sub = crate::anticheat::Submission {
@@ -77,10 +76,10 @@ impl Scores {
                     at_micros: crate::time::to_micros(e.created_at),
                     thresholds,
                 };
-                detector.record(&sub, true);
+                self.counters.replay(&sub);
             }
         }
-        detector.set_totals(totals);
+        self.counters.set_totals(totals);
         tracing::info!(events = events.len(), "anti-cheat counters rebuilt from the last 24 hours");
         Ok(events.len() as u64)
     }

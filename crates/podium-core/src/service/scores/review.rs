@@ -28,6 +28,7 @@ use crate::model::{Board, BoardType, FlagStatus, IdentityStatus, ScoreFlag, Scor
 use crate::ranking::PoolKey;
 use crate::scoring::{PlannedEvent, Replay, rank_key};
 use crate::service::Patch;
+use crate::shared::{Change, EntryMove, EntryState};
 use crate::store::ReviewWrite;
 use crate::time::now;
 
@@ -192,20 +193,23 @@ async fn apply(w: &Parts, flag: &ScoreFlag, boards: &HashMap<BoardId, Board>) ->
         .await?;
     // The rankings follow (a banned player's entries stay hidden).
     let banned = store.get_identity(flag.identity_id).await?.is_some_and(|i| i.status == IdentityStatus::Banned);
+    let mut moves = Vec::with_capacity(inputs.entries.len() + entries.len());
     for old in &inputs.entries {
-        w.entries.remove(&old.id);
-        if let Some(board) = boards.get(&old.board_id) {
-            w.engine.write(PoolKey { board: board.id, is_test }, |r| r.remove(&rank_key(board, old)));
-        }
+        moves.push(EntryMove {
+            pool: PoolKey { board: old.board_id, is_test },
+            old: boards.get(&old.board_id).map(|board| rank_key(board, old)),
+            new: None,
+            entry: EntryState::Forgotten(old.id),
+        });
     }
     for new in &entries {
-        w.entries.put(new.id, new.clone());
-        if let Some(board) = boards.get(&new.board_id)
-            && new.is_ranked()
-            && !banned
-        {
-            w.engine.write(PoolKey { board: board.id, is_test }, |r| r.insert(rank_key(board, new)));
-        }
+        moves.push(EntryMove {
+            pool: PoolKey { board: new.board_id, is_test },
+            old: None,
+            new: boards.get(&new.board_id).filter(|_| new.is_ranked() && !banned).map(|board| rank_key(board, new)),
+            entry: EntryState::Stored(new.clone()),
+        });
     }
+    w.changes.publish(Change::Entries(moves));
     Ok(())
 }

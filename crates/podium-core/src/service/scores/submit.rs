@@ -115,30 +115,30 @@ impl Scores {
             tier_override: identity.trust_tier,
             identity_created_micros: crate::time::to_micros(identity.created_at),
         });
-        let verdict = check.map(|c| judge::judge(&self.detector, &self.engine, &self.stats, &c, &planned));
+        let verdict = check.map(|c| judge::judge(&*self.counters, &self.engine, &self.stats, &c, &planned));
         let (event, score) = self.write_submission(planned, verdict).await?;
         let view = self.view(&board, score, audience);
         Ok(SubmittedScore { event, score: view })
     }
 
     async fn identity_by_id(&self, id: IdentityId) -> ServiceResult<Option<Identity>> {
-        if let Some(found) = self.identities_by_id.get(&id) {
+        if let Some(found) = self.identities.by_id.get(&id) {
             return Ok(Some(found));
         }
         let found = self.admin.store().get_identity(id).await?;
         if let Some(i) = &found {
-            self.identities_by_id.put(id, i.clone());
+            self.identities.by_id.put(id, i.clone());
         }
         Ok(found)
     }
 
     async fn identity_for_key(&self, board: &Board, key: &str, name: Option<String>) -> ServiceResult<Identity> {
         let cache_key = (board.game_id, key.to_owned());
-        if let Some(found) = self.identities.get(&cache_key) {
+        if let Some(found) = self.identities.by_key.get(&cache_key) {
             return Ok(found);
         }
         let identity = self.find_or_create_identity(board, key, name).await?;
-        self.identities.put(cache_key, identity.clone());
+        self.identities.by_key.put(cache_key, identity.clone());
         Ok(identity)
     }
 

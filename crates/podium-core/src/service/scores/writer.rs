@@ -11,16 +11,16 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 
+use super::Parts;
 use super::review::{self, ReviewJob};
-use super::{EntryCache, Parts};
 use crate::anticheat::{Action, Detection, Verdict};
 use crate::batch::{BatchConfig, Batcher, Commit};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{BoardId, FlagId, IdentityId, SubmissionMetaId};
 use crate::model::{Board, FlagStatus, Score, ScoreEvent, ScoreFlag, SubmissionMeta};
-use crate::ranking::{Engine, PoolKey};
+use crate::ranking::PoolKey;
 use crate::scoring::{EntryChange, PlannedEvent, Slot, plan, rank_key};
-use crate::store::Store;
+use crate::shared::{Change, EntryMove, EntryState};
 use crate::time::{from_micros, now, to_micros};
 
 /// Most submissions in one transaction.
@@ -140,13 +140,19 @@ impl Commit for Writer {
 async fn set_visibility(w: &Parts, identity: IdentityId, visible: bool) -> ServiceResult<()> {
     let entries = w.store.scores_of_identity(Some(identity)).await?;
     let boards: HashMap<BoardId, Board> = w.store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
+    let mut moves = Vec::new();
     for s in entries.iter().filter(|s| s.is_ranked()) {
         let Some(board) = boards.get(&s.board_id).filter(|b| b.deleted_at.is_none()) else { continue };
         let key = rank_key(board, s);
-        w.engine.write(PoolKey { board: board.id, is_test: s.is_test }, |r| {
-            if visible { r.insert(key) } else { r.remove(&key) }
+        let (old, new) = if visible { (None, Some(key)) } else { (Some(key), None) };
+        moves.push(EntryMove {
+            pool: PoolKey { board: board.id, is_test: s.is_test },
+            old,
+            new,
+            entry: EntryState::Unchanged,
         });
     }
+    w.changes.publish(Change::Entries(moves));
     Ok(())
 }
 
@@ -286,7 +292,7 @@ impl Writer {
         }
         let extras = Extras { flags, refused: refused_flags.into_values().collect() };
         let w = &self.parts;
-        match commit(&*w.store, &w.engine, &w.entries, &planned, &extras).await {
+        match commit(w, &planned, &extras).await {
             Ok(results) => {
                 for ((slot, p), score) in slots.into_iter().zip(planned).zip(results) {
                     answers[slot] = Some(Ok((p.event, score)));
@@ -316,14 +322,9 @@ pub(crate) struct Extras {
     pub(crate) refused: Vec<ScoreFlag>,
 }
 
-/// Commits a batch and applies its changes to the engine.
-pub(crate) async fn commit(
-    store: &dyn Store,
-    engine: &Engine,
-    entries: &EntryCache,
-    planned: &[PlannedEvent],
-    extras: &Extras,
-) -> ServiceResult<Vec<Score>> {
+/// Commits a batch and publishes its entries' moves (this node's rankings and entry cache have
+/// them when this returns).
+pub(crate) async fn commit(w: &Parts, planned: &[PlannedEvent], extras: &Extras) -> ServiceResult<Vec<Score>> {
     let mut slots: Vec<Slot> = planned.iter().flat_map(PlannedEvent::slots).collect();
     slots.sort_by_key(|s| (s.board_id, s.identity_id, s.is_test));
     slots.dedup();
@@ -339,35 +340,32 @@ pub(crate) async fn commit(
         out.flags = flags;
         out
     };
-    let done = store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;
+    let done = w.store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;
     let boards: HashMap<BoardId, &Board> =
         planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();
-    // The entries' data first, then their places in the rankings.
-    for change in &done.changes {
-        match change {
-            EntryChange::Insert(s) | EntryChange::Update { new: s, .. } => entries.put(s.id, s.clone()),
-            EntryChange::Delete(s) => entries.remove(&s.id),
-        }
-    }
-    apply_changes(engine, &boards, &done.changes);
+    w.changes.publish(Change::Entries(moves(&boards, &done.changes)));
     Ok(done.results)
 }
 
-/// Applies committed entry changes to the in-memory rankings.
-pub(crate) fn apply_changes(engine: &Engine, boards: &HashMap<BoardId, &Board>, changes: &[EntryChange]) {
-    for change in changes {
-        let (old, new) = match change {
-            EntryChange::Insert(s) => (None, Some(s)),
-            EntryChange::Update { old, new } => (Some(old), Some(new)),
-            EntryChange::Delete(s) => (Some(s), None),
-        };
-        let Some(board) = new.or(old).and_then(|s| boards.get(&s.board_id)) else { continue };
-        let pool = |s: &Score| PoolKey { board: s.board_id, is_test: s.is_test };
-        if let Some(old) = old.filter(|s| s.is_ranked()) {
-            engine.write(pool(old), |r| r.remove(&rank_key(board, old)));
-        }
-        if let Some(new) = new.filter(|s| s.is_ranked()) {
-            engine.write(pool(new), |r| r.insert(rank_key(board, new)));
-        }
-    }
+/// The moves of committed entry changes: each entry's stored state, and its place in its
+/// ranking before and after (when its board is known and it is ranked).
+pub(crate) fn moves(boards: &HashMap<BoardId, &Board>, changes: &[EntryChange]) -> Vec<EntryMove> {
+    changes
+        .iter()
+        .map(|change| {
+            let (current, old, new, entry) = match change {
+                EntryChange::Insert(s) => (s, None, Some(s), EntryState::Stored(s.clone())),
+                EntryChange::Update { old, new } => (new, Some(old), Some(new), EntryState::Stored(new.clone())),
+                EntryChange::Delete(s) => (s, Some(s), None, EntryState::Forgotten(s.id)),
+            };
+            let board = boards.get(&current.board_id);
+            let place = |s: &Score| board.filter(|_| s.is_ranked()).map(|b| rank_key(b, s));
+            EntryMove {
+                pool: PoolKey { board: current.board_id, is_test: current.is_test },
+                old: old.and_then(place),
+                new: new.and_then(place),
+                entry,
+            }
+        })
+        .collect()
 }

@@ -1,0 +1,147 @@
+//! The change feed: what one node committed, for every node's in-memory copies. Ranking
+//! updates travel as [`EntryMove`]s (an entry's place before and after, and its stored state
+//! for the entry cache); cache invalidations as [`Invalidation`]s. The services never touch
+//! their rankings or caches after a write except through [`ChangeFeed::publish`], so a feed
+//! that also reaches other nodes makes their copies follow without any other change.
+
+use std::sync::{Arc, RwLock};
+
+use crate::id::{GameId, IdentityId, ScoreId, SessionId};
+use crate::model::Score;
+use crate::ranking::{PoolKey, RankKey};
+
+/// One committed change.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Entries moved: applied to the entry cache first, then to the rankings, in order.
+    Entries(Vec<EntryMove>),
+    /// Cached copies that are now stale.
+    Invalidate(Invalidation),
+}
+
+/// An entry's move in one pool's ranking.
+#[derive(Debug, Clone)]
+pub struct EntryMove {
+    /// The ranking (board and test/live pool).
+    pub pool: PoolKey,
+    /// Its place before, if it was ranked (removed).
+    pub old: Option<RankKey>,
+    /// Its place after, if it is ranked now (inserted).
+    pub new: Option<RankKey>,
+    /// What the entry cache learns.
+    pub entry: EntryState,
+}
+
+/// What the entry cache learns from a move.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // nearly every move stores an entry; boxing would allocate for each
+pub enum EntryState {
+    /// The entry as now stored.
+    Stored(Score),
+    /// The entry is gone (or replaced under another id).
+    Forgotten(ScoreId),
+    /// Only its place changed (a ban or an unban).
+    Unchanged,
+}
+
+/// Cached copies that a write made stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalidation {
+    /// API keys, users or accounts changed: every cached key grant.
+    KeyGrants,
+    /// Boards or games changed: every cached board, game and RATIO board list.
+    Boards,
+    /// A player changed (name, status, trust tier).
+    Identity {
+        /// The player.
+        id: IdentityId,
+        /// Its game.
+        game: GameId,
+        /// Its player key, if any (the other cache key).
+        player_key: Option<String>,
+    },
+    /// One access token's grant (refreshed or revoked).
+    AccessToken {
+        /// The token's hash.
+        hash: String,
+    },
+    /// Every grant of a session or of a player (revoked, banned).
+    ClientGrants {
+        /// The session, if one.
+        session: Option<SessionId>,
+        /// The player, if all of theirs.
+        identity: Option<IdentityId>,
+    },
+}
+
+/// Applies changes to one part of a node's in-memory state.
+pub trait Subscriber: Send + Sync {
+    /// Applies one change (ignoring the kinds it does not hold).
+    fn apply(&self, change: &Change);
+}
+
+/// Carries committed changes to every node's subscribers.
+pub trait ChangeFeed: Send + Sync {
+    /// Publishes a change this node has committed. This node's subscribers have applied it
+    /// when `publish` returns, so a node reads its own writes at once; other nodes' within the
+    /// implementation's bound.
+    fn publish(&self, change: Change);
+    /// Registers a part of this node's state that follows the feed.
+    fn subscribe(&self, subscriber: Arc<dyn Subscriber>);
+    /// The implementation's name.
+    fn name(&self) -> &'static str;
+}
+
+/// One node: a change reaches this process's subscribers, synchronously, and nothing else.
+#[derive(Default)]
+pub struct LocalFeed {
+    subscribers: RwLock<Vec<Arc<dyn Subscriber>>>,
+}
+
+impl ChangeFeed for LocalFeed {
+    fn publish(&self, change: Change) {
+        let subscribers = self.subscribers.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for s in subscribers.iter() {
+            s.apply(&change);
+        }
+    }
+
+    fn subscribe(&self, subscriber: Arc<dyn Subscriber>) {
+        self.subscribers.write().unwrap_or_else(std::sync::PoisonError::into_inner).push(subscriber);
+    }
+
+    fn name(&self) -> &'static str {
+        "in-memory (one node)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    struct Recorder(Mutex<Vec<Invalidation>>);
+
+    impl Subscriber for Recorder {
+        fn apply(&self, change: &Change) {
+            if let Change::Invalidate(i) = change {
+                self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(i.clone());
+            }
+        }
+    }
+
+    #[test]
+    fn a_published_change_has_reached_every_subscriber_when_publish_returns() {
+        let feed = LocalFeed::default();
+        let (a, b) = (Arc::new(Recorder(Mutex::new(Vec::new()))), Arc::new(Recorder(Mutex::new(Vec::new()))));
+        feed.subscribe(a.clone());
+        feed.subscribe(b.clone());
+        feed.publish(Change::Invalidate(Invalidation::Boards));
+        feed.publish(Change::Invalidate(Invalidation::KeyGrants));
+        for r in [a, b] {
+            let seen = r.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            assert_eq!(seen, vec![Invalidation::Boards, Invalidation::KeyGrants]);
+        }
+    }
+}

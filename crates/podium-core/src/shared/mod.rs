@@ -1,0 +1,58 @@
+//! The shared-state seam: everything a node keeps in memory that another node's writes can
+//! change goes through the traits here, so that running several nodes means choosing another
+//! implementation in the binary's `app.rs` — the way the storage backend is chosen — and not
+//! rewriting the services.
+//!
+//! - [`ChangeFeed`]: committed changes — entries moving in the rankings (accepted submissions,
+//!   reviews, bans and unbans) and cache invalidations. The node that commits a change
+//!   publishes it; every node's subscribers (its rankings, entry cache and TTL caches) apply it.
+//! - [`AntiCheatCounters`]: the detections' counters (sliding hours, last attempts, duplicate
+//!   windows, clusters, accepted totals).
+//! - [`RateBuckets`]: per-address token buckets of the network edge.
+//! - [`NonceClaims`]: single use of client nonces.
+//!
+//! [`SharedState::in_memory`] is the one implementation today: one process, the feed delivered
+//! to this node's subscribers before `publish` returns, counters and buckets in this process's
+//! memory, nonce claims decided by the store.
+
+mod changes;
+mod claims;
+mod counters;
+mod rates;
+
+use std::sync::Arc;
+
+pub use changes::{Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, Subscriber};
+pub use claims::{LocalClaims, NonceClaims};
+pub use counters::{AntiCheatCounters, LocalCounters};
+pub use rates::{Bucket, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
+
+/// The shared-state implementations a node runs with; cheap to clone.
+#[derive(Clone)]
+pub struct SharedState {
+    /// Committed changes, to every node's in-memory copies.
+    pub changes: Arc<dyn ChangeFeed>,
+    /// Anti-cheat's counters.
+    pub counters: Arc<dyn AntiCheatCounters>,
+    /// The edge's rate-limit buckets.
+    pub rates: Arc<dyn RateBuckets>,
+    /// Nonce single use.
+    pub claims: Arc<dyn NonceClaims>,
+}
+
+impl SharedState {
+    /// One node: everything in this process, nonce claims decided by `store`.
+    pub fn in_memory(store: Arc<dyn crate::store::Store>, limits: RateLimits) -> Self {
+        Self {
+            changes: Arc::new(LocalFeed::default()),
+            counters: Arc::new(LocalCounters::default()),
+            rates: Arc::new(LocalRates::new(limits)),
+            claims: Arc::new(LocalClaims::start(store)),
+        }
+    }
+
+    /// The implementation's name, for the start-up log and `/v1/health`.
+    pub fn name(&self) -> &'static str {
+        self.changes.name()
+    }
+}

@@ -1,0 +1,159 @@
+//! Per-address rate limits behind one trait. Today's buckets are token buckets in one
+//! mutex-guarded map per limit (pruned of full buckets when it grows); 50 lines are simpler
+//! than a dependency for two limits. A shared implementation keeps the buckets where every
+//! node takes from them, so an address spreading requests over nodes gets no more than on one.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Which limit a request takes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// Client session starts.
+    SessionStarts,
+    /// Client nonce requests.
+    Nonces,
+}
+
+/// The limits in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Session starts per minute per address (0: unlimited); bursts of a minute's worth.
+    pub session_starts_per_minute: u32,
+    /// Nonce requests per minute per address (0: unlimited); bursts of ten seconds' worth, at
+    /// least 20.
+    pub nonces_per_minute: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self { session_starts_per_minute: 60, nonces_per_minute: 1200 }
+    }
+}
+
+/// Per-address buckets.
+pub trait RateBuckets: Send + Sync {
+    /// Takes one token from `address`'s bucket of `bucket`, or says how long until one is
+    /// available.
+    fn take(&self, bucket: Bucket, address: IpAddr) -> Result<(), Duration>;
+}
+
+/// One node: the buckets in this process.
+#[derive(Debug)]
+pub struct LocalRates {
+    session_starts: RateLimiter,
+    nonces: RateLimiter,
+}
+
+impl LocalRates {
+    /// Buckets for the given limits.
+    pub fn new(limits: RateLimits) -> Self {
+        Self {
+            session_starts: RateLimiter::new(limits.session_starts_per_minute, limits.session_starts_per_minute),
+            nonces: RateLimiter::new(limits.nonces_per_minute, (limits.nonces_per_minute / 6).max(20)),
+        }
+    }
+}
+
+impl RateBuckets for LocalRates {
+    fn take(&self, bucket: Bucket, address: IpAddr) -> Result<(), Duration> {
+        match bucket {
+            Bucket::SessionStarts => self.session_starts.check(address),
+            Bucket::Nonces => self.nonces.check(address),
+        }
+    }
+}
+
+/// An IPv4 address mapped into IPv6 is the IPv4 address: one client, one bucket.
+pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// A per-address token bucket: `per_minute` sustained, bursts up to `burst`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+/// Buckets kept before full (idle) ones are dropped.
+const MAX_BUCKETS: usize = 100_000;
+
+impl RateLimiter {
+    /// A limiter; `per_minute == 0` disables it.
+    pub fn new(per_minute: u32, burst: u32) -> Self {
+        Self {
+            per_second: f64::from(per_minute) / 60.0,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `ip`, or says how long until one is available.
+    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        if self.per_second <= 0.0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_BUCKETS {
+            let (rate, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
+        let (tokens, at) = buckets.entry(canonical_ip(ip)).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_says_when_to_retry() {
+        let limiter = RateLimiter::new(60, 3);
+        let a = ip("198.51.100.1");
+        for _ in 0..3 {
+            assert!(limiter.check(a).is_ok());
+        }
+        let wait = limiter.check(a).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
+        // Another address has its own bucket.
+        assert!(limiter.check(ip("198.51.100.2")).is_ok());
+        // Disabled limiter.
+        let off = RateLimiter::new(0, 0);
+        for _ in 0..1000 {
+            assert!(off.check(a).is_ok());
+        }
+    }
+
+    #[test]
+    fn each_limit_has_its_own_buckets_and_a_mapped_address_shares_its_ipv4_bucket() {
+        let rates = LocalRates::new(RateLimits { session_starts_per_minute: 2, nonces_per_minute: 0 });
+        let a = ip("198.51.100.7");
+        assert!(rates.take(Bucket::SessionStarts, a).is_ok());
+        assert!(rates.take(Bucket::SessionStarts, ip("::ffff:198.51.100.7")).is_ok());
+        assert!(rates.take(Bucket::SessionStarts, a).is_err());
+        for _ in 0..100 {
+            assert!(rates.take(Bucket::Nonces, a).is_ok());
+        }
+    }
+}
