@@ -99,6 +99,16 @@ pub async fn state_with(
     settings: ClientSettings,
 ) -> anyhow::Result<AppState> {
     let shared = shared_state(store.clone(), &settings);
+    state_on(store, settings, shared).await
+}
+
+/// The state handlers share, over a store and a given shared state (several nodes in one
+/// process share one, as the tests of the seam do).
+pub async fn state_on(
+    store: Arc<dyn podium_core::store::Store>,
+    settings: ClientSettings,
+    shared: SharedState,
+) -> anyhow::Result<AppState> {
     tracing::debug!(shared_state = shared.name(), "shared state chosen");
     let admin = Admin::new(store.clone(), shared.clone()).await.context("cannot initialise the services")?;
     let scores = Scores::start(admin.clone());

@@ -100,6 +100,15 @@ impl TestApp {
         TestApp { router, state, db: self.db.share() }
     }
 
+    /// Another node over the same database and the same shared state (its own services,
+    /// rankings and caches, loaded afresh), as several nodes of one deployment are.
+    pub async fn second_node(&self, settings: podium::app::ClientSettings) -> TestApp {
+        let shared = self.state.admin.shared().clone();
+        let state = podium::app::state_on(self.db.store(), settings, shared).await.unwrap();
+        let router = podium_api::router(state.clone(), &ApiConfig::default());
+        TestApp { router, state, db: self.db.share() }
+    }
+
     /// Sends a request through the router; the response is checked against the OpenAPI
     /// document (see `conformance`).
     pub async fn raw(&self, request: Request<Body>) -> Response {

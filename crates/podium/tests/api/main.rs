@@ -18,4 +18,5 @@ mod games;
 mod operations;
 mod process;
 mod scores;
+mod shared_state;
 mod users;
