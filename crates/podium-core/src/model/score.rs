@@ -43,7 +43,8 @@ pub struct EventPayload {
     pub metadata: Option<serde_json::Value>,
 }
 
-/// An immutable record of one accepted submission.
+/// The record of one accepted submission. What was submitted never changes; a review that
+/// confirms it as a cheat marks it `rejected`, and every entry is recomputed without it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ScoreEvent {
     /// `sev_…`
@@ -66,7 +67,7 @@ pub struct ScoreEvent {
     pub country: Option<String>,
     /// Client city (admin only).
     pub city: Option<String>,
-    /// `accepted`.
+    /// `accepted`, or `rejected` once a review confirmed it as a cheat.
     pub status: EventStatus,
     /// When it was accepted; events replay in (`created_at`, `id`) order.
     pub created_at: DateTime<Utc>,
