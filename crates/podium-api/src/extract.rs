@@ -189,6 +189,24 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
+/// The caller of a member route: the community member behind the token of
+/// `authorization: Bearer` (read afresh, so role changes apply at once).
+#[derive(Debug, Clone)]
+pub struct Member(pub podium_core::service::community::MemberPrincipal);
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer(&parts.headers) else {
+            return Err(ApiError(ServiceError::unauthorized(
+                "send the member token from POST /v1/community/login as `authorization: Bearer`",
+            )));
+        };
+        Ok(Member(state.community.authenticate(token).await?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
 

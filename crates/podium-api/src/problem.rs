@@ -54,6 +54,7 @@ impl IntoResponse for ApiError {
         if let Some(cause) = &self.0.cause {
             tracing::error!(code = code.as_str(), error = %cause, "request failed");
         }
+        let retry_after = self.0.retry_after;
         let problem = Problem {
             type_uri: format!("urn:podium:error:{}", code.as_str()),
             title: code.title().to_owned(),
@@ -66,11 +67,14 @@ impl IntoResponse for ApiError {
                     .map(|(f, codes)| (f.clone(), codes.iter().map(|c| c.as_str().to_owned()).collect()))
                     .collect()
             }),
-            detections: self.0.detections,
+            detections: self.0.detections.map(|d| *d),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use podium_core::service::community::Community;
 use podium_core::service::{Admin, Clients, Scores};
 use podium_core::store::Store;
 
@@ -37,6 +38,8 @@ pub struct Services {
     pub scores: Scores,
     /// Game clients: sessions, nonces, client reads and writes.
     pub clients: Clients,
+    /// The community site.
+    pub community: Community,
     /// Client addresses, GeoIP and rate limits.
     pub edge: Arc<Edge>,
     /// The store, for health checks.

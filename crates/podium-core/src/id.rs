@@ -188,6 +188,12 @@ prefixed_id!(
     "scr"
 );
 
+prefixed_id!(
+    /// A member of the community site (`mbr_…`).
+    MemberId,
+    "mbr"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

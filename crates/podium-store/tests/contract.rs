@@ -464,6 +464,69 @@ async fn scores_commit_in_batches_stream_back_exactly_and_rebuild(store: Arc<dyn
     assert!(values.contains(&f64::INFINITY));
 }
 
+fn member(name: &str, email: &str) -> podium_core::model::community::Member {
+    let at = from_micros(podium_core::time::to_micros(now()));
+    podium_core::model::community::Member {
+        id: MemberId::generate(),
+        name: podium_core::model::community::MemberName::parse(name).unwrap(),
+        email: Email::parse(email).unwrap(),
+        about: Text::parse("", true).unwrap(),
+        admin: false,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+async fn members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_tokens(store: Arc<dyn Store>) {
+    let ada = member("Ada", "ada@example.test");
+    store.insert_member(&ada, "$argon2id$hash").await.unwrap();
+    assert_eq!(store.get_member(ada.id).await.unwrap().as_ref(), Some(&ada));
+    assert_eq!(store.member_by_name("ada").await.unwrap().map(|m| m.id), Some(ada.id));
+    let clash = store.insert_member(&member("ADA", "other@example.test"), "h").await.unwrap_err();
+    assert_eq!(clash, StoreError::Conflict { constraint: "name_key".into() });
+    let clash = store.insert_member(&member("Bob", "ada@example.test"), "h").await.unwrap_err();
+    assert_eq!(clash, StoreError::Conflict { constraint: "email".into() });
+    for key in ["ada", "ada@example.test"] {
+        let login = store.member_login(key).await.unwrap().unwrap();
+        assert_eq!((login.member.id, login.password_hash.as_str()), (ada.id, "$argon2id$hash"));
+    }
+    assert!(store.member_login("bob").await.unwrap().is_none());
+    let mut changed = ada.clone();
+    changed.admin = true;
+    changed.about = Text::parse("runs", false).unwrap();
+    store.update_member(&changed).await.unwrap();
+    assert_eq!(store.get_member(ada.id).await.unwrap().as_ref(), Some(&changed));
+    let at = now();
+    let live = MemberToken {
+        hash: "live".into(),
+        member_id: ada.id,
+        created_at: at,
+        expires_at: at + chrono::Duration::hours(1),
+    };
+    let old = MemberToken {
+        hash: "old".into(),
+        member_id: ada.id,
+        created_at: at,
+        expires_at: at - chrono::Duration::seconds(1),
+    };
+    store.insert_member_token(&live).await.unwrap();
+    store.insert_member_token(&old).await.unwrap();
+    assert_eq!(store.member_by_token("live", at).await.unwrap().map(|m| m.id), Some(ada.id));
+    assert!(store.member_by_token("old", at).await.unwrap().is_none());
+    assert!(store.member_by_token("none", at).await.unwrap().is_none());
+    store.delete_member_token("live").await.unwrap();
+    assert!(store.member_by_token("live", at).await.unwrap().is_none());
+    store.insert_member_token(&MemberToken { hash: "again".into(), ..live.clone() }).await.unwrap();
+    store.delete_member(ada.id, now()).await.unwrap();
+    assert!(store.member_by_token("again", at).await.unwrap().is_none());
+    assert!(store.get_member(ada.id).await.unwrap().is_none());
+    assert!(store.member_login("ada").await.unwrap().is_none());
+    assert_eq!(store.delete_member(ada.id, now()).await, Err(StoreError::NotFound));
+    // The name and the address are free again.
+    store.insert_member(&member("ada", "ada@example.test"), "h").await.unwrap();
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -496,4 +559,5 @@ contract!(
     games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards,
     system_answers_ping_and_keeps_one_cursor_secret,
     scores_commit_in_batches_stream_back_exactly_and_rebuild,
+    members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_tokens,
 );

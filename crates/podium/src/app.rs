@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use podium_api::edge::{Cidr, Edge, EdgeConfig, GeoLookup, NoGeo};
 use podium_api::{ApiConfig, AppState};
+use podium_core::service::community::{Community, CommunityConfig};
 use podium_core::service::{Admin, BootstrapOutcome, ClientConfig, Clients, Scores};
 use podium_core::shared::SharedState;
 use podium_store::Backend;
@@ -36,7 +37,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Backend> {
     Ok(backend)
 }
 
-/// What game clients meet: token lifetimes, the network edge, GeoIP.
+/// What clients meet — game clients and community members: token lifetimes, the network
+/// edge, GeoIP.
 #[derive(Clone)]
 pub struct ClientSettings {
     /// Token and nonce lifetimes.
@@ -45,11 +47,18 @@ pub struct ClientSettings {
     pub edge: EdgeConfig,
     /// Client geography.
     pub geo: Arc<dyn GeoLookup>,
+    /// Community members' tokens and password hashing.
+    pub community: CommunityConfig,
 }
 
 impl Default for ClientSettings {
     fn default() -> Self {
-        Self { client: ClientConfig::default(), edge: EdgeConfig::default(), geo: Arc::new(NoGeo) }
+        Self {
+            client: ClientConfig::default(),
+            edge: EdgeConfig::default(),
+            geo: Arc::new(NoGeo),
+            community: CommunityConfig::default(),
+        }
     }
 }
 
@@ -76,6 +85,10 @@ impl ClientSettings {
                 nonces_per_minute: config.limits.nonces_per_minute,
             },
             geo: crate::geoip::from_config(config.clients.geoip_db.as_deref())?,
+            community: CommunityConfig {
+                token_ttl: Duration::from_secs(config.community.member_token_ttl_seconds.max(1)),
+                ..CommunityConfig::default()
+            },
         })
     }
 }
@@ -117,11 +130,14 @@ pub async fn state_on(
     let clients = Clients::start(admin.clone(), scores.clone(), settings.client)
         .await
         .context("cannot initialise the client service")?;
+    let community =
+        Community::start(admin.clone(), settings.community).context("cannot initialise the community service")?;
     let edge = Arc::new(Edge::new(&settings.edge, settings.geo, shared.rates.clone()));
     Ok(AppState::new(podium_api::state::Services {
         admin,
         scores,
         clients,
+        community,
         edge,
         store,
         metrics: podium_api::metrics_handle(),

@@ -1,10 +1,11 @@
-//! The routers, one folder per surface — [`admin`], [`scores`], [`clients`] — plus [`health`];
-//! each module exposes `routes()` with its handlers and their OpenAPI descriptions, and each
-//! surface declares its authentication scheme ([`security`]). The community and activity
-//! surfaces will take `community/` and `activity/` beside them.
+//! The routers, one folder per surface — [`admin`], [`scores`], [`clients`], [`community`] —
+//! plus [`health`]; each module exposes `routes()` with its handlers and their OpenAPI
+//! descriptions, and each surface declares its authentication scheme ([`security`]). The
+//! activity surface will take `activity/` beside them.
 
 pub mod admin;
 pub mod clients;
+pub mod community;
 pub mod health;
 pub mod scores;
 pub mod security;
@@ -20,4 +21,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(admin::routes())
         .merge(scores::routes())
         .merge(clients::routes())
+        .merge(community::routes())
 }

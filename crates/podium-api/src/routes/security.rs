@@ -18,6 +18,8 @@ pub enum Scheme {
     ApiKey,
     /// A game client session's access token, in `authorization: Bearer`.
     ClientToken,
+    /// A community member's token, in `authorization: Bearer`.
+    MemberToken,
 }
 
 impl Scheme {
@@ -30,6 +32,7 @@ impl Scheme {
                 vec![SecurityRequirement::new("api_key", none()), SecurityRequirement::new("bearer", none())]
             }
             Self::ClientToken => vec![SecurityRequirement::new("bearer", none())],
+            Self::MemberToken => vec![SecurityRequirement::new("member_token", none())],
         }
     }
 }
@@ -46,6 +49,18 @@ pub fn require(mut router: OpenApiRouter<AppState>, scheme: Scheme) -> OpenApiRo
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        if scheme == Scheme::MemberToken {
+            components.add_security_scheme(
+                "member_token",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("pcm_…")
+                        .description(Some("A community member's token from POST /v1/community/login"))
+                        .build(),
+                ),
+            );
+        }
     }
     for item in doc.paths.paths.values_mut() {
         for op in

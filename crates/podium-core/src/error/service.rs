@@ -18,10 +18,13 @@ pub struct ServiceError {
     /// Per-field errors (validation failures only).
     pub errors: Option<FieldErrors>,
     /// The detections behind an anti-cheat refusal.
-    pub detections: Option<serde_json::Value>,
+    pub detections: Option<Box<serde_json::Value>>,
     /// What really went wrong, for the log only — never sent to the caller (a backend's
     /// message can name hosts, tables or values).
     pub cause: Option<String>,
+    /// For a refusal that passes with time (`rate_limited`): whole seconds to wait (at least
+    /// 1), answered as `Retry-After`. Seconds in a `u32` keep the error small.
+    pub retry_after: Option<u32>,
 }
 
 /// Shorthand for service results.
@@ -30,7 +33,13 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 impl ServiceError {
     /// An error with a code and a detail.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: None, detections: None, cause: None }
+        Self { code, detail: detail.into(), errors: None, detections: None, cause: None, retry_after: None }
+    }
+
+    /// Says how long until the refused request may succeed (answered as `Retry-After`).
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait.as_secs_f64().ceil().clamp(1.0, f64::from(u32::MAX)) as u32);
+        self
     }
 
     /// Keeps `cause` as the internal reason (logged where the error is answered, never shown).
@@ -52,6 +61,7 @@ impl ServiceError {
             errors: Some(errors),
             detections: None,
             cause: None,
+            retry_after: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod api_key;
 pub mod board;
 pub mod client;
 pub mod common;
+pub mod community;
 pub mod flag;
 pub mod game;
 pub mod identity;

@@ -2,11 +2,12 @@
 //! and the store that keeps rows. One folder per surface — [`admin`] (accounts, users, API
 //! keys, games, boards), [`scores`] (submissions, rankings, anti-cheat flags and reviews),
 //! [`clients`] (game clients' sessions, nonces, reads and writes, and the admin side of
-//! players) — each with its service object; the community and activity surfaces will take
-//! `community/` and `activity/` beside them.
+//! players), [`community`] (the community site's members and roles) — each with its service
+//! object; the activity surface will take `activity/` beside them.
 
 pub mod admin;
 pub mod clients;
+pub mod community;
 pub mod patch;
 pub mod scores;
 

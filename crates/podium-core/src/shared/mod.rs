@@ -8,7 +8,8 @@
 //!   publishes it; every node's subscribers (its rankings, entry cache and TTL caches) apply it.
 //! - [`AntiCheatCounters`]: the detections' counters (sliding hours, last attempts, duplicate
 //!   windows, clusters, accepted totals).
-//! - [`RateBuckets`]: per-address token buckets of the network edge.
+//! - [`RateBuckets`]: per-address token buckets of the network edge, and sliding windows of
+//!   failures (community logins per member and per address).
 //! - [`NonceClaims`]: single use of client nonces.
 //!
 //! [`SharedState::in_memory`] is the one implementation today: one process, the feed delivered
@@ -25,7 +26,7 @@ use std::sync::Arc;
 pub use changes::{Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, Subscriber};
 pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, LocalCounters};
-pub use rates::{Bucket, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
+pub use rates::{Bucket, Failures, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
 
 /// The shared-state implementations a node runs with; cheap to clone.
 #[derive(Clone)]

@@ -3,7 +3,7 @@
 //! than a dependency for two limits. A shared implementation keeps the buckets where every
 //! node takes from them, so an address spreading requests over nodes gets no more than on one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -33,11 +33,40 @@ impl Default for RateLimits {
     }
 }
 
-/// Per-address buckets.
+/// Which failures are counted, and their limit: at most `limit()` within `window()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Failures {
+    /// Failed logins of one community member (10 in 15 minutes).
+    LoginByMember,
+    /// Failed community logins from one address (30 in 15 minutes).
+    LoginByAddress,
+}
+
+impl Failures {
+    /// Failures allowed within the window.
+    pub fn limit(self) -> usize {
+        match self {
+            Self::LoginByMember => 10,
+            Self::LoginByAddress => 30,
+        }
+    }
+
+    /// The sliding window.
+    pub fn window(self) -> Duration {
+        Duration::from_secs(15 * 60)
+    }
+}
+
+/// Per-address buckets, and sliding windows of failures.
 pub trait RateBuckets: Send + Sync {
     /// Takes one token from `address`'s bucket of `bucket`, or says how long until one is
     /// available.
     fn take(&self, bucket: Bucket, address: IpAddr) -> Result<(), Duration>;
+    /// Whether `key` may try again: an error with the wait when it has failed
+    /// `failures.limit()` times within the last `failures.window()`.
+    fn failures_allow(&self, failures: Failures, key: &str) -> Result<(), Duration>;
+    /// Counts one failure of `key`.
+    fn record_failure(&self, failures: Failures, key: &str);
 }
 
 /// One node: the buckets in this process.
@@ -45,6 +74,7 @@ pub trait RateBuckets: Send + Sync {
 pub struct LocalRates {
     session_starts: RateLimiter,
     nonces: RateLimiter,
+    failures: FailureLog,
 }
 
 impl LocalRates {
@@ -53,6 +83,7 @@ impl LocalRates {
         Self {
             session_starts: RateLimiter::new(limits.session_starts_per_minute, limits.session_starts_per_minute),
             nonces: RateLimiter::new(limits.nonces_per_minute, (limits.nonces_per_minute / 6).max(20)),
+            failures: FailureLog::default(),
         }
     }
 }
@@ -62,6 +93,48 @@ impl RateBuckets for LocalRates {
         match bucket {
             Bucket::SessionStarts => self.session_starts.check(address),
             Bucket::Nonces => self.nonces.check(address),
+        }
+    }
+
+    fn failures_allow(&self, failures: Failures, key: &str) -> Result<(), Duration> {
+        self.failures.allow(failures, key, Instant::now())
+    }
+
+    fn record_failure(&self, failures: Failures, key: &str) {
+        self.failures.record(failures, key, Instant::now());
+    }
+}
+
+/// Failure times per key, the last `limit` of each within its window: exact sliding windows
+/// with at most `limit` instants per key (keys with no recent failure are dropped when the
+/// map grows).
+#[derive(Debug, Default)]
+struct FailureLog {
+    times: Mutex<HashMap<(Failures, String), VecDeque<Instant>>>,
+}
+
+impl FailureLog {
+    fn allow(&self, failures: Failures, key: &str, now: Instant) -> Result<(), Duration> {
+        let times = self.times.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(log) = times.get(&(failures, key.to_owned())) else { return Ok(()) };
+        let recent: Vec<&Instant> = log.iter().filter(|t| now.duration_since(**t) < failures.window()).collect();
+        if recent.len() < failures.limit() {
+            return Ok(());
+        }
+        // Allowed again once the oldest counted failure leaves the window.
+        let oldest = recent[recent.len() - failures.limit()];
+        Err(failures.window().saturating_sub(now.duration_since(*oldest)))
+    }
+
+    fn record(&self, failures: Failures, key: &str, now: Instant) {
+        let mut times = self.times.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if times.len() >= MAX_BUCKETS {
+            times.retain(|(f, _), log| log.back().is_some_and(|t| now.duration_since(*t) < f.window()));
+        }
+        let log = times.entry((failures, key.to_owned())).or_default();
+        log.push_back(now);
+        while log.len() > failures.limit() {
+            log.pop_front();
         }
     }
 }
@@ -143,6 +216,30 @@ mod tests {
         for _ in 0..1000 {
             assert!(off.check(a).is_ok());
         }
+    }
+
+    #[test]
+    fn a_key_that_failed_its_limit_within_the_window_waits_until_the_oldest_failure_leaves_it() {
+        let log = FailureLog::default();
+        let start = Instant::now();
+        let minute = Duration::from_secs(60);
+        for i in 0..10 {
+            assert!(log.allow(Failures::LoginByMember, "mbr_a", start + minute * i).is_ok());
+            log.record(Failures::LoginByMember, "mbr_a", start + minute * i);
+        }
+        // Ten failures at minutes 0..9: refused until minute 15, when the first leaves.
+        let wait = log.allow(Failures::LoginByMember, "mbr_a", start + minute * 10).unwrap_err();
+        assert_eq!(wait, minute * 5);
+        assert!(log.allow(Failures::LoginByMember, "mbr_b", start + minute * 10).is_ok());
+        assert!(log.allow(Failures::LoginByAddress, "mbr_a", start + minute * 10).is_ok());
+        assert!(log.allow(Failures::LoginByMember, "mbr_a", start + minute * 15).is_ok());
+        // Addresses may fail thirty times.
+        for _ in 0..29 {
+            log.record(Failures::LoginByAddress, "198.51.100.1", start);
+        }
+        assert!(log.allow(Failures::LoginByAddress, "198.51.100.1", start).is_ok());
+        log.record(Failures::LoginByAddress, "198.51.100.1", start);
+        assert!(log.allow(Failures::LoginByAddress, "198.51.100.1", start).is_err());
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //!
 //! One module per surface — `admin` (accounts, users, API keys, games, boards), `scores`
 //! (identities, events, entries, flags), `clients` (devices, sessions, nonces) — and
-//! [`Store`], the supertrait a backend implements, over all of them and [`SystemStore`]. The
-//! community and activity surfaces will take `community.rs` and `activity.rs` beside them.
+//! `community` (members and their tokens), and [`Store`], the supertrait a backend implements,
+//! over all of them and [`SystemStore`]. The activity surface will take `activity.rs` beside
+//! them.
 //!
 //! Reads of single resources return only live (not soft-deleted) rows. Updates write the whole
 //! entity, soft deletes included (`deleted_at` set). Lists take a [`PageRequest`](crate::page::PageRequest) and return at
@@ -12,6 +13,7 @@
 
 mod admin;
 mod clients;
+mod community;
 mod scores;
 
 use async_trait::async_trait;
@@ -19,6 +21,7 @@ use async_trait::async_trait;
 pub use crate::error::{StoreError, StoreResult};
 pub use admin::*;
 pub use clients::*;
+pub use community::*;
 pub use scores::*;
 
 /// Everything else a node needs from its store.
@@ -42,6 +45,7 @@ pub trait Store:
     + ScoreStore
     + ClientStore
     + FlagStore
+    + MemberStore
     + SystemStore
     + 'static
 {
@@ -56,6 +60,7 @@ impl<T> Store for T where
         + ScoreStore
         + ClientStore
         + FlagStore
+        + MemberStore
         + SystemStore
         + 'static
 {

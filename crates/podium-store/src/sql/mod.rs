@@ -8,16 +8,18 @@
 //!
 //! One folder per surface, as in `podium_core::store`: [`admin`] (accounts, users, API keys,
 //! games, boards), `scores` (identities, events, entries, flags), `clients` (devices,
-//! sessions, nonces); the community and activity surfaces will take `community/` and
+//! sessions, nonces), `community` (members and their tokens); the activity surface will take
 //! `activity/` beside them.
 
 pub(crate) mod admin;
 mod clients;
+mod community;
 mod scores;
 mod system;
 
 pub(crate) use admin::{impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_user_store};
 pub(crate) use clients::impl_client_store;
+pub(crate) use community::impl_member_store;
 pub(crate) use scores::{impl_flag_store, impl_score_store};
 pub(crate) use system::impl_system_store;
 
@@ -65,18 +67,22 @@ macro_rules! impl_store {
         $crate::sql::impl_score_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_client_store!($store, $db, $begin);
         $crate::sql::impl_flag_store!($store, $db);
+        $crate::sql::impl_member_store!($store, $db, $begin);
         $crate::sql::impl_system_store!($store, $db, $name);
     };
 }
 pub(crate) use impl_store;
 
-/// Maps a driver error to a [`StoreError`], naming the unique field on a clash.
+/// Maps a driver error to a [`StoreError`], naming the unique field on a clash (index names
+/// carry the column: `community_members_name_key_live`, `users_email_live`, …).
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             let text = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
-            let constraint =
-                ["short_code", "key_hash", "slug", "email"].into_iter().find(|f| text.contains(f)).unwrap_or("unknown");
+            let constraint = ["short_code", "key_hash", "slug", "name_key", "email"]
+                .into_iter()
+                .find(|f| text.contains(f))
+                .unwrap_or("unknown");
             StoreError::Conflict { constraint: constraint.to_owned() }
         }
         sqlx::Error::Io(_)

@@ -14,8 +14,8 @@ use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use settings::{
-    AdminSettings, ClientsSettings, Config, LimitSettings, LogSettings, Overrides, SECTIONS, ServerSettings,
-    StoreSettings, settings,
+    AdminSettings, ClientsSettings, CommunitySettings, Config, LimitSettings, LogSettings, Overrides, SECTIONS,
+    ServerSettings, StoreSettings, settings,
 };
 
 /// Log line format.

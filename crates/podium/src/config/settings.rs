@@ -53,6 +53,11 @@ settings! {
         /// admin views. Absent: those fields stay null, and start-up logs it once
         geoip_db: Option<String> = None, help: "MaxMind City database for client geography";
     }
+    /// the community site's members
+    community: CommunitySettings {
+        /// lifetime of a member token from `POST /v1/community/login`, in seconds (7 days)
+        member_token_ttl_seconds: u64 = 7 * 24 * 3600, help: "Seconds a community member token lives";
+    }
     /// what one request or one address may ask for
     limits: LimitSettings {
         /// largest request body in bytes; larger is 413

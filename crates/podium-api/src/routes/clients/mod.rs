@@ -6,10 +6,8 @@ mod identities;
 mod play;
 mod sessions;
 
-use axum::http::HeaderValue;
-use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
-use podium_core::error::ErrorCode;
+use podium_core::error::{ErrorCode, ServiceError};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::security::{Scheme, require};
@@ -26,11 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// 429 with `Retry-After` (whole seconds, at least 1).
 pub(super) fn too_many(wait: std::time::Duration) -> Response {
-    let mut response =
-        ApiError::new(ErrorCode::RateLimited, "too many requests from this address; retry later").into_response();
-    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        response.headers_mut().insert(RETRY_AFTER, v);
-    }
-    response
+    ApiError(
+        ServiceError::new(ErrorCode::RateLimited, "too many requests from this address; retry later").retry_after(wait),
+    )
+    .into_response()
 }

@@ -168,7 +168,7 @@ fn refused(verdict: &Verdict) -> ServiceError {
         ErrorCode::RejectedByAntiCheat,
         format!("anti-cheat refused this submission ({})", names.join(", ")),
     );
-    e.detections = serde_json::to_value(&verdict.detections).ok();
+    e.detections = serde_json::to_value(&verdict.detections).ok().map(Box::new);
     e
 }
 

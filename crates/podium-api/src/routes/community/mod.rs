@@ -1,0 +1,19 @@
+//! The community site's surface (community spec), under `/v1/community`: registration and
+//! login without credentials, anonymous reads, member calls with the member's bearer token,
+//! and the owner's appointments with the superadmin API key.
+
+mod admins;
+mod members;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use super::security::{Scheme, require};
+use crate::state::AppState;
+
+/// The routes of this surface, each group with its authentication scheme.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(require(members::public(), Scheme::None))
+        .merge(require(members::own(), Scheme::MemberToken))
+        .merge(require(admins::routes(), Scheme::ApiKey))
+}

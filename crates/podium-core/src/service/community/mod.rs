@@ -1,0 +1,68 @@
+//! The community site (community spec): members and roles today — registration, login with
+//! limits, bearer tokens, `me`, account deletion, the owner appointing site admins.
+//! Leaderboards, categories, variables, runs, judgements and bans take their files beside
+//! these, one `impl Community` block per file.
+//!
+//! Member tokens are random prefixed secrets (`pcm_…`) stored as SHA-256 hashes with an
+//! expiry; every authenticated call reads the member behind the token from the store, so a
+//! role change, a deletion or a logout applies to existing tokens at once (no token cache yet:
+//! one indexed read per call).
+
+mod members;
+mod passwords;
+
+use std::time::Duration;
+
+pub use members::{Login, MeView, MemberTokens, MemberView, Register, UpdateMe};
+pub use passwords::Passwords;
+
+use crate::error::ServiceResult;
+use crate::model::community::Member;
+use crate::service::Admin;
+
+/// Settings of the community site.
+#[derive(Debug, Clone, Copy)]
+pub struct CommunityConfig {
+    /// How long a member token lives (default 7 days).
+    pub token_ttl: Duration,
+    /// Password hashes computed at once (default: the number of cores).
+    pub parallel_hashes: usize,
+}
+
+impl Default for CommunityConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl: Duration::from_secs(7 * 24 * 3600),
+            parallel_hashes: std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        }
+    }
+}
+
+/// Who a member call acts as: the member behind a live token, read afresh on every call.
+#[derive(Debug, Clone)]
+pub struct MemberPrincipal {
+    /// The member.
+    pub member: Member,
+    /// The SHA-256 of the token used (logout deletes it).
+    pub token_hash: String,
+}
+
+/// The community service; cheap to clone.
+#[derive(Clone)]
+pub struct Community {
+    admin: Admin,
+    passwords: Passwords,
+    config: CommunityConfig,
+}
+
+impl Community {
+    /// Starts the service over the admin service's store.
+    pub fn start(admin: Admin, config: CommunityConfig) -> ServiceResult<Self> {
+        Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> CommunityConfig {
+        self.config
+    }
+}

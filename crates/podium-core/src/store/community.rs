@@ -1,0 +1,56 @@
+//! Storage traits of the community surface: members and their tokens today; leaderboards,
+//! categories, variables, runs, judgements and bans join them here.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreResult;
+use crate::id::MemberId;
+use crate::model::community::Member;
+
+/// What a login checks: the member and their password hash.
+#[derive(Debug, Clone)]
+pub struct MemberLogin {
+    /// The member.
+    pub member: Member,
+    /// The PHC string of their Argon2id hash.
+    pub password_hash: String,
+}
+
+/// A member's bearer token, stored by the SHA-256 of its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberToken {
+    /// Hex SHA-256 of the token.
+    pub hash: String,
+    /// Whose it is.
+    pub member_id: MemberId,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// When it stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Members and their tokens.
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// Inserts a member; `Conflict { constraint: "name_key" | "email" }` when the name (ignoring
+    /// case) or the e-mail address is taken by a live member.
+    async fn insert_member(&self, member: &Member, password_hash: &str) -> StoreResult<()>;
+    /// A live member by id.
+    async fn get_member(&self, id: MemberId) -> StoreResult<Option<Member>>;
+    /// A live member by name key (the lowercased name).
+    async fn member_by_name(&self, name_key: &str) -> StoreResult<Option<Member>>;
+    /// A live member and their hash by name key or e-mail address (both lowercased).
+    async fn member_login(&self, name_key_or_email: &str) -> StoreResult<Option<MemberLogin>>;
+    /// Writes a member's changeable fields (about, admin, updated_at).
+    async fn update_member(&self, member: &Member) -> StoreResult<()>;
+    /// Deletes an account (soft) and, in the same transaction, every token of it; the name
+    /// and the e-mail address become free again.
+    async fn delete_member(&self, id: MemberId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Stores a new token.
+    async fn insert_member_token(&self, token: &MemberToken) -> StoreResult<()>;
+    /// The live member a live token belongs to.
+    async fn member_by_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Member>>;
+    /// Deletes a token (logout).
+    async fn delete_member_token(&self, hash: &str) -> StoreResult<()>;
+}

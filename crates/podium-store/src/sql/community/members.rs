@@ -1,0 +1,188 @@
+//! `community_members` and `community_tokens`.
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! member_cols {
+    () => {
+        "m.id, m.name, m.email, m.about, m.admin, m.created_at, m.updated_at, m.deleted_at"
+    };
+}
+
+macro_rules! impl_member_store {
+    ($store:ty, $db:ty, $begin:literal) => {
+        pub(crate) fn member_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::community::Member> {
+            use podium_core::model::community::{Member, MemberName};
+            use podium_core::model::{Email, Text};
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let id: String = row.try_get(0).map_err(map_err)?;
+            let deleted_at: Option<i64> = row.try_get(7).map_err(map_err)?;
+            Ok(Member {
+                id: id.parse().map_err(|_| corrupt("member id"))?,
+                name: MemberName::from_trusted(row.try_get(1).map_err(map_err)?),
+                email: Email::from_trusted(row.try_get(2).map_err(map_err)?),
+                about: Text::from_trusted(row.try_get(3).map_err(map_err)?),
+                admin: row.try_get(4).map_err(map_err)?,
+                created_at: podium_core::time::from_micros(row.try_get(5).map_err(map_err)?),
+                updated_at: podium_core::time::from_micros(row.try_get(6).map_err(map_err)?),
+                deleted_at: deleted_at.map(podium_core::time::from_micros),
+            })
+        }
+
+        #[async_trait::async_trait]
+        impl podium_core::store::MemberStore for $store {
+            async fn insert_member(
+                &self,
+                m: &podium_core::model::community::Member,
+                password_hash: &str,
+            ) -> podium_core::store::StoreResult<()> {
+                use podium_core::time::to_micros;
+                sqlx::query(
+                    "INSERT INTO community_members (id, name, name_key, email, password_hash, about, admin, created_at, updated_at, deleted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(m.id.to_string())
+                .bind(m.name.as_str())
+                .bind(m.name.key())
+                .bind(m.email.as_str())
+                .bind(password_hash)
+                .bind(m.about.as_str())
+                .bind(m.admin)
+                .bind(to_micros(m.created_at))
+                .bind(to_micros(m.updated_at))
+                .bind(m.deleted_at.map(to_micros))
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+
+            async fn get_member(
+                &self,
+                id: podium_core::id::MemberId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Member>> {
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::member_cols!(), " FROM community_members m WHERE m.id = $1 AND m.deleted_at IS NULL"),
+                    member_from_row,
+                    id.to_string()
+                )
+            }
+
+            async fn member_by_name(
+                &self,
+                name_key: &str,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Member>> {
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::member_cols!(), " FROM community_members m WHERE m.name_key = $1 AND m.deleted_at IS NULL"),
+                    member_from_row,
+                    name_key
+                )
+            }
+
+            async fn member_login(
+                &self,
+                key: &str,
+            ) -> podium_core::store::StoreResult<Option<podium_core::store::MemberLogin>> {
+                use sqlx::Row;
+                let decode = |r: &<$db as sqlx::Database>::Row| -> podium_core::store::StoreResult<podium_core::store::MemberLogin> {
+                    Ok(podium_core::store::MemberLogin {
+                        member: member_from_row(r)?,
+                        password_hash: r.try_get(8).map_err($crate::sql::map_err)?,
+                    })
+                };
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!(
+                        "SELECT ", $crate::member_cols!(), ", m.password_hash FROM community_members m \
+                         WHERE (m.name_key = $1 OR m.email = $1) AND m.deleted_at IS NULL"
+                    ),
+                    decode,
+                    key
+                )
+            }
+
+            async fn update_member(&self, m: &podium_core::model::community::Member) -> podium_core::store::StoreResult<()> {
+                let done = sqlx::query(
+                    "UPDATE community_members SET about = $2, admin = $3, updated_at = $4 WHERE id = $1 AND deleted_at IS NULL",
+                )
+                .bind(m.id.to_string())
+                .bind(m.about.as_str())
+                .bind(m.admin)
+                .bind(podium_core::time::to_micros(m.updated_at))
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                $crate::sql::one_row_updated(done.rows_affected())
+            }
+
+            async fn delete_member(
+                &self,
+                id: podium_core::id::MemberId,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<()> {
+                let at = podium_core::time::to_micros(at);
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                let done = sqlx::query(
+                    "UPDATE community_members SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                )
+                .bind(id.to_string())
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                $crate::sql::one_row_updated(done.rows_affected())?;
+                sqlx::query("DELETE FROM community_tokens WHERE member_id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+
+            async fn insert_member_token(&self, t: &podium_core::store::MemberToken) -> podium_core::store::StoreResult<()> {
+                use podium_core::time::to_micros;
+                sqlx::query("INSERT INTO community_tokens (hash, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&t.hash)
+                    .bind(t.member_id.to_string())
+                    .bind(to_micros(t.created_at))
+                    .bind(to_micros(t.expires_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+
+            async fn member_by_token(
+                &self,
+                hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Member>> {
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!(
+                        "SELECT ", $crate::member_cols!(), " FROM community_tokens t JOIN community_members m ON m.id = t.member_id \
+                         WHERE t.hash = $1 AND t.expires_at > $2 AND m.deleted_at IS NULL"
+                    ),
+                    member_from_row,
+                    hash,
+                    podium_core::time::to_micros(now)
+                )
+            }
+
+            async fn delete_member_token(&self, hash: &str) -> podium_core::store::StoreResult<()> {
+                sqlx::query("DELETE FROM community_tokens WHERE hash = $1")
+                    .bind(hash)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use impl_member_store;
