@@ -193,6 +193,16 @@ prefixed_id!(
     MemberId,
     "mbr"
 );
+prefixed_id!(
+    /// A community leaderboard: one game's or one competition's boards (`lbd_…`).
+    LeaderboardId,
+    "lbd"
+);
+prefixed_id!(
+    /// A member's appointment as moderator of a leaderboard (`mod_…`).
+    ModshipId,
+    "mod"
+);
 
 #[cfg(test)]
 mod tests {

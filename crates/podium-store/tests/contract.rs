@@ -527,6 +527,55 @@ async fn members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_token
     store.insert_member(&member("ada", "ada@example.test"), "h").await.unwrap();
 }
 
+async fn leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderboard(store: Arc<dyn Store>) {
+    use podium_core::model::community::{Leaderboard, Modship};
+    let at = from_micros(podium_core::time::to_micros(now()));
+    let board = |slug: &str| Leaderboard {
+        id: LeaderboardId::generate(),
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        rules: Text::parse("", true).unwrap(),
+        created_at: at,
+        updated_at: at,
+    };
+    let (one, two) = (board("one"), board("two"));
+    store.insert_leaderboard(&one).await.unwrap();
+    store.insert_leaderboard(&two).await.unwrap();
+    let clash = store.insert_leaderboard(&board("one")).await.unwrap_err();
+    assert_eq!(clash, StoreError::Conflict { constraint: "slug".into() });
+    assert_eq!(store.get_leaderboard(one.id).await.unwrap().as_ref(), Some(&one));
+    assert_eq!(store.leaderboard_by_slug("two").await.unwrap().as_ref(), Some(&two));
+    let mut renamed = one.clone();
+    renamed.slug = Slug::parse("two").unwrap();
+    assert_eq!(store.update_leaderboard(&renamed).await, Err(StoreError::Conflict { constraint: "slug".into() }));
+    renamed.slug = Slug::parse("uno").unwrap();
+    renamed.rules = Text::parse("rules", false).unwrap();
+    store.update_leaderboard(&renamed).await.unwrap();
+    assert_eq!(store.leaderboard_by_slug("uno").await.unwrap().as_ref(), Some(&renamed));
+    let codec = CursorCodec::new(b"secret").unwrap();
+    let listed = store.list_leaderboards(&page("slug:asc", 10, None, &codec)).await.unwrap();
+    assert_eq!(listed.iter().map(|l| l.slug.as_str()).collect::<Vec<_>>(), ["two", "uno"]);
+
+    let ada = member("Ada", "ada@example.test");
+    store.insert_member(&ada, "h").await.unwrap();
+    let modship = Modship { id: ModshipId::generate(), user_id: ada.id, leaderboard_id: one.id, created_at: at };
+    store.insert_modship(&modship).await.unwrap();
+    let again = Modship { id: ModshipId::generate(), ..modship.clone() };
+    assert_eq!(store.insert_modship(&again).await, Err(StoreError::Conflict { constraint: "modship".into() }));
+    assert_eq!(store.get_modship(modship.id).await.unwrap().as_ref(), Some(&modship));
+    assert_eq!(store.modship_of(ada.id, one.id).await.unwrap().as_ref(), Some(&modship));
+    assert!(store.modship_of(ada.id, two.id).await.unwrap().is_none());
+    assert_eq!(store.moderators_of(one.id).await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>(), [ada.id]);
+    assert_eq!(store.moderated_by(ada.id).await.unwrap().iter().map(|l| l.id).collect::<Vec<_>>(), [one.id]);
+    store.delete_modship(modship.id).await.unwrap();
+    assert_eq!(store.delete_modship(modship.id).await, Err(StoreError::NotFound));
+    // Deleting the account takes its modships with it, in the same transaction.
+    store.insert_modship(&Modship { id: ModshipId::generate(), leaderboard_id: two.id, ..modship }).await.unwrap();
+    store.delete_member(ada.id, now()).await.unwrap();
+    assert!(store.moderated_by(ada.id).await.unwrap().is_empty());
+    assert!(store.moderators_of(two.id).await.unwrap().is_empty());
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -560,4 +609,5 @@ contract!(
     system_answers_ping_and_keeps_one_cursor_secret,
     scores_commit_in_batches_stream_back_exactly_and_rebuild,
     members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_tokens,
+    leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderboard,
 );

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod community;
 pub mod patch;
 pub mod scores;
+pub(crate) mod slugs;
 
 pub use admin::{
     Admin, BoardListQuery, BootstrapOutcome, CACHE_TTL, CreateAccount, CreateApiKey, CreateBoard, CreatedApiKey,

@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::id::MemberId;
-use crate::model::community::Member;
+use crate::id::{LeaderboardId, MemberId, ModshipId};
+use crate::model::community::{Leaderboard, Member, Modship};
+use crate::page::PageRequest;
 
 /// What a login checks: the member and their password hash.
 #[derive(Debug, Clone)]
@@ -44,8 +45,8 @@ pub trait MemberStore: Send + Sync {
     async fn member_login(&self, name_key_or_email: &str) -> StoreResult<Option<MemberLogin>>;
     /// Writes a member's changeable fields (about, admin, updated_at).
     async fn update_member(&self, member: &Member) -> StoreResult<()>;
-    /// Deletes an account (soft) and, in the same transaction, every token of it; the name
-    /// and the e-mail address become free again.
+    /// Deletes an account (soft) and, in the same transaction, every token and every modship
+    /// of it; the name and the e-mail address become free again.
     async fn delete_member(&self, id: MemberId, at: DateTime<Utc>) -> StoreResult<()>;
     /// Stores a new token.
     async fn insert_member_token(&self, token: &MemberToken) -> StoreResult<()>;
@@ -53,4 +54,32 @@ pub trait MemberStore: Send + Sync {
     async fn member_by_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Member>>;
     /// Deletes a token (logout).
     async fn delete_member_token(&self, hash: &str) -> StoreResult<()>;
+}
+
+/// Leaderboards and their moderators.
+#[async_trait]
+pub trait LeaderboardStore: Send + Sync {
+    /// Inserts a leaderboard; `Conflict { constraint: "slug" }` when the slug is taken.
+    async fn insert_leaderboard(&self, leaderboard: &Leaderboard) -> StoreResult<()>;
+    /// A leaderboard by id.
+    async fn get_leaderboard(&self, id: LeaderboardId) -> StoreResult<Option<Leaderboard>>;
+    /// A leaderboard by slug.
+    async fn leaderboard_by_slug(&self, slug: &str) -> StoreResult<Option<Leaderboard>>;
+    /// Writes name, slug, rules and updated_at; `Conflict { constraint: "slug" }` on a clash.
+    async fn update_leaderboard(&self, leaderboard: &Leaderboard) -> StoreResult<()>;
+    /// A page of leaderboards.
+    async fn list_leaderboards(&self, page: &PageRequest) -> StoreResult<Vec<Leaderboard>>;
+    /// Inserts a modship; `Conflict { constraint: "modship" }` when the member already
+    /// moderates the leaderboard.
+    async fn insert_modship(&self, modship: &Modship) -> StoreResult<()>;
+    /// A modship by id.
+    async fn get_modship(&self, id: ModshipId) -> StoreResult<Option<Modship>>;
+    /// The modship of a member on a leaderboard, if any.
+    async fn modship_of(&self, member: MemberId, leaderboard: LeaderboardId) -> StoreResult<Option<Modship>>;
+    /// Deletes a modship (hard); `NotFound` when there is none.
+    async fn delete_modship(&self, id: ModshipId) -> StoreResult<()>;
+    /// The live members who moderate a leaderboard, by appointment time.
+    async fn moderators_of(&self, leaderboard: LeaderboardId) -> StoreResult<Vec<Member>>;
+    /// The leaderboards a member moderates, by appointment time.
+    async fn moderated_by(&self, member: MemberId) -> StoreResult<Vec<Leaderboard>>;
 }

@@ -3,7 +3,7 @@
 //!
 //! One module per surface — `admin` (accounts, users, API keys, games, boards), `scores`
 //! (identities, events, entries, flags), `clients` (devices, sessions, nonces) — and
-//! `community` (members and their tokens), and [`Store`], the supertrait a backend implements,
+//! `community` (members and their tokens, leaderboards and their moderators), and [`Store`], the supertrait a backend implements,
 //! over all of them and [`SystemStore`]. The activity surface will take `activity.rs` beside
 //! them.
 //!
@@ -46,6 +46,7 @@ pub trait Store:
     + ClientStore
     + FlagStore
     + MemberStore
+    + LeaderboardStore
     + SystemStore
     + 'static
 {
@@ -61,6 +62,7 @@ impl<T> Store for T where
         + ClientStore
         + FlagStore
         + MemberStore
+        + LeaderboardStore
         + SystemStore
         + 'static
 {

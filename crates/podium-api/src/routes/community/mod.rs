@@ -3,6 +3,7 @@
 //! and the owner's appointments with the superadmin API key.
 
 mod admins;
+mod leaderboards;
 mod members;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -15,5 +16,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(require(members::public(), Scheme::None))
         .merge(require(members::own(), Scheme::MemberToken))
+        .merge(require(leaderboards::public(), Scheme::None))
+        .merge(require(leaderboards::own(), Scheme::MemberToken))
         .merge(require(admins::routes(), Scheme::ApiKey))
 }

@@ -4,7 +4,6 @@
 use serde::Deserialize;
 
 use super::Admin;
-use super::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::auth::Principal;
 use crate::error::FieldCode;
 use crate::error::FieldErrors;
@@ -13,6 +12,7 @@ use crate::id::AccountId;
 use crate::model::{Account, AccountStatus, Name, Slug};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::Patch;
+use crate::service::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::time::now;
 
 /// `POST /v1/accounts`

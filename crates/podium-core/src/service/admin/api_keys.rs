@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Admin;
-use super::slugs::conflict;
 use crate::auth::{Principal, display_prefix, generate_api_key, hash_secret};
 use crate::error::FieldCode;
 use crate::error::FieldErrors;
@@ -14,6 +13,7 @@ use crate::id::{AccountId, ApiKeyId, UserId};
 use crate::model::{ApiKey, ApiKeyStatus, Name, User};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::Patch;
+use crate::service::slugs::conflict;
 use crate::store::ApiKeyFilter;
 use crate::time::{now, truncate};
 

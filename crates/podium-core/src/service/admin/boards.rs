@@ -7,7 +7,6 @@ use rand::RngExt;
 use serde::Deserialize;
 
 use super::Admin;
-use super::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::auth::Principal;
 use crate::error::FieldCode;
 use crate::error::FieldErrors;
@@ -17,6 +16,7 @@ use crate::model::board::{DESCRIPTION_MAX, ICON_MAX, TAG_MAX, TAGS_MAX, UNIT_MAX
 use crate::model::{Board, BoardType, KeepStrategy, Name, RatioConfig, Slug, SortDirection, Text};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::Patch;
+use crate::service::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::store::{BoardFilter, StoreError};
 use crate::time::{now, truncate};
 

@@ -3,7 +3,6 @@
 use serde::Deserialize;
 
 use super::Admin;
-use super::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::auth::Principal;
 use crate::error::FieldCode;
 use crate::error::FieldErrors;
@@ -12,6 +11,7 @@ use crate::id::{AccountId, GameId};
 use crate::model::{AntiCheatSettings, Game, Name, Slug};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::Patch;
+use crate::service::slugs::{conflict, insert_with_slug, slug_or_derived};
 use crate::store::GameFilter;
 use crate::time::now;
 

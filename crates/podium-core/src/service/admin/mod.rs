@@ -8,7 +8,6 @@ mod auth;
 mod boards;
 mod bootstrap;
 mod games;
-mod slugs;
 mod users;
 
 use std::sync::Arc;

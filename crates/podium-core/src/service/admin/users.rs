@@ -3,7 +3,6 @@
 use serde::Deserialize;
 
 use super::Admin;
-use super::slugs::conflict;
 use crate::auth::Principal;
 use crate::error::FieldCode;
 use crate::error::FieldErrors;
@@ -12,6 +11,7 @@ use crate::id::{AccountId, UserId};
 use crate::model::{Email, Name, User};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::Patch;
+use crate::service::slugs::conflict;
 use crate::store::UserFilter;
 use crate::time::now;
 

@@ -1,4 +1,5 @@
-//! `community_members` and `community_tokens`.
+//! `community_members` and `community_tokens` (and, when an account is deleted, its
+//! `community_modships`).
 
 #[doc(hidden)]
 #[macro_export]
@@ -135,11 +136,9 @@ macro_rules! impl_member_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 $crate::sql::one_row_updated(done.rows_affected())?;
-                sqlx::query("DELETE FROM community_tokens WHERE member_id = $1")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+                for sql in ["DELETE FROM community_tokens WHERE member_id = $1", "DELETE FROM community_modships WHERE member_id = $1"] {
+                    sqlx::query(sql).bind(id.to_string()).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                }
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(())
             }

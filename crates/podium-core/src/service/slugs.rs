@@ -1,4 +1,4 @@
-//! Helpers several admin services share: mapping uniqueness clashes to their error codes and
+//! Helpers several services share (admin resources, community leaderboards): mapping uniqueness clashes to their error codes and
 //! inserting with a generated slug that steps aside when taken.
 
 use std::future::Future;
