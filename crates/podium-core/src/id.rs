@@ -203,6 +203,16 @@ prefixed_id!(
     ModshipId,
     "mod"
 );
+prefixed_id!(
+    /// A category of a community leaderboard (`cat_…`).
+    CategoryId,
+    "cat"
+);
+prefixed_id!(
+    /// A metric of a category: what a run measures (`met_…`).
+    MetricId,
+    "met"
+);
 
 #[cfg(test)]
 mod tests {

@@ -576,6 +576,56 @@ async fn leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderbo
     assert!(store.moderators_of(two.id).await.unwrap().is_empty());
 }
 
+async fn categories_round_trip_with_their_metrics_in_order(store: Arc<dyn Store>) {
+    use podium_core::model::community::{Category, Leaderboard, Metric, MetricKind, MetricSort};
+    let at = from_micros(podium_core::time::to_micros(now()));
+    let lb = Leaderboard {
+        id: LeaderboardId::generate(),
+        name: Name::parse("Celeste").unwrap(),
+        slug: Slug::parse("celeste").unwrap(),
+        rules: Text::parse("", true).unwrap(),
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert_leaderboard(&lb).await.unwrap();
+    let metric = |slug: &str, kind| Metric {
+        id: MetricId::generate(),
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        kind,
+        sort: MetricSort::Asc,
+        required: true,
+    };
+    let category = |slug: &str| Category {
+        id: CategoryId::generate(),
+        leaderboard_id: lb.id,
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        rules: Text::parse("rules", true).unwrap(),
+        players_min: 1,
+        players_max: 4,
+        metrics: vec![metric("time", MetricKind::Time), metric("score", MetricKind::Score)],
+        created_at: at,
+        updated_at: at,
+    };
+    let any = category("any");
+    let full = Category { created_at: at + chrono::Duration::seconds(1), ..category("full") };
+    store.insert_category(&any).await.unwrap();
+    store.insert_category(&full).await.unwrap();
+    assert_eq!(store.insert_category(&category("any")).await, Err(StoreError::Conflict { constraint: "slug".into() }));
+    assert_eq!(store.get_category(any.id).await.unwrap().as_ref(), Some(&any));
+    assert_eq!(store.categories_of(lb.id).await.unwrap(), vec![any.clone(), full.clone()]);
+    let mut edited = any.clone();
+    edited.metrics = vec![metric("count", MetricKind::Count), any.metrics[0].clone()];
+    edited.players_max = 2;
+    store.update_category(&edited).await.unwrap();
+    assert_eq!(store.get_category(any.id).await.unwrap().as_ref(), Some(&edited));
+    store.delete_category(any.id).await.unwrap();
+    assert!(store.get_category(any.id).await.unwrap().is_none());
+    assert_eq!(store.delete_category(any.id).await, Err(StoreError::NotFound));
+    assert_eq!(store.categories_of(lb.id).await.unwrap(), vec![full]);
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -610,4 +660,5 @@ contract!(
     scores_commit_in_batches_stream_back_exactly_and_rebuild,
     members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_tokens,
     leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderboard,
+    categories_round_trip_with_their_metrics_in_order,
 );

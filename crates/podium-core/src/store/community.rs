@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::id::{LeaderboardId, MemberId, ModshipId};
-use crate::model::community::{Leaderboard, Member, Modship};
+use crate::id::{CategoryId, LeaderboardId, MemberId, ModshipId};
+use crate::model::community::{Category, Leaderboard, Member, Modship};
 use crate::page::PageRequest;
 
 /// What a login checks: the member and their password hash.
@@ -82,4 +82,21 @@ pub trait LeaderboardStore: Send + Sync {
     async fn moderators_of(&self, leaderboard: LeaderboardId) -> StoreResult<Vec<Member>>;
     /// The leaderboards a member moderates, by appointment time.
     async fn moderated_by(&self, member: MemberId) -> StoreResult<Vec<Leaderboard>>;
+}
+
+/// Categories and their metrics.
+#[async_trait]
+pub trait CategoryStore: Send + Sync {
+    /// Inserts a category with its metrics, in one transaction; `Conflict { constraint:
+    /// "slug" }` when its leaderboard has a category with the slug.
+    async fn insert_category(&self, category: &Category) -> StoreResult<()>;
+    /// A category with its metrics in order.
+    async fn get_category(&self, id: CategoryId) -> StoreResult<Option<Category>>;
+    /// The categories of a leaderboard, by creation, with their metrics.
+    async fn categories_of(&self, leaderboard: LeaderboardId) -> StoreResult<Vec<Category>>;
+    /// Writes a category and replaces its metrics with the given list (kept ids updated, new
+    /// ones inserted, the others deleted), in one transaction.
+    async fn update_category(&self, category: &Category) -> StoreResult<()>;
+    /// Deletes a category and its metrics (hard), in one transaction; `NotFound` when absent.
+    async fn delete_category(&self, id: CategoryId) -> StoreResult<()>;
 }

@@ -47,6 +47,7 @@ pub trait Store:
     + FlagStore
     + MemberStore
     + LeaderboardStore
+    + CategoryStore
     + SystemStore
     + 'static
 {
@@ -63,6 +64,7 @@ impl<T> Store for T where
         + FlagStore
         + MemberStore
         + LeaderboardStore
+        + CategoryStore
         + SystemStore
         + 'static
 {

@@ -12,6 +12,7 @@ mod anticheat;
 mod api_keys;
 mod boards;
 mod client;
+mod community_categories;
 mod community_leaderboards;
 mod community_members;
 mod compat_leadr;

@@ -3,6 +3,7 @@
 //! and the owner's appointments with the superadmin API key.
 
 mod admins;
+mod categories;
 mod leaderboards;
 mod members;
 
@@ -18,5 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(require(members::own(), Scheme::MemberToken))
         .merge(require(leaderboards::public(), Scheme::None))
         .merge(require(leaderboards::own(), Scheme::MemberToken))
+        .merge(require(categories::public(), Scheme::None))
+        .merge(require(categories::own(), Scheme::MemberToken))
         .merge(require(admins::routes(), Scheme::ApiKey))
 }

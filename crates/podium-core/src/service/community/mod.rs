@@ -1,6 +1,6 @@
 //! The community site (community spec): members and roles — registration, login with limits,
 //! bearer tokens, `me`, account deletion, the owner appointing site admins — and leaderboards
-//! with their moderators.
+//! with their moderators, categories with their metrics.
 //! Leaderboards, categories, variables, runs, judgements and bans take their files beside
 //! these, one `impl Community` block per file.
 //!
@@ -9,12 +9,14 @@
 //! role change, a deletion or a logout applies to existing tokens at once (no token cache yet:
 //! one indexed read per call).
 
+mod categories;
 mod leaderboards;
 mod members;
 mod passwords;
 
 use std::time::Duration;
 
+pub use categories::{CreateCategory, MetricInput, UpdateCategory};
 pub use leaderboards::{AppointModerator, CreateLeaderboard, UpdateLeaderboard};
 pub use members::{Login, MeView, MemberTokens, MemberView, Register, UpdateMe};
 pub use passwords::Passwords;

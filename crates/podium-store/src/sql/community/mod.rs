@@ -1,8 +1,10 @@
 //! The community surface's tables: members and their tokens, leaderboards and their
-//! moderators.
+//! moderators, categories and their metrics.
 
+mod categories;
 mod leaderboards;
 mod members;
 
+pub(crate) use categories::impl_category_store;
 pub(crate) use leaderboards::impl_leaderboard_store;
 pub(crate) use members::impl_member_store;
