@@ -213,6 +213,16 @@ prefixed_id!(
     MetricId,
     "met"
 );
+prefixed_id!(
+    /// A variable of a leaderboard's categories, such as platform or version (`var_…`).
+    VariableId,
+    "var"
+);
+prefixed_id!(
+    /// One value of a variable (`val_…`).
+    VariableValueId,
+    "val"
+);
 
 #[cfg(test)]
 mod tests {

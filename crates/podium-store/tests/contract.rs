@@ -626,6 +626,79 @@ async fn categories_round_trip_with_their_metrics_in_order(store: Arc<dyn Store>
     assert_eq!(store.categories_of(lb.id).await.unwrap(), vec![full]);
 }
 
+async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn Store>) {
+    use podium_core::model::community::{
+        Assignment, Category, Leaderboard, Metric, MetricKind, MetricSort, Variable, VariableSlug, VariableValue,
+    };
+    let at = from_micros(podium_core::time::to_micros(now()));
+    let lb = Leaderboard {
+        id: LeaderboardId::generate(),
+        name: Name::parse("Celeste").unwrap(),
+        slug: Slug::parse("celeste").unwrap(),
+        rules: Text::parse("", true).unwrap(),
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert_leaderboard(&lb).await.unwrap();
+    let category = |slug: &str, t: i64| Category {
+        id: CategoryId::generate(),
+        leaderboard_id: lb.id,
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        rules: Text::parse("", true).unwrap(),
+        players_min: 1,
+        players_max: 1,
+        metrics: vec![Metric {
+            id: MetricId::generate(),
+            name: Name::parse("t").unwrap(),
+            slug: Slug::parse("t").unwrap(),
+            kind: MetricKind::Time,
+            sort: MetricSort::Asc,
+            required: true,
+        }],
+        created_at: at + chrono::Duration::seconds(t),
+        updated_at: at,
+    };
+    let (any, full) = (category("any", 0), category("full", 1));
+    store.insert_category(&any).await.unwrap();
+    store.insert_category(&full).await.unwrap();
+    let id = VariableId::generate();
+    let value = |slug: &str| VariableValue {
+        id: VariableValueId::generate(),
+        variable_id: id,
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+    };
+    let assign = |c: &Category| Assignment { category_id: c.id, required: true, obsoleting: false };
+    let variable = Variable {
+        id,
+        leaderboard_id: lb.id,
+        name: Name::parse("Platform").unwrap(),
+        slug: VariableSlug::parse("platform").unwrap(),
+        values: vec![value("pc"), value("switch")],
+        categories: vec![assign(&any), assign(&full)],
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert_variable(&variable).await.unwrap();
+    let clash = Variable { id: VariableId::generate(), values: vec![], categories: vec![], ..variable.clone() };
+    assert_eq!(store.insert_variable(&clash).await, Err(StoreError::Conflict { constraint: "slug".into() }));
+    assert_eq!(store.get_variable(id).await.unwrap().as_ref(), Some(&variable));
+    assert_eq!(store.variable_of_value(variable.values[1].id).await.unwrap().as_ref(), Some(&variable));
+    assert_eq!(store.variables_of(full.id).await.unwrap(), vec![variable.clone()]);
+    let mut edited = variable.clone();
+    edited.values.push(value("ps"));
+    edited.categories.retain(|a| a.category_id == full.id);
+    store.update_variable(&edited).await.unwrap();
+    assert_eq!(store.get_variable(id).await.unwrap().as_ref(), Some(&edited));
+    assert!(store.variables_of(any.id).await.unwrap().is_empty());
+    // Deleting the variable's last category takes the variable with it.
+    store.delete_category(full.id).await.unwrap();
+    assert!(store.get_variable(id).await.unwrap().is_none());
+    assert!(store.variable_of_value(edited.values[0].id).await.unwrap().is_none());
+    assert_eq!(store.delete_variable(id).await, Err(StoreError::NotFound));
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -661,4 +734,5 @@ contract!(
     members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_tokens,
     leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderboard,
     categories_round_trip_with_their_metrics_in_order,
+    variables_round_trip_and_leave_with_their_last_category,
 );

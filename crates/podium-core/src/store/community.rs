@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::id::{CategoryId, LeaderboardId, MemberId, ModshipId};
-use crate::model::community::{Category, Leaderboard, Member, Modship};
+use crate::id::{CategoryId, LeaderboardId, MemberId, ModshipId, VariableId, VariableValueId};
+use crate::model::community::{Category, Leaderboard, Member, Modship, Variable};
 use crate::page::PageRequest;
 
 /// What a login checks: the member and their password hash.
@@ -97,6 +97,26 @@ pub trait CategoryStore: Send + Sync {
     /// Writes a category and replaces its metrics with the given list (kept ids updated, new
     /// ones inserted, the others deleted), in one transaction.
     async fn update_category(&self, category: &Category) -> StoreResult<()>;
-    /// Deletes a category and its metrics (hard), in one transaction; `NotFound` when absent.
+    /// Deletes a category, its metrics, its variable assignments and the variables that were
+    /// assigned to it alone (hard), in one transaction; `NotFound` when absent.
     async fn delete_category(&self, id: CategoryId) -> StoreResult<()>;
+}
+
+/// Variables, their values and their assignments to categories.
+#[async_trait]
+pub trait VariableStore: Send + Sync {
+    /// Inserts a variable with its values and assignments, in one transaction; `Conflict {
+    /// constraint: "slug" }` when its leaderboard has a variable with the slug.
+    async fn insert_variable(&self, variable: &Variable) -> StoreResult<()>;
+    /// A variable with its values (in order) and assignments.
+    async fn get_variable(&self, id: VariableId) -> StoreResult<Option<Variable>>;
+    /// The variable a value belongs to.
+    async fn variable_of_value(&self, value: VariableValueId) -> StoreResult<Option<Variable>>;
+    /// The variables assigned to a category, by creation.
+    async fn variables_of(&self, category: CategoryId) -> StoreResult<Vec<Variable>>;
+    /// Writes a variable and replaces its values and assignments with the given ones (ids
+    /// kept), in one transaction; a variable left with no assignment is deleted instead.
+    async fn update_variable(&self, variable: &Variable) -> StoreResult<()>;
+    /// Deletes a variable with its values and assignments (hard); `NotFound` when absent.
+    async fn delete_variable(&self, id: VariableId) -> StoreResult<()>;
 }

@@ -48,6 +48,7 @@ pub trait Store:
     + MemberStore
     + LeaderboardStore
     + CategoryStore
+    + VariableStore
     + SystemStore
     + 'static
 {
@@ -65,6 +66,7 @@ impl<T> Store for T where
         + MemberStore
         + LeaderboardStore
         + CategoryStore
+        + VariableStore
         + SystemStore
         + 'static
 {

@@ -15,6 +15,7 @@ mod client;
 mod community_categories;
 mod community_leaderboards;
 mod community_members;
+mod community_variables;
 mod compat_leadr;
 mod conventions;
 mod games;

@@ -6,6 +6,7 @@ mod admins;
 mod categories;
 mod leaderboards;
 mod members;
+mod variables;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -21,5 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(require(leaderboards::own(), Scheme::MemberToken))
         .merge(require(categories::public(), Scheme::None))
         .merge(require(categories::own(), Scheme::MemberToken))
+        .merge(require(variables::public(), Scheme::None))
+        .merge(require(variables::own(), Scheme::MemberToken))
         .merge(require(admins::routes(), Scheme::ApiKey))
 }

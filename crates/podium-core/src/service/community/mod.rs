@@ -1,6 +1,6 @@
 //! The community site (community spec): members and roles — registration, login with limits,
 //! bearer tokens, `me`, account deletion, the owner appointing site admins — and leaderboards
-//! with their moderators, categories with their metrics.
+//! with their moderators, categories with their metrics, variables with their values.
 //! Leaderboards, categories, variables, runs, judgements and bans take their files beside
 //! these, one `impl Community` block per file.
 //!
@@ -13,6 +13,7 @@ mod categories;
 mod leaderboards;
 mod members;
 mod passwords;
+mod variables;
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ pub use categories::{CreateCategory, MetricInput, UpdateCategory};
 pub use leaderboards::{AppointModerator, CreateLeaderboard, UpdateLeaderboard};
 pub use members::{Login, MeView, MemberTokens, MemberView, Register, UpdateMe};
 pub use passwords::Passwords;
+pub use variables::{AssignVariable, CreateVariable, UpdateValue, UpdateVariable, ValueInput};
 
 use crate::error::ServiceResult;
 use crate::model::community::Member;

@@ -188,11 +188,28 @@ macro_rules! impl_category_store {
 
             async fn delete_category(&self, id: podium_core::id::CategoryId) -> podium_core::store::StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
-                sqlx::query("DELETE FROM community_metrics WHERE category_id = $1")
+                // The variables assigned to this category alone go with it.
+                let orphans: Vec<String> = {
+                    use sqlx::Row;
+                    let rows = sqlx::query(
+                        "SELECT a.variable_id FROM community_variable_categories a WHERE a.category_id = $1 \
+                         AND NOT EXISTS (SELECT 1 FROM community_variable_categories o \
+                         WHERE o.variable_id = a.variable_id AND o.category_id <> $1)",
+                    )
                     .bind(id.to_string())
-                    .execute(&mut *tx)
+                    .fetch_all(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
+                    rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>().map_err($crate::sql::map_err)?
+                };
+                for sql in ["DELETE FROM community_variable_categories WHERE category_id = $1", "DELETE FROM community_metrics WHERE category_id = $1"] {
+                    sqlx::query(sql).bind(id.to_string()).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                }
+                for variable in &orphans {
+                    for sql in ["DELETE FROM community_variable_values WHERE variable_id = $1", "DELETE FROM community_variables WHERE id = $1"] {
+                        sqlx::query(sql).bind(variable).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                    }
+                }
                 let done = sqlx::query("DELETE FROM community_categories WHERE id = $1")
                     .bind(id.to_string())
                     .execute(&mut *tx)

@@ -1,10 +1,12 @@
 //! The community surface's tables: members and their tokens, leaderboards and their
-//! moderators, categories and their metrics.
+//! moderators, categories and their metrics, variables with their values and assignments.
 
 mod categories;
 mod leaderboards;
 mod members;
+mod variables;
 
 pub(crate) use categories::impl_category_store;
 pub(crate) use leaderboards::impl_leaderboard_store;
 pub(crate) use members::impl_member_store;
+pub(crate) use variables::impl_variable_store;

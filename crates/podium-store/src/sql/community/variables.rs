@@ -1,0 +1,223 @@
+//! `community_variables`, `community_variable_values` and `community_variable_categories` (a
+//! variable's values and assignments are rewritten with it, keeping their ids).
+
+macro_rules! impl_variable_store {
+    ($store:ty, $db:ty, $begin:literal) => {
+        /// Loads a variable with its values and assignments.
+        async fn load_variable<'e, E>(
+            db: E,
+            id: &str,
+        ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Variable>>
+        where
+            E: sqlx::Executor<'e, Database = $db> + Copy,
+        {
+            use podium_core::model::community::{Assignment, Variable, VariableSlug, VariableValue};
+            use podium_core::model::{Name, Slug};
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let row = sqlx::query(
+                "SELECT id, leaderboard_id, name, slug, created_at, updated_at FROM community_variables WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?;
+            let Some(row) = row else { return Ok(None) };
+            let leaderboard: String = row.try_get(1).map_err(map_err)?;
+            let variable_id: podium_core::id::VariableId = id.parse().map_err(|_| corrupt("variable id"))?;
+            let mut variable = Variable {
+                id: variable_id,
+                leaderboard_id: leaderboard.parse().map_err(|_| corrupt("leaderboard id"))?,
+                name: Name::from_trusted(row.try_get(2).map_err(map_err)?),
+                slug: VariableSlug::from_trusted(row.try_get(3).map_err(map_err)?),
+                values: Vec::new(),
+                categories: Vec::new(),
+                created_at: podium_core::time::from_micros(row.try_get(4).map_err(map_err)?),
+                updated_at: podium_core::time::from_micros(row.try_get(5).map_err(map_err)?),
+            };
+            let rows = sqlx::query("SELECT id, name, slug FROM community_variable_values WHERE variable_id = $1 ORDER BY position")
+                .bind(id)
+                .fetch_all(db)
+                .await
+                .map_err(map_err)?;
+            for r in &rows {
+                let value_id: String = r.try_get(0).map_err(map_err)?;
+                variable.values.push(VariableValue {
+                    id: value_id.parse().map_err(|_| corrupt("value id"))?,
+                    variable_id,
+                    name: Name::from_trusted(r.try_get(1).map_err(map_err)?),
+                    slug: Slug::from_trusted(r.try_get(2).map_err(map_err)?),
+                });
+            }
+            let rows = sqlx::query(
+                "SELECT a.category_id, a.required, a.obsoleting FROM community_variable_categories a \
+                 JOIN community_categories c ON c.id = a.category_id WHERE a.variable_id = $1 ORDER BY c.created_at, c.id",
+            )
+            .bind(id)
+            .fetch_all(db)
+            .await
+            .map_err(map_err)?;
+            for r in &rows {
+                let category: String = r.try_get(0).map_err(map_err)?;
+                variable.categories.push(Assignment {
+                    category_id: category.parse().map_err(|_| corrupt("category id"))?,
+                    required: r.try_get(1).map_err(map_err)?,
+                    obsoleting: r.try_get(2).map_err(map_err)?,
+                });
+            }
+            Ok(Some(variable))
+        }
+
+        /// Writes a variable's values and assignments (after the old ones were deleted).
+        async fn insert_variable_parts<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            v: &podium_core::model::community::Variable,
+        ) -> podium_core::store::StoreResult<()> {
+            for (position, value) in v.values.iter().enumerate() {
+                sqlx::query("INSERT INTO community_variable_values (id, variable_id, position, name, slug) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(value.id.to_string())
+                    .bind(v.id.to_string())
+                    .bind(position as i64)
+                    .bind(value.name.as_str())
+                    .bind(value.slug.as_str())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+            }
+            for a in &v.categories {
+                sqlx::query(
+                    "INSERT INTO community_variable_categories (variable_id, category_id, required, obsoleting) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(v.id.to_string())
+                .bind(a.category_id.to_string())
+                .bind(a.required)
+                .bind(a.obsoleting)
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+            }
+            Ok(())
+        }
+
+        /// Deletes a variable's rows in a transaction.
+        async fn delete_variable_rows<'c>(tx: &mut sqlx::Transaction<'c, $db>, id: &str) -> podium_core::store::StoreResult<u64> {
+            for sql in [
+                "DELETE FROM community_variable_values WHERE variable_id = $1",
+                "DELETE FROM community_variable_categories WHERE variable_id = $1",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut **tx).await.map_err($crate::sql::map_err)?;
+            }
+            let done = sqlx::query("DELETE FROM community_variables WHERE id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+            Ok(done.rows_affected())
+        }
+
+        #[async_trait::async_trait]
+        impl podium_core::store::VariableStore for $store {
+            async fn insert_variable(&self, v: &podium_core::model::community::Variable) -> podium_core::store::StoreResult<()> {
+                use podium_core::time::to_micros;
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                sqlx::query(
+                    "INSERT INTO community_variables (id, leaderboard_id, name, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(v.id.to_string())
+                .bind(v.leaderboard_id.to_string())
+                .bind(v.name.as_str())
+                .bind(v.slug.as_str())
+                .bind(to_micros(v.created_at))
+                .bind(to_micros(v.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                insert_variable_parts(&mut tx, v).await?;
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+
+            async fn get_variable(
+                &self,
+                id: podium_core::id::VariableId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Variable>> {
+                load_variable(&self.pool, &id.to_string()).await
+            }
+
+            async fn variable_of_value(
+                &self,
+                value: podium_core::id::VariableValueId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Variable>> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT variable_id FROM community_variable_values WHERE id = $1")
+                    .bind(value.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let Some(row) = row else { return Ok(None) };
+                let id: String = row.try_get(0).map_err($crate::sql::map_err)?;
+                load_variable(&self.pool, &id).await
+            }
+
+            async fn variables_of(
+                &self,
+                category: podium_core::id::CategoryId,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::community::Variable>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT v.id FROM community_variables v JOIN community_variable_categories a ON a.variable_id = v.id \
+                     WHERE a.category_id = $1 ORDER BY v.created_at, v.id",
+                )
+                .bind(category.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let id: String = r.try_get(0).map_err($crate::sql::map_err)?;
+                    if let Some(v) = load_variable(&self.pool, &id).await? {
+                        out.push(v);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn update_variable(&self, v: &podium_core::model::community::Variable) -> podium_core::store::StoreResult<()> {
+                let id = v.id.to_string();
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                if v.categories.is_empty() {
+                    let n = delete_variable_rows(&mut tx, &id).await?;
+                    $crate::sql::one_row_updated(n)?;
+                } else {
+                    let done = sqlx::query("UPDATE community_variables SET name = $2, slug = $3, updated_at = $4 WHERE id = $1")
+                        .bind(&id)
+                        .bind(v.name.as_str())
+                        .bind(v.slug.as_str())
+                        .bind(podium_core::time::to_micros(v.updated_at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    $crate::sql::one_row_updated(done.rows_affected())?;
+                    for sql in [
+                        "DELETE FROM community_variable_values WHERE variable_id = $1",
+                        "DELETE FROM community_variable_categories WHERE variable_id = $1",
+                    ] {
+                        sqlx::query(sql).bind(&id).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                    }
+                    insert_variable_parts(&mut tx, v).await?;
+                }
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+
+            async fn delete_variable(&self, id: podium_core::id::VariableId) -> podium_core::store::StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                let n = delete_variable_rows(&mut tx, &id.to_string()).await?;
+                $crate::sql::one_row_updated(n)?;
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use impl_variable_store;
