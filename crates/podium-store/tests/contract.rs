@@ -495,8 +495,11 @@ async fn members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_token
     let mut changed = ada.clone();
     changed.admin = true;
     changed.about = Text::parse("runs", false).unwrap();
-    store.update_member(&changed).await.unwrap();
+    store.set_member_admin(ada.id, true, ada.updated_at).await.unwrap();
+    // Writing `about` leaves the role as it is.
+    store.set_member_about(ada.id, "runs", ada.updated_at).await.unwrap();
     assert_eq!(store.get_member(ada.id).await.unwrap().as_ref(), Some(&changed));
+    assert_eq!(store.set_member_admin(MemberId::generate(), true, now()).await, Err(StoreError::NotFound));
     let at = now();
     let live = MemberToken {
         hash: "live".into(),

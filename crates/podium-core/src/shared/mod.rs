@@ -9,7 +9,7 @@
 //! - [`AntiCheatCounters`]: the detections' counters (sliding hours, last attempts, duplicate
 //!   windows, clusters, accepted totals).
 //! - [`RateBuckets`]: per-address token buckets of the network edge, and sliding windows of
-//!   failures (community logins per member and per address).
+//!   failures (community logins per member and per address), checked and counted in one step.
 //! - [`NonceClaims`]: single use of client nonces.
 //!
 //! [`SharedState::in_memory`] is the one implementation today: one process, the feed delivered

@@ -62,11 +62,13 @@ pub trait RateBuckets: Send + Sync {
     /// Takes one token from `address`'s bucket of `bucket`, or says how long until one is
     /// available.
     fn take(&self, bucket: Bucket, address: IpAddr) -> Result<(), Duration>;
-    /// Whether `key` may try again: an error with the wait when it has failed
-    /// `failures.limit()` times within the last `failures.window()`.
-    fn failures_allow(&self, failures: Failures, key: &str) -> Result<(), Duration>;
-    /// Counts one failure of `key`.
-    fn record_failure(&self, failures: Failures, key: &str);
+    /// Counts an attempt of `key` as a failure in advance, in one step with the check — so
+    /// that concurrent attempts cannot all pass it — or refuses with the wait when `key` has
+    /// failed `failures.limit()` times within the last `failures.window()`.
+    fn attempt(&self, failures: Failures, key: &str) -> Result<(), Duration>;
+    /// Takes back the attempt last counted for `key` (it succeeded, or was refused for another
+    /// reason).
+    fn forgive(&self, failures: Failures, key: &str);
 }
 
 /// One node: the buckets in this process.
@@ -96,12 +98,12 @@ impl RateBuckets for LocalRates {
         }
     }
 
-    fn failures_allow(&self, failures: Failures, key: &str) -> Result<(), Duration> {
-        self.failures.allow(failures, key, Instant::now())
+    fn attempt(&self, failures: Failures, key: &str) -> Result<(), Duration> {
+        self.failures.attempt(failures, key, Instant::now())
     }
 
-    fn record_failure(&self, failures: Failures, key: &str) {
-        self.failures.record(failures, key, Instant::now());
+    fn forgive(&self, failures: Failures, key: &str) {
+        self.failures.forgive(failures, key);
     }
 }
 
@@ -114,27 +116,30 @@ struct FailureLog {
 }
 
 impl FailureLog {
-    fn allow(&self, failures: Failures, key: &str, now: Instant) -> Result<(), Duration> {
-        let times = self.times.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(log) = times.get(&(failures, key.to_owned())) else { return Ok(()) };
-        let recent: Vec<&Instant> = log.iter().filter(|t| now.duration_since(**t) < failures.window()).collect();
-        if recent.len() < failures.limit() {
-            return Ok(());
-        }
-        // Allowed again once the oldest counted failure leaves the window.
-        let oldest = recent[recent.len() - failures.limit()];
-        Err(failures.window().saturating_sub(now.duration_since(*oldest)))
-    }
-
-    fn record(&self, failures: Failures, key: &str, now: Instant) {
+    /// Refuses with the wait when `limit` failures fall within the window; otherwise counts
+    /// this attempt. One lock for both, so concurrent attempts are counted one by one.
+    fn attempt(&self, failures: Failures, key: &str, now: Instant) -> Result<(), Duration> {
         let mut times = self.times.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if times.len() >= MAX_BUCKETS {
             times.retain(|(f, _), log| log.back().is_some_and(|t| now.duration_since(*t) < f.window()));
         }
         let log = times.entry((failures, key.to_owned())).or_default();
-        log.push_back(now);
-        while log.len() > failures.limit() {
+        while log.front().is_some_and(|t| now.duration_since(*t) >= failures.window()) {
             log.pop_front();
+        }
+        if log.len() >= failures.limit() {
+            // Allowed again once the oldest counted failure leaves the window.
+            let oldest = log[log.len() - failures.limit()];
+            return Err(failures.window().saturating_sub(now.duration_since(oldest)));
+        }
+        log.push_back(now);
+        Ok(())
+    }
+
+    fn forgive(&self, failures: Failures, key: &str) {
+        let mut times = self.times.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(log) = times.get_mut(&(failures, key.to_owned())) {
+            log.pop_back();
         }
     }
 }
@@ -224,22 +229,22 @@ mod tests {
         let start = Instant::now();
         let minute = Duration::from_secs(60);
         for i in 0..10 {
-            assert!(log.allow(Failures::LoginByMember, "mbr_a", start + minute * i).is_ok());
-            log.record(Failures::LoginByMember, "mbr_a", start + minute * i);
+            assert!(log.attempt(Failures::LoginByMember, "mbr_a", start + minute * i).is_ok());
         }
         // Ten failures at minutes 0..9: refused until minute 15, when the first leaves.
-        let wait = log.allow(Failures::LoginByMember, "mbr_a", start + minute * 10).unwrap_err();
+        let wait = log.attempt(Failures::LoginByMember, "mbr_a", start + minute * 10).unwrap_err();
         assert_eq!(wait, minute * 5);
-        assert!(log.allow(Failures::LoginByMember, "mbr_b", start + minute * 10).is_ok());
-        assert!(log.allow(Failures::LoginByAddress, "mbr_a", start + minute * 10).is_ok());
-        assert!(log.allow(Failures::LoginByMember, "mbr_a", start + minute * 15).is_ok());
-        // Addresses may fail thirty times.
+        assert!(log.attempt(Failures::LoginByMember, "mbr_b", start + minute * 10).is_ok());
+        assert!(log.attempt(Failures::LoginByAddress, "mbr_a", start + minute * 10).is_ok());
+        assert!(log.attempt(Failures::LoginByMember, "mbr_a", start + minute * 15).is_ok());
+        // Addresses may fail thirty times; a forgiven attempt does not count.
         for _ in 0..29 {
-            log.record(Failures::LoginByAddress, "198.51.100.1", start);
+            log.attempt(Failures::LoginByAddress, "198.51.100.1", start).unwrap();
         }
-        assert!(log.allow(Failures::LoginByAddress, "198.51.100.1", start).is_ok());
-        log.record(Failures::LoginByAddress, "198.51.100.1", start);
-        assert!(log.allow(Failures::LoginByAddress, "198.51.100.1", start).is_err());
+        log.attempt(Failures::LoginByAddress, "198.51.100.1", start).unwrap();
+        log.forgive(Failures::LoginByAddress, "198.51.100.1");
+        assert!(log.attempt(Failures::LoginByAddress, "198.51.100.1", start).is_ok());
+        assert!(log.attempt(Failures::LoginByAddress, "198.51.100.1", start).is_err());
     }
 
     #[test]

@@ -43,8 +43,11 @@ pub trait MemberStore: Send + Sync {
     async fn member_by_name(&self, name_key: &str) -> StoreResult<Option<Member>>;
     /// A live member and their hash by name key or e-mail address (both lowercased).
     async fn member_login(&self, name_key_or_email: &str) -> StoreResult<Option<MemberLogin>>;
-    /// Writes a member's changeable fields (about, admin, updated_at).
-    async fn update_member(&self, member: &Member) -> StoreResult<()>;
+    /// Writes a member's `about` (and `updated_at`) only, so that it never undoes a role
+    /// change made meanwhile.
+    async fn set_member_about(&self, id: MemberId, about: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Writes a member's site-admin role (and `updated_at`) only.
+    async fn set_member_admin(&self, id: MemberId, admin: bool, at: DateTime<Utc>) -> StoreResult<()>;
     /// Deletes an account (soft) and, in the same transaction, every token and every modship
     /// of it; the name and the e-mail address become free again.
     async fn delete_member(&self, id: MemberId, at: DateTime<Utc>) -> StoreResult<()>;

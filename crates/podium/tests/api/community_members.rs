@@ -236,3 +236,47 @@ async fn no_password_or_token_is_ever_logged() {
         assert!(!logs.contains(secret), "{secret} appears in the logs");
     }
 }
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_one_by_one_against_the_limit() {
+    let app = TestApp::spawn().await;
+    member(&app, "Ada").await;
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        async move { login_from(app, &format!("198.51.100.{i}:1"), "ada", "Wrong1234").await.status.as_u16() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 10, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_successful_login_does_not_count_against_the_limits() {
+    let app = TestApp::spawn().await;
+    member(&app, "Ada").await;
+    for _ in 0..12 {
+        login_from(&app, "198.51.100.1:1", "ada", "Secret123").await.assert(200);
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_lookups_are_not_found_on_every_backend() {
+    let app = TestApp::spawn().await;
+    member(&app, "Ada").await;
+    login(&app, "ada\u{0}", "Secret123").await.assert_problem(401, "unauthorized");
+    app.call(Method::GET, "/v1/community/users/by-name/ada%00", None, None).await.assert_problem(404, "not_found");
+    app.call(Method::GET, "/v1/community/leaderboards/x%00y", None, None).await.assert_problem(404, "not_found");
+    app.call(Method::GET, "/v1/community/leaderboards/x%00y/moderators", None, None)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn greek_names_clash_whatever_form_their_sigma_takes() {
+    let app = TestApp::spawn().await;
+    register(&app, "Οδος", "a@example.test").await.assert(201);
+    register(&app, "ΟΔΟΣ", "b@example.test").await.assert_problem(409, "name_taken");
+    register(&app, "οδοσ", "c@example.test").await.assert_problem(409, "name_taken");
+    assert_eq!(app.call(Method::GET, "/v1/community/users/by-name/ΟΔΟΣ", None, None).await.body["name"], "Οδος");
+    login(&app, "οδοσ", "Secret123").await.assert(200);
+}

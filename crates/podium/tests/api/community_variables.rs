@@ -84,8 +84,10 @@ async fn variable_rules_are_checked_field_by_field() {
     assert_eq!(r.field_errors("slug"), ["invalid_format"]);
     assert_eq!(r.field_errors("values"), ["too_few"]);
     assert_eq!(r.field_errors("categories"), ["too_few"]);
-    let r = post(json!({"leaderboard_id": lb, "name": "Platform", "values": [{"name": "PC"}, {"name": "pc"}, {}],
-        "categories": [{"category_id": any, "required": true}, {"category_id": any}]}))
+    let r = post(
+        json!({"leaderboard_id": lb, "name": "Platform", "values": [{"name": "PC"}, {"name": "pc", "slug": "pc"}, {}],
+        "categories": [{"category_id": any, "required": true}, {"category_id": any}]}),
+    )
     .await;
     assert_eq!(r.field_errors("values[1].slug"), ["duplicate"]);
     assert_eq!(r.field_errors("values[2].name"), ["required"]);
@@ -97,6 +99,15 @@ async fn variable_rules_are_checked_field_by_field() {
     .await;
     assert_eq!(r.field_errors("categories[0].default"), ["not_found"]);
     assert_eq!(r.field_errors("categories[1].category_id"), ["not_found"]);
+    // A slug nobody gave steps aside instead of failing.
+    let r = post(json!({"leaderboard_id": lb, "name": "Region", "values": [{"name": "EU"}, {"name": "eu"}],
+        "categories": [{"category_id": any}]}))
+    .await;
+    r.assert(201);
+    assert_eq!(
+        (r.body["values"][0]["slug"].as_str(), r.body["values"][1]["slug"].as_str()),
+        (Some("eu"), Some("eu-2"))
+    );
     // A category of another leaderboard is not one of this leaderboard's.
     let other =
         send(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Other"}))).await.id();
@@ -152,7 +163,7 @@ async fn values_are_added_renamed_and_deleted_keeping_at_least_two() {
     let added = send(&app, Method::POST, &values, &boss, Some(json!({"name": "PlayStation 5"}))).await;
     added.assert(201);
     assert_eq!(added.body["slug"], "playstation-5");
-    let r = send(&app, Method::POST, &values, &boss, Some(json!({"name": "pc"}))).await;
+    let r = send(&app, Method::POST, &values, &boss, Some(json!({"name": "pc", "slug": "pc"}))).await;
     assert_eq!(r.field_errors("slug"), ["duplicate"]);
     send(&app, Method::POST, &values, &runner, Some(json!({"name": "Xbox"}))).await.assert_problem(403, "forbidden");
     let ps5 = added.id();

@@ -49,9 +49,11 @@ impl MemberName {
         &self.0
     }
 
-    /// What uniqueness compares: the name's lowercase (Unicode).
+    /// What uniqueness compares: the name's lowercase (Unicode), with the Greek final sigma
+    /// folded to σ as case folding does (`to_lowercase` keeps ς, so "ΟΔΟΣ", "οδος" and
+    /// "οδοσ" would otherwise be three names).
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        self.0.to_lowercase().replace('ς', "σ")
     }
 
     /// Wraps a name read back from the store (validated when written).
@@ -162,6 +164,7 @@ mod tests {
             assert_eq!(MemberName::parse(bad), Err(code), "{bad}");
         }
         assert_eq!(MemberName::parse("ÄDA").unwrap().key(), MemberName::parse("äda").unwrap().key());
+        assert_eq!(MemberName::parse("Οδος").unwrap().key(), MemberName::parse("ΟΔΟΣ").unwrap().key());
     }
 
     #[test]

@@ -105,7 +105,8 @@ impl Community {
         let store = self.admin.store();
         let found = match id_or_slug.parse::<LeaderboardId>() {
             Ok(id) => store.get_leaderboard(id).await?,
-            Err(_) => store.leaderboard_by_slug(id_or_slug).await?,
+            Err(_) if Slug::parse(id_or_slug).is_ok() => store.leaderboard_by_slug(id_or_slug).await?,
+            Err(_) => None,
         };
         found.ok_or_else(|| ServiceError::not_found("leaderboard"))
     }

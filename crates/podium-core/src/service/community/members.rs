@@ -19,7 +19,7 @@ use crate::time::now;
 pub const TOKEN_PREFIX: &str = "pcm_";
 
 /// `POST /v1/community/register`
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
     /// 2–25 characters: letters and digits, with single `_`, `-` or `'` between them.
@@ -34,6 +34,17 @@ pub struct Register {
     /// The same password again.
     #[serde(default)]
     pub password_confirmation: Option<String>,
+}
+
+impl std::fmt::Debug for Register {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Register")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password", &"***")
+            .field("password_confirmation", &"***")
+            .finish()
+    }
 }
 
 /// `POST /v1/community/login`
@@ -223,29 +234,60 @@ impl Community {
         errors.into_result()?;
         let who = cmd.name_or_email.unwrap_or_default().trim().to_lowercase();
         let password = cmd.password.unwrap_or_default();
-        if who.chars().count() > 254 || password.chars().count() > 1000 {
+        if who.chars().count() > 254 || password.chars().count() > 1000 || who.chars().any(char::is_control) {
             return Err(wrong_credentials());
         }
         let rates = &self.admin.shared().rates;
-        let address_key = address.map(|a| crate::shared::canonical_ip(a).to_string());
+        // Every attempt is counted as a failure before the password is checked (one step with
+        // the limit, so a burst of parallel guesses is counted guess by guess) and forgiven
+        // when it succeeds. IPv6 addresses count per /64, what one client usually holds.
+        let address_key = address.map(failure_key);
         if let Some(key) = &address_key {
-            rates.failures_allow(Failures::LoginByAddress, key).map_err(limited)?;
+            rates.attempt(Failures::LoginByAddress, key).map_err(limited)?;
         }
-        let found = self.admin.store().member_login(&who).await?;
+        let forgive_address = || {
+            if let Some(key) = &address_key {
+                rates.forgive(Failures::LoginByAddress, key);
+            }
+        };
+        // A name is matched by its key (final sigma folded), an address as stored.
+        let folded = who.replace('ς', "σ");
+        let mut found = self.admin.store().member_login(&folded).await;
+        if matches!(found, Ok(None)) && folded != who {
+            found = self.admin.store().member_login(&who).await;
+        }
+        let found = match found {
+            Ok(found) => found,
+            Err(e) => {
+                forgive_address();
+                return Err(e.into());
+            }
+        };
         let member_key = found.as_ref().map(|f| f.member.id.to_string());
-        if let Some(key) = &member_key {
-            rates.failures_allow(Failures::LoginByMember, key).map_err(limited)?;
+        if let Some(key) = &member_key
+            && let Err(wait) = rates.attempt(Failures::LoginByMember, key)
+        {
+            forgive_address();
+            return Err(limited(wait));
         }
         let hash = found.as_ref().map(|f| f.password_hash.clone());
-        let ok = self.passwords.verify(password, hash).await?;
-        let Some(found) = found.filter(|_| ok) else {
-            for (failures, key) in [(Failures::LoginByAddress, &address_key), (Failures::LoginByMember, &member_key)] {
-                if let Some(key) = key {
-                    rates.record_failure(failures, key);
+        let ok = match self.passwords.verify(password, hash).await {
+            Ok(ok) => ok,
+            Err(e) => {
+                forgive_address();
+                if let Some(key) = &member_key {
+                    rates.forgive(Failures::LoginByMember, key);
                 }
+                return Err(e);
             }
+        };
+        let Some(found) = found.filter(|_| ok) else {
             return Err(wrong_credentials());
         };
+        forgive_address();
+        if let Some(key) = &member_key {
+            rates.forgive(Failures::LoginByMember, key);
+        }
         let token = generate_secret(TOKEN_PREFIX);
         let at = now();
         let ttl = chrono::Duration::from_std(self.config.token_ttl).unwrap_or(chrono::Duration::days(7));
@@ -290,7 +332,11 @@ impl Community {
             member.about = Text::parse(about, true).map_err(|code| ServiceError::field("about", code))?;
         }
         member.updated_at = now();
-        self.admin.store().update_member(&member).await?;
+        self.admin.store().set_member_about(member.id, member.about.as_str(), member.updated_at).await?;
+        // The role as it stands now, not as it stood when the token was checked.
+        if let Some(current) = self.admin.store().get_member(member.id).await? {
+            member.admin = current.admin;
+        }
         Ok(MeView::from(&member))
     }
 
@@ -308,12 +354,9 @@ impl Community {
 
     /// A member's public profile by name (any casing).
     pub async fn member_by_name(&self, name: &str) -> ServiceResult<MemberView> {
-        let m = self
-            .admin
-            .store()
-            .member_by_name(&name.to_lowercase())
-            .await?
-            .ok_or_else(|| ServiceError::not_found("member"))?;
+        let Ok(name) = MemberName::parse(name) else { return Err(ServiceError::not_found("member")) };
+        let m =
+            self.admin.store().member_by_name(&name.key()).await?.ok_or_else(|| ServiceError::not_found("member"))?;
         Ok(MemberView::from(&m))
     }
 
@@ -327,8 +370,19 @@ impl Community {
         let mut member = self.admin.store().get_member(id).await?.ok_or_else(|| ServiceError::not_found("member"))?;
         member.admin = admin;
         member.updated_at = now();
-        self.admin.store().update_member(&member).await?;
+        self.admin.store().set_member_admin(id, admin, member.updated_at).await?;
         Ok(MemberView::from(&member))
+    }
+}
+
+/// The failure-window key of an address: IPv4 as it is, IPv6 by its /64.
+fn failure_key(address: std::net::IpAddr) -> String {
+    match crate::shared::canonical_ip(address) {
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        v4 => v4.to_string(),
     }
 }
 

@@ -130,6 +130,16 @@ fn parse_value(
     Some(VariableValue { id: VariableValueId::generate(), variable_id: variable, name: name?, slug: slug? })
 }
 
+/// A derived slug that steps aside (`-2`, `-3`, …) when another value has it: a slug the
+/// caller did not choose never makes a request fail.
+fn unique_slug(slug: Slug, values: &[VariableValue]) -> Slug {
+    let taken = |s: &Slug| values.iter().any(|v| &v.slug == s);
+    if !taken(&slug) {
+        return slug;
+    }
+    (2..=(values.len() as u32 + 2)).map(|n| slug.with_suffix(n)).find(|s| !taken(s)).unwrap_or(slug)
+}
+
 /// The value a default names (by slug or id).
 fn find_value<'a>(values: &'a [VariableValue], named: &str) -> Option<&'a VariableValue> {
     values.iter().find(|v| v.slug.as_str() == named || v.id.to_string() == named)
@@ -202,7 +212,10 @@ impl Community {
         }
         let mut values: Vec<VariableValue> = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
-            if let Some(v) = parse_value(input, id, &format!("values[{i}]."), &mut errors) {
+            if let Some(mut v) = parse_value(input, id, &format!("values[{i}]."), &mut errors) {
+                if input.slug.is_none() {
+                    v.slug = unique_slug(v.slug, &values);
+                }
                 if values.iter().any(|o| o.slug == v.slug) {
                     errors.add(format!("values[{i}].slug"), FieldCode::Duplicate);
                 }
@@ -328,7 +341,12 @@ impl Community {
         let mut variable = self.get_variable(id).await?;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         let mut errors = FieldErrors::new();
-        let value = parse_value(&cmd, id, "", &mut errors);
+        let mut value = parse_value(&cmd, id, "", &mut errors);
+        if let Some(v) = value.as_mut()
+            && cmd.slug.is_none()
+        {
+            v.slug = unique_slug(v.slug.clone(), &variable.values);
+        }
         if variable.values.len() >= MAX_VALUES {
             errors.add("name", FieldCode::TooMany);
         }

@@ -106,17 +106,35 @@ macro_rules! impl_member_store {
                 )
             }
 
-            async fn update_member(&self, m: &podium_core::model::community::Member) -> podium_core::store::StoreResult<()> {
-                let done = sqlx::query(
-                    "UPDATE community_members SET about = $2, admin = $3, updated_at = $4 WHERE id = $1 AND deleted_at IS NULL",
-                )
-                .bind(m.id.to_string())
-                .bind(m.about.as_str())
-                .bind(m.admin)
-                .bind(podium_core::time::to_micros(m.updated_at))
-                .execute(&self.pool)
-                .await
-                .map_err($crate::sql::map_err)?;
+            async fn set_member_about(
+                &self,
+                id: podium_core::id::MemberId,
+                about: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<()> {
+                let done = sqlx::query("UPDATE community_members SET about = $2, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL")
+                    .bind(id.to_string())
+                    .bind(about)
+                    .bind(podium_core::time::to_micros(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                $crate::sql::one_row_updated(done.rows_affected())
+            }
+
+            async fn set_member_admin(
+                &self,
+                id: podium_core::id::MemberId,
+                admin: bool,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<()> {
+                let done = sqlx::query("UPDATE community_members SET admin = $2, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL")
+                    .bind(id.to_string())
+                    .bind(admin)
+                    .bind(podium_core::time::to_micros(at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
                 $crate::sql::one_row_updated(done.rows_affected())
             }
 
