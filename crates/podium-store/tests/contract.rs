@@ -621,7 +621,13 @@ async fn categories_round_trip_with_their_metrics_in_order(store: Arc<dyn Store>
     let mut edited = any.clone();
     edited.metrics = vec![metric("count", MetricKind::Count), any.metrics[0].clone()];
     edited.players_max = 2;
-    store.update_category(&edited).await.unwrap();
+    edited.updated_at = at + chrono::Duration::seconds(5);
+    store.update_category(&edited, any.updated_at).await.unwrap();
+    // An edit from a copy read before that one is refused, not applied over it.
+    assert_eq!(
+        store.update_category(&any, any.updated_at).await,
+        Err(StoreError::Conflict { constraint: "stale".into() })
+    );
     assert_eq!(store.get_category(any.id).await.unwrap().as_ref(), Some(&edited));
     store.delete_category(any.id).await.unwrap();
     assert!(store.get_category(any.id).await.unwrap().is_none());
@@ -692,7 +698,12 @@ async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn 
     let mut edited = variable.clone();
     edited.values.push(value("ps"));
     edited.categories.retain(|a| a.category_id == full.id);
-    store.update_variable(&edited).await.unwrap();
+    edited.updated_at = at + chrono::Duration::seconds(5);
+    store.update_variable(&edited, variable.updated_at).await.unwrap();
+    assert_eq!(
+        store.update_variable(&variable, variable.updated_at).await,
+        Err(StoreError::Conflict { constraint: "stale".into() })
+    );
     assert_eq!(store.get_variable(id).await.unwrap().as_ref(), Some(&edited));
     assert!(store.variables_of(any.id).await.unwrap().is_empty());
     // Deleting the variable's last category takes the variable with it.

@@ -98,8 +98,10 @@ pub trait CategoryStore: Send + Sync {
     /// The categories of a leaderboard, by creation, with their metrics.
     async fn categories_of(&self, leaderboard: LeaderboardId) -> StoreResult<Vec<Category>>;
     /// Writes a category and replaces its metrics with the given list (kept ids updated, new
-    /// ones inserted, the others deleted), in one transaction.
-    async fn update_category(&self, category: &Category) -> StoreResult<()>;
+    /// ones inserted, the others deleted), in one transaction — only if it is unchanged since
+    /// the copy read at `read_at` (its `updated_at`): `Conflict { constraint: "stale" }`
+    /// otherwise.
+    async fn update_category(&self, category: &Category, read_at: DateTime<Utc>) -> StoreResult<()>;
     /// Deletes a category, its metrics, its variable assignments and the variables that were
     /// assigned to it alone (hard), in one transaction; `NotFound` when absent.
     async fn delete_category(&self, id: CategoryId) -> StoreResult<()>;
@@ -118,8 +120,11 @@ pub trait VariableStore: Send + Sync {
     /// The variables assigned to a category, by creation.
     async fn variables_of(&self, category: CategoryId) -> StoreResult<Vec<Variable>>;
     /// Writes a variable and replaces its values and assignments with the given ones (ids
-    /// kept), in one transaction; a variable left with no assignment is deleted instead.
-    async fn update_variable(&self, variable: &Variable) -> StoreResult<()>;
+    /// kept), in one transaction; a variable left with no assignment is deleted instead. Only
+    /// if it is unchanged since the copy read at `read_at` (its `updated_at`): `Conflict {
+    /// constraint: "stale" }` otherwise, and `Conflict { constraint: "reference" }` when an
+    /// assignment names a category deleted meanwhile.
+    async fn update_variable(&self, variable: &Variable, read_at: DateTime<Utc>) -> StoreResult<()>;
     /// Deletes a variable with its values and assignments (hard); `NotFound` when absent.
     async fn delete_variable(&self, id: VariableId) -> StoreResult<()>;
 }

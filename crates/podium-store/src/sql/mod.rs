@@ -51,6 +51,34 @@ macro_rules! fetch_page {
 }
 pub(crate) use fetch_page;
 
+/// Claims a row for an edit made from a copy read at `read_micros`: bumps its `updated_at` to
+/// `at_micros` only if it still has the one read (which also locks the row until the
+/// transaction ends). `NotFound` when the row is gone, `Conflict { constraint: "stale" }` when
+/// someone changed it meanwhile. `$table` is a literal table name.
+macro_rules! claim_row {
+    ($tx:expr, $table:literal, $id:expr, $read_micros:expr, $at_micros:expr) => {{
+        let done = sqlx::query(concat!("UPDATE ", $table, " SET updated_at = $3 WHERE id = $1 AND updated_at = $2"))
+            .bind($id)
+            .bind($read_micros)
+            .bind($at_micros)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::sql::map_err)?;
+        if done.rows_affected() == 0 {
+            let exists = sqlx::query(concat!("SELECT 1 FROM ", $table, " WHERE id = $1"))
+                .bind($id)
+                .fetch_optional(&mut *$tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+            return Err(match exists {
+                Some(_) => podium_core::store::StoreError::Conflict { constraint: "stale".to_owned() },
+                None => podium_core::store::StoreError::NotFound,
+            });
+        }
+    }};
+}
+pub(crate) use claim_row;
+
 /// `NotFound` when an update touched no row (the row is missing or soft-deleted).
 pub(crate) fn one_row_updated(rows_affected: u64) -> podium_core::store::StoreResult<()> {
     if rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
@@ -87,6 +115,9 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
                 .find(|f| text.contains(f))
                 .unwrap_or("unknown");
             StoreError::Conflict { constraint: constraint.to_owned() }
+        }
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::Conflict { constraint: "reference".to_owned() }
         }
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)

@@ -217,3 +217,26 @@ async fn deleting_a_category_deletes_the_variables_assigned_to_it_alone() {
     kept.assert(200);
     assert_eq!(kept.body["categories"], json!([{"category_id": full, "required": false, "obsoleting": false}]));
 }
+
+#[tokio::test]
+async fn concurrent_edits_of_one_variable_never_lose_an_acknowledged_value() {
+    let app = TestApp::spawn().await;
+    let (boss, _, lb, any, _) = setup(&app).await;
+    let id = send(&app, Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await.id();
+    let values = format!("/v1/community/variables/{id}/values");
+    let adds = (0..8).map(|i| {
+        let (app, boss, values) = (&app, boss.clone(), values.clone());
+        async move { send(app, Method::POST, &values, &boss, Some(json!({"name": format!("Console {i}")}))).await }
+    });
+    let answers = futures_util::future::join_all(adds).await;
+    let stored = get(&app, &format!("/v1/community/variables/{id}")).await;
+    let kept: Vec<&str> = stored.body["values"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    for a in &answers {
+        match a.status.as_u16() {
+            201 => assert!(kept.contains(&a.body["id"].as_str().unwrap()), "an acknowledged value was lost"),
+            409 => assert_eq!(a.body["code"], "conflict"),
+            other => panic!("unexpected status {other}: {}", a.body),
+        }
+    }
+    assert_eq!(kept.len(), 2 + answers.iter().filter(|a| a.status.as_u16() == 201).count());
+}

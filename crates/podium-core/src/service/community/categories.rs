@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::{Community, MemberPrincipal};
-use crate::error::{ErrorCode, FieldCode, FieldErrors, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, FieldCode, FieldErrors, ServiceError, ServiceResult, StoreError};
 use crate::id::{CategoryId, LeaderboardId, MetricId};
 use crate::model::community::{Category, Metric, MetricKind, MetricSort};
 use crate::model::{Name, Slug, Text};
@@ -248,6 +248,7 @@ impl Community {
         cmd: UpdateCategory,
     ) -> ServiceResult<Category> {
         let mut category = self.get_category(id).await?;
+        let read_at = category.updated_at;
         self.moderate(p, category.leaderboard_id).await?;
         let mut errors = FieldErrors::new();
         if let Some(name) = cmd.name.required("name", &mut errors) {
@@ -267,7 +268,12 @@ impl Community {
         }
         errors.into_result()?;
         category.updated_at = now();
-        self.admin.store().update_category(&category).await.map_err(conflict)?;
+        self.admin.store().update_category(&category, read_at).await.map_err(|e| match e {
+            StoreError::Conflict { constraint } if constraint == "stale" => {
+                ServiceError::new(ErrorCode::Conflict, "the category changed meanwhile; read it again and retry")
+            }
+            other => conflict(other),
+        })?;
         Ok(category)
     }
 

@@ -104,7 +104,13 @@ pub struct UpdateValue {
 
 fn slug_clash(e: StoreError) -> ServiceError {
     match e {
-        StoreError::Conflict { .. } => ServiceError::new(ErrorCode::SlugTaken, "the slug is already in use"),
+        StoreError::Conflict { constraint } if constraint == "slug" => {
+            ServiceError::new(ErrorCode::SlugTaken, "the slug is already in use")
+        }
+        StoreError::Conflict { .. } => ServiceError::new(
+            ErrorCode::Conflict,
+            "the variable or one of its categories changed meanwhile; read it again and retry",
+        ),
         other => other.into(),
     }
 }
@@ -146,6 +152,12 @@ fn find_value<'a>(values: &'a [VariableValue], named: &str) -> Option<&'a Variab
 }
 
 impl Community {
+    /// Writes a variable edited from the copy read at `read_at`: 409 when it changed meanwhile
+    /// (no edit silently undoes another) or a category it names was deleted meanwhile.
+    async fn save_variable(&self, variable: &Variable, read_at: chrono::DateTime<chrono::Utc>) -> ServiceResult<()> {
+        self.admin.store().update_variable(variable, read_at).await.map_err(slug_clash)
+    }
+
     async fn moderate_variables(&self, p: &MemberPrincipal, leaderboard: LeaderboardId) -> ServiceResult<()> {
         if self.moderates(p, leaderboard).await? {
             Ok(())
@@ -265,6 +277,7 @@ impl Community {
         cmd: UpdateVariable,
     ) -> ServiceResult<Variable> {
         let mut variable = self.get_variable(id).await?;
+        let read_at = variable.updated_at;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         let mut errors = FieldErrors::new();
         if let Some(name) = cmd.name.required("name", &mut errors) {
@@ -275,7 +288,7 @@ impl Community {
         }
         errors.into_result()?;
         variable.updated_at = now();
-        self.admin.store().update_variable(&variable).await.map_err(slug_clash)?;
+        self.save_variable(&variable, read_at).await?;
         Ok(variable)
     }
 
@@ -287,6 +300,7 @@ impl Community {
         cmd: AssignVariable,
     ) -> ServiceResult<Variable> {
         let mut variable = self.get_variable(id).await?;
+        let read_at = variable.updated_at;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         let mut errors = FieldErrors::new();
         let assignment =
@@ -300,7 +314,7 @@ impl Community {
             None => variable.categories.push(assignment),
         }
         variable.updated_at = now();
-        self.admin.store().update_variable(&variable).await?;
+        self.save_variable(&variable, read_at).await?;
         Ok(variable)
     }
 
@@ -313,6 +327,7 @@ impl Community {
         category: CategoryId,
     ) -> ServiceResult<Option<Variable>> {
         let mut variable = self.get_variable(id).await?;
+        let read_at = variable.updated_at;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         let before = variable.categories.len();
         variable.categories.retain(|a| a.category_id != category);
@@ -320,7 +335,7 @@ impl Community {
             return Err(ServiceError::not_found("assignment"));
         }
         variable.updated_at = now();
-        self.admin.store().update_variable(&variable).await?;
+        self.save_variable(&variable, read_at).await?;
         Ok((!variable.categories.is_empty()).then_some(variable))
     }
 
@@ -339,6 +354,7 @@ impl Community {
         cmd: ValueInput,
     ) -> ServiceResult<VariableValue> {
         let mut variable = self.get_variable(id).await?;
+        let read_at = variable.updated_at;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         let mut errors = FieldErrors::new();
         let mut value = parse_value(&cmd, id, "", &mut errors);
@@ -359,7 +375,7 @@ impl Community {
         let Some(value) = value else { return Err(ServiceError::field("name", FieldCode::Required)) };
         variable.values.push(value.clone());
         variable.updated_at = now();
-        self.admin.store().update_variable(&variable).await?;
+        self.save_variable(&variable, read_at).await?;
         Ok(value)
     }
 
@@ -379,6 +395,7 @@ impl Community {
     ) -> ServiceResult<VariableValue> {
         let mut variable =
             self.admin.store().variable_of_value(id).await?.ok_or_else(|| ServiceError::not_found("variable value"))?;
+        let read_at = variable.updated_at;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         let mut errors = FieldErrors::new();
         let name = cmd.name.required("name", &mut errors);
@@ -399,7 +416,7 @@ impl Community {
         errors.into_result()?;
         let value = value.clone();
         variable.updated_at = now();
-        self.admin.store().update_variable(&variable).await?;
+        self.save_variable(&variable, read_at).await?;
         Ok(value)
     }
 
@@ -413,6 +430,7 @@ impl Community {
     ) -> ServiceResult<()> {
         let mut variable =
             self.admin.store().variable_of_value(id).await?.ok_or_else(|| ServiceError::not_found("variable value"))?;
+        let read_at = variable.updated_at;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         if let Some(r) = replacement
             && (r == id || !variable.values.iter().any(|v| v.id == r))
@@ -424,6 +442,6 @@ impl Community {
         }
         variable.values.retain(|v| v.id != id);
         variable.updated_at = now();
-        Ok(self.admin.store().update_variable(&variable).await?)
+        self.save_variable(&variable, read_at).await
     }
 }

@@ -160,8 +160,12 @@ macro_rules! impl_category_store {
             async fn update_category(
                 &self,
                 c: &podium_core::model::community::Category,
+                read_at: chrono::DateTime<chrono::Utc>,
             ) -> podium_core::store::StoreResult<()> {
+                use podium_core::time::to_micros;
+                let id = c.id.to_string();
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                $crate::sql::claim_row!(tx, "community_categories", &id, to_micros(read_at), to_micros(c.updated_at));
                 let done = sqlx::query(
                     "UPDATE community_categories SET name = $2, slug = $3, rules = $4, players_min = $5, players_max = $6, updated_at = $7 WHERE id = $1",
                 )
@@ -188,6 +192,18 @@ macro_rules! impl_category_store {
 
             async fn delete_category(&self, id: podium_core::id::CategoryId) -> podium_core::store::StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                // Lock (and mark as changed) every variable assigned here first, so that two
+                // categories deleted at once cannot each leave a variable to the other, and a
+                // concurrent edit of one of them answers 409 instead of undoing this.
+                sqlx::query(
+                    "UPDATE community_variables SET updated_at = $2 WHERE id IN \
+                     (SELECT variable_id FROM community_variable_categories WHERE category_id = $1)",
+                )
+                .bind(id.to_string())
+                .bind(podium_core::time::to_micros(podium_core::time::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
                 // The variables assigned to this category alone go with it.
                 let orphans: Vec<String> = {
                     use sqlx::Row;

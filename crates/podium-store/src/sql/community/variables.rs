@@ -182,9 +182,15 @@ macro_rules! impl_variable_store {
                 Ok(out)
             }
 
-            async fn update_variable(&self, v: &podium_core::model::community::Variable) -> podium_core::store::StoreResult<()> {
+            async fn update_variable(
+                &self,
+                v: &podium_core::model::community::Variable,
+                read_at: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<()> {
+                use podium_core::time::to_micros;
                 let id = v.id.to_string();
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                $crate::sql::claim_row!(tx, "community_variables", &id, to_micros(read_at), to_micros(v.updated_at));
                 if v.categories.is_empty() {
                     let n = delete_variable_rows(&mut tx, &id).await?;
                     $crate::sql::one_row_updated(n)?;
