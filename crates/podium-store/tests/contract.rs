@@ -550,10 +550,18 @@ async fn leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderbo
     assert_eq!(store.leaderboard_by_slug("two").await.unwrap().as_ref(), Some(&two));
     let mut renamed = one.clone();
     renamed.slug = Slug::parse("two").unwrap();
-    assert_eq!(store.update_leaderboard(&renamed).await, Err(StoreError::Conflict { constraint: "slug".into() }));
+    assert_eq!(
+        store.update_leaderboard(&renamed, one.updated_at).await,
+        Err(StoreError::Conflict { constraint: "slug".into() })
+    );
     renamed.slug = Slug::parse("uno").unwrap();
     renamed.rules = Text::parse("rules", false).unwrap();
-    store.update_leaderboard(&renamed).await.unwrap();
+    renamed.updated_at = at + chrono::Duration::seconds(1);
+    store.update_leaderboard(&renamed, one.updated_at).await.unwrap();
+    assert_eq!(
+        store.update_leaderboard(&one, one.updated_at).await,
+        Err(StoreError::Conflict { constraint: "stale".into() })
+    );
     assert_eq!(store.leaderboard_by_slug("uno").await.unwrap().as_ref(), Some(&renamed));
     let codec = CursorCodec::new(b"secret").unwrap();
     let listed = store.list_leaderboards(&page("slug:asc", 10, None, &codec)).await.unwrap();

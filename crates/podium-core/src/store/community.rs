@@ -68,8 +68,10 @@ pub trait LeaderboardStore: Send + Sync {
     async fn get_leaderboard(&self, id: LeaderboardId) -> StoreResult<Option<Leaderboard>>;
     /// A leaderboard by slug.
     async fn leaderboard_by_slug(&self, slug: &str) -> StoreResult<Option<Leaderboard>>;
-    /// Writes name, slug, rules and updated_at; `Conflict { constraint: "slug" }` on a clash.
-    async fn update_leaderboard(&self, leaderboard: &Leaderboard) -> StoreResult<()>;
+    /// Writes name, slug, rules and updated_at, only if unchanged since the copy read at
+    /// `read_at`; `Conflict { constraint: "stale" }` otherwise, `Conflict { constraint: "slug" }`
+    /// on a clash.
+    async fn update_leaderboard(&self, leaderboard: &Leaderboard, read_at: DateTime<Utc>) -> StoreResult<()>;
     /// A page of leaderboards.
     async fn list_leaderboards(&self, page: &PageRequest) -> StoreResult<Vec<Leaderboard>>;
     /// Inserts a modship; `Conflict { constraint: "modship" }` when the member already

@@ -133,6 +133,7 @@ impl Community {
         cmd: UpdateLeaderboard,
     ) -> ServiceResult<Leaderboard> {
         let mut leaderboard = self.get_leaderboard(id_or_slug).await?;
+        let read_at = leaderboard.updated_at;
         if !self.moderates(p, leaderboard.id).await? {
             return Err(ServiceError::forbidden("only this leaderboard's moderators and site admins edit it"));
         }
@@ -154,7 +155,12 @@ impl Community {
             return Err(ServiceError::forbidden("only site admins rename a leaderboard"));
         }
         leaderboard.updated_at = now();
-        self.admin.store().update_leaderboard(&leaderboard).await.map_err(conflict)?;
+        self.admin.store().update_leaderboard(&leaderboard, read_at).await.map_err(|e| match e {
+            StoreError::Conflict { constraint } if constraint == "stale" => {
+                ServiceError::new(ErrorCode::Conflict, "the leaderboard changed meanwhile; read it again and retry")
+            }
+            other => conflict(other),
+        })?;
         Ok(leaderboard)
     }
 

@@ -92,17 +92,27 @@ macro_rules! impl_leaderboard_store {
             async fn update_leaderboard(
                 &self,
                 l: &podium_core::model::community::Leaderboard,
+                read_at: chrono::DateTime<chrono::Utc>,
             ) -> podium_core::store::StoreResult<()> {
-                let done = sqlx::query("UPDATE community_leaderboards SET name = $2, slug = $3, rules = $4, updated_at = $5 WHERE id = $1")
+                let done = sqlx::query(
+                    "UPDATE community_leaderboards SET name = $2, slug = $3, rules = $4, updated_at = $5 WHERE id = $1 AND updated_at = $6",
+                )
                     .bind(l.id.to_string())
                     .bind(l.name.as_str())
                     .bind(l.slug.as_str())
                     .bind(l.rules.as_str())
                     .bind(podium_core::time::to_micros(l.updated_at))
+                    .bind(podium_core::time::to_micros(read_at))
                     .execute(&self.pool)
                     .await
                     .map_err($crate::sql::map_err)?;
-                $crate::sql::one_row_updated(done.rows_affected())
+                if done.rows_affected() == 0 {
+                    return Err(match self.get_leaderboard(l.id).await? {
+                        Some(_) => podium_core::store::StoreError::Conflict { constraint: "stale".to_owned() },
+                        None => podium_core::store::StoreError::NotFound,
+                    });
+                }
+                Ok(())
             }
 
             async fn list_leaderboards(
