@@ -103,6 +103,23 @@ impl FieldErrors {
         self.0.entry(field.into()).or_default().push(code);
     }
 
+    /// Parses a field that must be present: `required` when it is absent, else the parser's
+    /// code when it is invalid; returns the value if valid.
+    pub fn parse_required<T>(
+        &mut self,
+        field: &str,
+        given: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, FieldCode>,
+    ) -> Option<T> {
+        match given {
+            None => {
+                self.add(field, FieldCode::Required);
+                None
+            }
+            Some(text) => self.check(field, parse(text)),
+        }
+    }
+
     /// Runs a parser and records its error code against `field`; returns the value if valid.
     pub fn check<T>(&mut self, field: &str, result: Result<T, FieldCode>) -> Option<T> {
         match result {

@@ -120,13 +120,7 @@ fn parse_metrics(inputs: &[MetricInput], existing: &[Metric], errors: &mut Field
             errors.add(field("id"), FieldCode::Duplicate);
         }
         let given = m.name.clone().or_else(|| kept.map(|k| k.name.to_string()));
-        let name = match given.as_deref() {
-            None => {
-                errors.add(field("name"), FieldCode::Required);
-                None
-            }
-            Some(n) => errors.check(&field("name"), Name::parse(n)),
-        };
+        let name = errors.parse_required(&field("name"), given.as_deref(), Name::parse);
         let slug = match (&m.slug, kept) {
             (Some(s), _) => errors.check(&field("slug"), Slug::parse(s)),
             (None, Some(k)) => Some(k.slug.clone()),
@@ -184,13 +178,7 @@ impl Community {
         }
         self.moderate(p, leaderboard_id).await?;
         let given = cmd.name.clone().unwrap_or_default();
-        let name = match cmd.name.as_deref() {
-            None => {
-                errors.add("name", FieldCode::Required);
-                None
-            }
-            Some(n) => errors.check("name", Name::parse(n)),
-        };
+        let name = errors.parse_required("name", cmd.name.as_deref(), Name::parse);
         let (slug, generated) = slug_or_derived(cmd.slug.as_deref(), &given, "category", &mut errors);
         let rules = errors.check("rules", Text::parse(cmd.rules.as_deref().unwrap_or_default(), true));
         let min = cmd.players_min.unwrap_or(1);

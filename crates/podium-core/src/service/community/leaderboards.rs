@@ -69,13 +69,7 @@ impl Community {
         admins_only(p, "create leaderboards")?;
         let mut errors = FieldErrors::new();
         let given = cmd.name.clone().unwrap_or_default();
-        let name = match cmd.name.as_deref() {
-            None => {
-                errors.add("name", FieldCode::Required);
-                None
-            }
-            Some(n) => errors.check("name", Name::parse(n)),
-        };
+        let name = errors.parse_required("name", cmd.name.as_deref(), Name::parse);
         let (slug, generated) = slug_or_derived(cmd.slug.as_deref(), &given, "leaderboard", &mut errors);
         let rules = errors.check("rules", Text::parse(cmd.rules.as_deref().unwrap_or_default(), true));
         errors.into_result()?;

@@ -162,27 +162,9 @@ impl Community {
     /// nothing, so that addresses cannot be discovered (community spec, Decisions).
     pub async fn register(&self, cmd: Register) -> ServiceResult<MemberView> {
         let mut errors = FieldErrors::new();
-        let name = match cmd.name.as_deref() {
-            None => {
-                errors.add("name", FieldCode::Required);
-                None
-            }
-            Some(n) => errors.check("name", MemberName::parse(n)),
-        };
-        let email = match cmd.email.as_deref() {
-            None => {
-                errors.add("email", FieldCode::Required);
-                None
-            }
-            Some(e) => errors.check("email", Email::parse(e)),
-        };
-        let password = match cmd.password.as_deref() {
-            None => {
-                errors.add("password", FieldCode::Required);
-                None
-            }
-            Some(p) => errors.check("password", Password::parse(p)),
-        };
+        let name = errors.parse_required("name", cmd.name.as_deref(), MemberName::parse);
+        let email = errors.parse_required("email", cmd.email.as_deref(), Email::parse);
+        let password = errors.parse_required("password", cmd.password.as_deref(), Password::parse);
         match (cmd.password.as_deref(), cmd.password_confirmation.as_deref()) {
             (_, None) => errors.add("password_confirmation", FieldCode::Required),
             (Some(p), Some(c)) if p != c => errors.add("password_confirmation", FieldCode::ConfirmationMismatch),

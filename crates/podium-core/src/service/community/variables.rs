@@ -122,13 +122,7 @@ fn parse_value(
     field: &str,
     errors: &mut FieldErrors,
 ) -> Option<VariableValue> {
-    let name = match input.name.as_deref() {
-        None => {
-            errors.add(format!("{field}name"), FieldCode::Required);
-            None
-        }
-        Some(n) => errors.check(&format!("{field}name"), Name::parse(n)),
-    };
+    let name = errors.parse_required(&format!("{field}name"), input.name.as_deref(), Name::parse);
     let slug = match &input.slug {
         Some(s) => errors.check(&format!("{field}slug"), Slug::parse(s)),
         None => Some(Slug::from_name(input.name.as_deref().unwrap_or_default(), "value")),
@@ -204,13 +198,7 @@ impl Community {
         self.moderate_variables(p, leaderboard_id).await?;
         let id = VariableId::generate();
         let mut errors = FieldErrors::new();
-        let name = match cmd.name.as_deref() {
-            None => {
-                errors.add("name", FieldCode::Required);
-                None
-            }
-            Some(n) => errors.check("name", Name::parse(n)),
-        };
+        let name = errors.parse_required("name", cmd.name.as_deref(), Name::parse);
         let slug = match &cmd.slug {
             Some(s) => errors.check("slug", VariableSlug::parse(s)),
             None => Some(VariableSlug::from_name(cmd.name.as_deref().unwrap_or_default(), "variable")),
