@@ -5,32 +5,18 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Response, SUPERADMIN_KEY, TestApp};
-
-async fn member(app: &TestApp, name: &str) -> (String, String) {
-    let body = json!({"name": name, "email": format!("{}@example.test", name.to_lowercase()),
-        "password": "Secret123", "password_confirmation": "Secret123"});
-    let r = app.call(Method::POST, "/v1/community/register", None, Some(body)).await;
-    r.assert(201);
-    let login = json!({"name_or_email": name, "password": "Secret123"});
-    let l = app.client(Method::POST, "/v1/community/login", None, Some(login), &[]).await;
-    l.assert(200);
-    (r.id(), l.body["access_token"].as_str().unwrap().to_owned())
-}
-
-async fn send(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
-    app.client(method, path, Some(token), body, &[]).await
-}
+use crate::helpers::{SUPERADMIN_KEY, TestApp};
 
 /// A site admin, a moderator of a fresh leaderboard, a plain member, and the leaderboard id.
 async fn setup(app: &TestApp) -> (String, String, String, String) {
-    let (boss_id, boss) = member(app, "Boss").await;
+    let (boss_id, boss) = app.community_member("Boss").await;
     app.post("/v1/community/admins", SUPERADMIN_KEY, json!({"user_id": boss_id})).await.assert(201);
-    let (mod_id, moderator) = member(app, "Mod").await;
-    let (_, runner) = member(app, "Runner").await;
-    let lb = send(app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
+    let (mod_id, moderator) = app.community_member("Mod").await;
+    let (_, runner) = app.community_member("Runner").await;
+    let lb =
+        app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
     let appoint = json!({"user_id": mod_id, "leaderboard_id": lb});
-    send(app, Method::POST, "/v1/community/modships", &boss, Some(appoint)).await.assert(201);
+    app.as_member(Method::POST, "/v1/community/modships", &boss, Some(appoint)).await.assert(201);
     (boss, moderator, runner, lb)
 }
 
@@ -43,7 +29,7 @@ fn any_percent(lb: &str) -> Value {
 async fn moderators_create_categories_with_metrics_that_anyone_reads() {
     let app = TestApp::spawn().await;
     let (_, moderator, runner, lb) = setup(&app).await;
-    let created = send(&app, Method::POST, "/v1/community/categories", &moderator, Some(any_percent(&lb))).await;
+    let created = app.as_member(Method::POST, "/v1/community/categories", &moderator, Some(any_percent(&lb))).await;
     created.assert(201);
     let c = &created.body;
     assert!(c["id"].as_str().unwrap().starts_with("cat_"));
@@ -67,15 +53,15 @@ async fn moderators_create_categories_with_metrics_that_anyone_reads() {
     let listed = app.call(Method::GET, "/v1/community/leaderboards/celeste/categories", None, None).await;
     assert_eq!(listed.body, json!([created.body]));
     // A plain member cannot; a slug given twice in one leaderboard is 409.
-    send(&app, Method::POST, "/v1/community/categories", &runner, Some(any_percent(&lb)))
+    app.as_member(Method::POST, "/v1/community/categories", &runner, Some(any_percent(&lb)))
         .await
         .assert_problem(403, "forbidden");
     let mut again = any_percent(&lb);
     again["slug"] = json!("any");
-    send(&app, Method::POST, "/v1/community/categories", &moderator, Some(again))
+    app.as_member(Method::POST, "/v1/community/categories", &moderator, Some(again))
         .await
         .assert_problem(409, "slug_taken");
-    let derived = send(&app, Method::POST, "/v1/community/categories", &moderator, Some(any_percent(&lb))).await;
+    let derived = app.as_member(Method::POST, "/v1/community/categories", &moderator, Some(any_percent(&lb))).await;
     assert_eq!(derived.body["slug"], "any-2");
 }
 
@@ -85,7 +71,7 @@ async fn category_rules_are_checked_field_by_field() {
     let (boss, _, _, lb) = setup(&app).await;
     let post = |body: Value| {
         let (app, boss) = (&app, boss.clone());
-        async move { send(app, Method::POST, "/v1/community/categories", &boss, Some(body)).await }
+        async move { app.as_member(Method::POST, "/v1/community/categories", &boss, Some(body)).await }
     };
     let r = post(json!({"leaderboard_id": lb, "name": "X", "players_min": 0, "players_max": 101, "metrics": []})).await;
     r.assert_problem(422, "validation_failed");
@@ -123,12 +109,12 @@ async fn category_rules_are_checked_field_by_field() {
 async fn editing_a_category_keeps_metrics_by_id_and_replaces_the_rest() {
     let app = TestApp::spawn().await;
     let (_, moderator, runner, lb) = setup(&app).await;
-    let created = send(&app, Method::POST, "/v1/community/categories", &moderator, Some(any_percent(&lb))).await;
+    let created = app.as_member(Method::POST, "/v1/community/categories", &moderator, Some(any_percent(&lb))).await;
     let (id, time_id) = (created.id(), created.body["metrics"][0]["id"].as_str().unwrap().to_owned());
     let path = format!("/v1/community/categories/{id}");
     let patch = json!({"name": "Any% (glitched)", "players_max": 4,
         "metrics": [{"id": time_id, "name": "RTA"}, {"name": "Deaths", "kind": "count", "sort": "asc", "required": false}]});
-    let edited = send(&app, Method::PATCH, &path, &moderator, Some(patch)).await;
+    let edited = app.as_member(Method::PATCH, &path, &moderator, Some(patch)).await;
     edited.assert(200);
     let m = edited.body["metrics"].as_array().unwrap();
     assert_eq!(edited.body["players_max"], 4);
@@ -139,14 +125,14 @@ async fn editing_a_category_keeps_metrics_by_id_and_replaces_the_rest() {
     assert_eq!((m[1]["slug"].as_str(), m[1]["sort"].as_str()), (Some("deaths"), Some("asc")));
     assert_eq!(app.call(Method::GET, &path, None, None).await.body, edited.body);
     let foreign = json!({"metrics": [{"id": "met_01h00000000000000000000000", "name": "X"}]});
-    let r = send(&app, Method::PATCH, &path, &moderator, Some(foreign)).await;
+    let r = app.as_member(Method::PATCH, &path, &moderator, Some(foreign)).await;
     assert_eq!(r.field_errors("metrics[0].id"), ["not_found"]);
-    let r = send(&app, Method::PATCH, &path, &moderator, Some(json!({"players_min": 5}))).await;
+    let r = app.as_member(Method::PATCH, &path, &moderator, Some(json!({"players_min": 5}))).await;
     assert_eq!(r.field_errors("players_max"), ["out_of_range"]);
-    send(&app, Method::PATCH, &path, &runner, Some(json!({"rules": "x"}))).await.assert_problem(403, "forbidden");
+    app.as_member(Method::PATCH, &path, &runner, Some(json!({"rules": "x"}))).await.assert_problem(403, "forbidden");
     // Delete: gone for everyone.
-    send(&app, Method::DELETE, &path, &runner, None).await.assert_problem(403, "forbidden");
-    send(&app, Method::DELETE, &path, &moderator, None).await.assert(204);
+    app.as_member(Method::DELETE, &path, &runner, None).await.assert_problem(403, "forbidden");
+    app.as_member(Method::DELETE, &path, &moderator, None).await.assert(204);
     app.call(Method::GET, &path, None, None).await.assert_problem(404, "not_found");
     let listed = app.call(Method::GET, &format!("/v1/community/leaderboards/{lb}/categories"), None, None).await;
     assert_eq!(listed.body, json!([]));

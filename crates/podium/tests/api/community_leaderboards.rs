@@ -3,39 +3,9 @@
 //! the rules, and every role change applies to existing tokens at once.
 
 use axum::http::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{Response, SUPERADMIN_KEY, TestApp};
-
-/// Registers `name` and logs in: (member id, token).
-async fn member(app: &TestApp, name: &str) -> (String, String) {
-    let body = json!({"name": name, "email": format!("{}@example.test", name.to_lowercase()),
-        "password": "Secret123", "password_confirmation": "Secret123"});
-    let r = app.call(Method::POST, "/v1/community/register", None, Some(body)).await;
-    r.assert(201);
-    let l = app
-        .client(
-            Method::POST,
-            "/v1/community/login",
-            None,
-            Some(json!({"name_or_email": name, "password": "Secret123"})),
-            &[],
-        )
-        .await;
-    l.assert(200);
-    (r.id(), l.body["access_token"].as_str().unwrap().to_owned())
-}
-
-/// A member the owner made a site admin.
-async fn admin(app: &TestApp, name: &str) -> (String, String) {
-    let (id, token) = member(app, name).await;
-    app.post("/v1/community/admins", SUPERADMIN_KEY, json!({"user_id": id})).await.assert(201);
-    (id, token)
-}
-
-async fn as_member(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
-    app.client(method, path, Some(token), body, &[]).await
-}
 
 async fn anonymous(app: &TestApp, path: &str) -> Response {
     app.call(Method::GET, path, None, None).await
@@ -44,10 +14,10 @@ async fn anonymous(app: &TestApp, path: &str) -> Response {
 #[tokio::test]
 async fn site_admins_create_leaderboards_that_anyone_reads_by_id_or_slug() {
     let app = TestApp::spawn().await;
-    let (_, boss) = admin(&app, "Boss").await;
-    let (_, runner) = member(&app, "Runner").await;
+    let (_, boss) = app.community_admin("Boss").await;
+    let (_, runner) = app.community_member("Runner").await;
     let body = json!({"name": "Celeste", "rules": "Real time, no turbo."});
-    let created = as_member(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(body)).await;
+    let created = app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(body)).await;
     created.assert(201);
     assert!(created.body["id"].as_str().unwrap().starts_with("lbd_"));
     assert_eq!(
@@ -57,21 +27,21 @@ async fn site_admins_create_leaderboards_that_anyone_reads_by_id_or_slug() {
     let id = created.id();
     // Members without the role cannot; nor can anyone without a token.
     let denied =
-        as_member(&app, Method::POST, "/v1/community/leaderboards", &runner, Some(json!({"name": "Mine"}))).await;
+        app.as_member(Method::POST, "/v1/community/leaderboards", &runner, Some(json!({"name": "Mine"}))).await;
     denied.assert_problem(403, "forbidden");
     app.call(Method::POST, "/v1/community/leaderboards", None, Some(json!({"name": "X"})))
         .await
         .assert_problem(401, "unauthorized");
     // A derived slug steps aside; a given one that is taken is 409.
     let again =
-        as_member(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await;
+        app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await;
     assert_eq!(again.body["slug"], "celeste-2");
     let taken = json!({"name": "Other", "slug": "celeste"});
-    as_member(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(taken))
+    app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(taken))
         .await
         .assert_problem(409, "slug_taken");
     let bad =
-        as_member(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"slug": "Not A Slug"}))).await;
+        app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"slug": "Not A Slug"}))).await;
     bad.assert_problem(422, "validation_failed");
     assert_eq!(
         (bad.field_errors("name"), bad.field_errors("slug")),
@@ -92,49 +62,49 @@ async fn site_admins_create_leaderboards_that_anyone_reads_by_id_or_slug() {
 #[tokio::test]
 async fn moderators_edit_the_rules_and_only_site_admins_rename() {
     let app = TestApp::spawn().await;
-    let (_, boss) = admin(&app, "Boss").await;
-    let (mod_id, moderator) = member(&app, "Mod").await;
-    let (_, runner) = member(&app, "Runner").await;
+    let (_, boss) = app.community_admin("Boss").await;
+    let (mod_id, moderator) = app.community_member("Mod").await;
+    let (_, runner) = app.community_member("Runner").await;
     let lb =
-        as_member(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
+        app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
     let path = format!("/v1/community/leaderboards/{lb}");
     let rules = json!({"rules": "Any% only"});
-    as_member(&app, Method::PATCH, &path, &moderator, Some(rules.clone())).await.assert_problem(403, "forbidden");
-    let appointed = as_member(
-        &app,
-        Method::POST,
-        "/v1/community/modships",
-        &boss,
-        Some(json!({"user_id": mod_id, "leaderboard_id": lb})),
-    )
-    .await;
+    app.as_member(Method::PATCH, &path, &moderator, Some(rules.clone())).await.assert_problem(403, "forbidden");
+    let appointed = app
+        .as_member(
+            Method::POST,
+            "/v1/community/modships",
+            &boss,
+            Some(json!({"user_id": mod_id, "leaderboard_id": lb})),
+        )
+        .await;
     appointed.assert(201);
     assert!(appointed.body["id"].as_str().unwrap().starts_with("mod_"));
     // The existing token has the role at once.
-    let edited = as_member(&app, Method::PATCH, "/v1/community/leaderboards/celeste", &moderator, Some(rules)).await;
+    let edited = app.as_member(Method::PATCH, "/v1/community/leaderboards/celeste", &moderator, Some(rules)).await;
     edited.assert(200);
     assert_eq!(edited.body["rules"], "Any% only");
     let rename = json!({"name": "Celeste Classic"});
-    as_member(&app, Method::PATCH, &path, &moderator, Some(rename.clone())).await.assert_problem(403, "forbidden");
-    as_member(&app, Method::PATCH, &path, &runner, Some(json!({"rules": "x"}))).await.assert_problem(403, "forbidden");
-    let renamed = as_member(&app, Method::PATCH, &path, &boss, Some(rename)).await;
+    app.as_member(Method::PATCH, &path, &moderator, Some(rename.clone())).await.assert_problem(403, "forbidden");
+    app.as_member(Method::PATCH, &path, &runner, Some(json!({"rules": "x"}))).await.assert_problem(403, "forbidden");
+    let renamed = app.as_member(Method::PATCH, &path, &boss, Some(rename)).await;
     renamed.assert(200);
     assert_eq!(renamed.body["name"], "Celeste Classic");
-    let null = as_member(&app, Method::PATCH, &path, &boss, Some(json!({"name": null}))).await;
+    let null = app.as_member(Method::PATCH, &path, &boss, Some(json!({"name": null}))).await;
     assert_eq!(null.field_errors("name"), ["null_not_allowed"]);
 }
 
 #[tokio::test]
 async fn modships_are_listed_both_ways_and_removed_by_id_or_by_pair() {
     let app = TestApp::spawn().await;
-    let (_, boss) = admin(&app, "Boss").await;
-    let (ada, ada_token) = member(&app, "Ada").await;
-    let (bob, _) = member(&app, "Bob").await;
+    let (_, boss) = app.community_admin("Boss").await;
+    let (ada, ada_token) = app.community_member("Ada").await;
+    let (bob, _) = app.community_member("Bob").await;
     let create = |name: &'static str| {
         let boss = boss.clone();
         let app = &app;
         async move {
-            as_member(app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": name}))).await.id()
+            app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": name}))).await.id()
         }
     };
     let (one, two) = (create("One").await, create("Two").await);
@@ -142,8 +112,7 @@ async fn modships_are_listed_both_ways_and_removed_by_id_or_by_pair() {
         let boss = boss.clone();
         let app = &app;
         async move {
-            as_member(
-                app,
+            app.as_member(
                 Method::POST,
                 "/v1/community/modships",
                 &boss,
@@ -164,14 +133,14 @@ async fn modships_are_listed_both_ways_and_removed_by_id_or_by_pair() {
         (vec!["not_found".to_owned()], vec!["not_found".to_owned()])
     );
     // Only site admins appoint.
-    let by_member = as_member(
-        &app,
-        Method::POST,
-        "/v1/community/modships",
-        &ada_token,
-        Some(json!({"user_id": bob, "leaderboard_id": two})),
-    )
-    .await;
+    let by_member = app
+        .as_member(
+            Method::POST,
+            "/v1/community/modships",
+            &ada_token,
+            Some(json!({"user_id": bob, "leaderboard_id": two})),
+        )
+        .await;
     by_member.assert_problem(403, "forbidden");
     let names = |r: &Response| -> Vec<String> {
         r.body.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_owned()).collect()
@@ -179,13 +148,13 @@ async fn modships_are_listed_both_ways_and_removed_by_id_or_by_pair() {
     assert_eq!(names(&anonymous(&app, &format!("/v1/community/leaderboards/{one}/moderators")).await), ["Ada", "Bob"]);
     assert_eq!(names(&anonymous(&app, &format!("/v1/community/users/{ada}/moderates")).await), ["One", "Two"]);
     // By id, then by pair.
-    as_member(&app, Method::DELETE, &format!("/v1/community/modships/{}", first.id()), &boss, None).await.assert(204);
-    as_member(&app, Method::DELETE, &format!("/v1/community/modships/{}", first.id()), &boss, None)
+    app.as_member(Method::DELETE, &format!("/v1/community/modships/{}", first.id()), &boss, None).await.assert(204);
+    app.as_member(Method::DELETE, &format!("/v1/community/modships/{}", first.id()), &boss, None)
         .await
         .assert_problem(404, "not_found");
     let pair = format!("/v1/community/modships?user_id={ada}&leaderboard_id={two}");
-    as_member(&app, Method::DELETE, &pair, &boss, None).await.assert(204);
-    as_member(&app, Method::DELETE, &pair, &boss, None).await.assert_problem(404, "not_found");
+    app.as_member(Method::DELETE, &pair, &boss, None).await.assert(204);
+    app.as_member(Method::DELETE, &pair, &boss, None).await.assert_problem(404, "not_found");
     assert_eq!(names(&anonymous(&app, &format!("/v1/community/users/{ada}/moderates")).await), Vec::<String>::new());
     assert_eq!(names(&anonymous(&app, &format!("/v1/community/leaderboards/{one}/moderators")).await), ["Bob"]);
 }
@@ -193,27 +162,25 @@ async fn modships_are_listed_both_ways_and_removed_by_id_or_by_pair() {
 #[tokio::test]
 async fn a_removed_moderator_or_a_deleted_account_loses_the_role_at_once() {
     let app = TestApp::spawn().await;
-    let (_, boss) = admin(&app, "Boss").await;
-    let (ada, ada_token) = member(&app, "Ada").await;
+    let (_, boss) = app.community_admin("Boss").await;
+    let (ada, ada_token) = app.community_member("Ada").await;
     let lb =
-        as_member(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
+        app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
     let appoint = json!({"user_id": ada, "leaderboard_id": lb});
-    let modship = as_member(&app, Method::POST, "/v1/community/modships", &boss, Some(appoint.clone())).await.id();
+    let modship = app.as_member(Method::POST, "/v1/community/modships", &boss, Some(appoint.clone())).await.id();
     let path = format!("/v1/community/leaderboards/{lb}");
-    as_member(&app, Method::PATCH, &path, &ada_token, Some(json!({"rules": "a"}))).await.assert(200);
-    as_member(&app, Method::DELETE, &format!("/v1/community/modships/{modship}"), &boss, None).await.assert(204);
-    as_member(&app, Method::PATCH, &path, &ada_token, Some(json!({"rules": "b"})))
-        .await
-        .assert_problem(403, "forbidden");
+    app.as_member(Method::PATCH, &path, &ada_token, Some(json!({"rules": "a"}))).await.assert(200);
+    app.as_member(Method::DELETE, &format!("/v1/community/modships/{modship}"), &boss, None).await.assert(204);
+    app.as_member(Method::PATCH, &path, &ada_token, Some(json!({"rules": "b"}))).await.assert_problem(403, "forbidden");
     // Deleting the account removes its modships with it.
-    as_member(&app, Method::POST, "/v1/community/modships", &boss, Some(appoint)).await.assert(201);
-    as_member(&app, Method::DELETE, "/v1/community/me", &ada_token, None).await.assert(204);
+    app.as_member(Method::POST, "/v1/community/modships", &boss, Some(appoint)).await.assert(201);
+    app.as_member(Method::DELETE, "/v1/community/me", &ada_token, None).await.assert(204);
     let moderators = anonymous(&app, &format!("/v1/community/leaderboards/{lb}/moderators")).await;
     assert_eq!(moderators.body, json!([]));
     // A site admin removed by the owner can no longer create leaderboards.
     let (boss_id, _) = (anonymous(&app, "/v1/community/users/by-name/boss").await.id(), ());
     app.delete(&format!("/v1/community/admins/{boss_id}"), SUPERADMIN_KEY).await.assert(204);
-    as_member(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Late"})))
+    app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Late"})))
         .await
         .assert_problem(403, "forbidden");
 }

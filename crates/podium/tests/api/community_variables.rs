@@ -8,34 +8,21 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Response, SUPERADMIN_KEY, TestApp};
 
-async fn member(app: &TestApp, name: &str) -> (String, String) {
-    let body = json!({"name": name, "email": format!("{}@example.test", name.to_lowercase()),
-        "password": "Secret123", "password_confirmation": "Secret123"});
-    let r = app.call(Method::POST, "/v1/community/register", None, Some(body)).await;
-    r.assert(201);
-    let login = json!({"name_or_email": name, "password": "Secret123"});
-    let l = app.client(Method::POST, "/v1/community/login", None, Some(login), &[]).await;
-    (r.id(), l.body["access_token"].as_str().unwrap().to_owned())
-}
-
-async fn send(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
-    app.client(method, path, Some(token), body, &[]).await
-}
-
 async fn get(app: &TestApp, path: &str) -> Response {
     app.call(Method::GET, path, None, None).await
 }
 
 /// A moderator (a site admin), a plain member, a leaderboard with two categories.
 async fn setup(app: &TestApp) -> (String, String, String, String, String) {
-    let (boss_id, boss) = member(app, "Boss").await;
+    let (boss_id, boss) = app.community_member("Boss").await;
     app.post("/v1/community/admins", SUPERADMIN_KEY, json!({"user_id": boss_id})).await.assert(201);
-    let (_, runner) = member(app, "Runner").await;
-    let lb = send(app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
+    let (_, runner) = app.community_member("Runner").await;
+    let lb =
+        app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Celeste"}))).await.id();
     let category =
         |name: &str| json!({"leaderboard_id": lb, "name": name, "metrics": [{"name": "Time", "kind": "time"}]});
-    let any = send(app, Method::POST, "/v1/community/categories", &boss, Some(category("Any%"))).await.id();
-    let full = send(app, Method::POST, "/v1/community/categories", &boss, Some(category("100%"))).await.id();
+    let any = app.as_member(Method::POST, "/v1/community/categories", &boss, Some(category("Any%"))).await.id();
+    let full = app.as_member(Method::POST, "/v1/community/categories", &boss, Some(category("100%"))).await.id();
     (boss, runner, lb, any, full)
 }
 
@@ -48,7 +35,7 @@ fn platform(lb: &str, any: &str) -> Value {
 async fn moderators_create_variables_that_anyone_reads() {
     let app = TestApp::spawn().await;
     let (boss, runner, lb, any, full) = setup(&app).await;
-    let created = send(&app, Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await;
+    let created = app.as_member(Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await;
     created.assert(201);
     let v = &created.body;
     assert!(v["id"].as_str().unwrap().starts_with("var_"));
@@ -63,10 +50,10 @@ async fn moderators_create_variables_that_anyone_reads() {
     let value = v["values"][1]["id"].as_str().unwrap();
     let read = get(&app, &format!("/v1/community/variable-values/{value}")).await;
     assert_eq!((read.body["name"].as_str(), read.body["variable_id"].as_str()), (Some("Switch"), Some(id.as_str())));
-    send(&app, Method::POST, "/v1/community/variables", &runner, Some(platform(&lb, &any)))
+    app.as_member(Method::POST, "/v1/community/variables", &runner, Some(platform(&lb, &any)))
         .await
         .assert_problem(403, "forbidden");
-    send(&app, Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any)))
+    app.as_member(Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any)))
         .await
         .assert_problem(409, "slug_taken");
 }
@@ -77,7 +64,7 @@ async fn variable_rules_are_checked_field_by_field() {
     let (boss, _, lb, any, _) = setup(&app).await;
     let post = |body: Value| {
         let (app, boss) = (&app, boss.clone());
-        async move { send(app, Method::POST, "/v1/community/variables", &boss, Some(body)).await }
+        async move { app.as_member(Method::POST, "/v1/community/variables", &boss, Some(body)).await }
     };
     let r = post(json!({"leaderboard_id": lb, "name": "Platform", "slug": "Plat-form", "values": [{"name": "PC"}], "categories": []})).await;
     r.assert_problem(422, "validation_failed");
@@ -110,7 +97,7 @@ async fn variable_rules_are_checked_field_by_field() {
     );
     // A category of another leaderboard is not one of this leaderboard's.
     let other =
-        send(&app, Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Other"}))).await.id();
+        app.as_member(Method::POST, "/v1/community/leaderboards", &boss, Some(json!({"name": "Other"}))).await.id();
     let r = post(platform(&other, &any)).await;
     assert_eq!(r.field_errors("categories[0].category_id"), ["not_found"]);
 }
@@ -119,33 +106,33 @@ async fn variable_rules_are_checked_field_by_field() {
 async fn assigning_and_unassigning_and_the_last_unassignment_deletes_the_variable() {
     let app = TestApp::spawn().await;
     let (boss, runner, lb, any, full) = setup(&app).await;
-    let id = send(&app, Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await.id();
+    let id = app.as_member(Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await.id();
     let assign = format!("/v1/community/variables/{id}/categories");
-    let r = send(&app, Method::POST, &assign, &boss, Some(json!({"category_id": full, "required": true}))).await;
+    let r = app.as_member(Method::POST, &assign, &boss, Some(json!({"category_id": full, "required": true}))).await;
     assert_eq!(r.field_errors("default"), ["required"]);
-    let r = send(&app, Method::POST, &assign, &boss, Some(json!({"category_id": full, "obsoleting": true}))).await;
+    let r = app.as_member(Method::POST, &assign, &boss, Some(json!({"category_id": full, "obsoleting": true}))).await;
     r.assert(200);
     assert_eq!(r.body["categories"].as_array().unwrap().len(), 2);
     // Assigning again changes the flags.
-    let r = send(
-        &app,
-        Method::POST,
-        &assign,
-        &boss,
-        Some(json!({"category_id": full, "required": true, "default": "switch"})),
-    )
-    .await;
+    let r = app
+        .as_member(
+            Method::POST,
+            &assign,
+            &boss,
+            Some(json!({"category_id": full, "required": true, "default": "switch"})),
+        )
+        .await;
     assert_eq!(r.body["categories"][1], json!({"category_id": full, "required": true, "obsoleting": false}));
-    send(&app, Method::POST, &assign, &runner, Some(json!({"category_id": full})))
+    app.as_member(Method::POST, &assign, &runner, Some(json!({"category_id": full})))
         .await
         .assert_problem(403, "forbidden");
-    send(&app, Method::DELETE, &format!("{assign}/{any}"), &boss, None).await.assert(204);
-    send(&app, Method::DELETE, &format!("{assign}/{any}"), &boss, None).await.assert_problem(404, "not_found");
+    app.as_member(Method::DELETE, &format!("{assign}/{any}"), &boss, None).await.assert(204);
+    app.as_member(Method::DELETE, &format!("{assign}/{any}"), &boss, None).await.assert_problem(404, "not_found");
     assert_eq!(
         get(&app, &format!("/v1/community/variables/{id}")).await.body["categories"].as_array().unwrap().len(),
         1
     );
-    send(&app, Method::DELETE, &format!("{assign}/{full}"), &boss, None).await.assert(204);
+    app.as_member(Method::DELETE, &format!("{assign}/{full}"), &boss, None).await.assert(204);
     get(&app, &format!("/v1/community/variables/{id}")).await.assert_problem(404, "not_found");
 }
 
@@ -153,53 +140,53 @@ async fn assigning_and_unassigning_and_the_last_unassignment_deletes_the_variabl
 async fn values_are_added_renamed_and_deleted_keeping_at_least_two() {
     let app = TestApp::spawn().await;
     let (boss, runner, lb, any, _) = setup(&app).await;
-    let created = send(&app, Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await;
+    let created = app.as_member(Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await;
     let id = created.id();
     let (pc, switch) = (
         created.body["values"][0]["id"].as_str().unwrap().to_owned(),
         created.body["values"][1]["id"].as_str().unwrap().to_owned(),
     );
     let values = format!("/v1/community/variables/{id}/values");
-    let added = send(&app, Method::POST, &values, &boss, Some(json!({"name": "PlayStation 5"}))).await;
+    let added = app.as_member(Method::POST, &values, &boss, Some(json!({"name": "PlayStation 5"}))).await;
     added.assert(201);
     assert_eq!(added.body["slug"], "playstation-5");
-    let r = send(&app, Method::POST, &values, &boss, Some(json!({"name": "pc", "slug": "pc"}))).await;
+    let r = app.as_member(Method::POST, &values, &boss, Some(json!({"name": "pc", "slug": "pc"}))).await;
     assert_eq!(r.field_errors("slug"), ["duplicate"]);
-    send(&app, Method::POST, &values, &runner, Some(json!({"name": "Xbox"}))).await.assert_problem(403, "forbidden");
+    app.as_member(Method::POST, &values, &runner, Some(json!({"name": "Xbox"}))).await.assert_problem(403, "forbidden");
     let ps5 = added.id();
-    let renamed = send(
-        &app,
-        Method::PATCH,
-        &format!("/v1/community/variable-values/{ps5}"),
-        &boss,
-        Some(json!({"name": "PS5", "slug": "ps5"})),
-    )
-    .await;
+    let renamed = app
+        .as_member(
+            Method::PATCH,
+            &format!("/v1/community/variable-values/{ps5}"),
+            &boss,
+            Some(json!({"name": "PS5", "slug": "ps5"})),
+        )
+        .await;
     renamed.assert(200);
     assert_eq!((renamed.body["name"].as_str(), renamed.body["slug"].as_str()), (Some("PS5"), Some("ps5")));
-    let r =
-        send(&app, Method::PATCH, &format!("/v1/community/variable-values/{ps5}"), &boss, Some(json!({"slug": "pc"})))
-            .await;
+    let r = app
+        .as_member(Method::PATCH, &format!("/v1/community/variable-values/{ps5}"), &boss, Some(json!({"slug": "pc"})))
+        .await;
     assert_eq!(r.field_errors("slug"), ["duplicate"]);
     // The variable renames too.
-    let v = send(
-        &app,
-        Method::PATCH,
-        &format!("/v1/community/variables/{id}"),
-        &boss,
-        Some(json!({"name": "System", "slug": "system"})),
-    )
-    .await;
+    let v = app
+        .as_member(
+            Method::PATCH,
+            &format!("/v1/community/variables/{id}"),
+            &boss,
+            Some(json!({"name": "System", "slug": "system"})),
+        )
+        .await;
     assert_eq!((v.body["slug"].as_str(), v.body["values"].as_array().unwrap().len()), (Some("system"), 3));
     // Delete: a replacement must be another value of the variable; two values always stay.
     let del = |value: &str, replacement: &str| format!("/v1/community/variable-values/{value}{replacement}");
-    let r = send(&app, Method::DELETE, &del(&ps5, &format!("?replacement={ps5}")), &boss, None).await;
+    let r = app.as_member(Method::DELETE, &del(&ps5, &format!("?replacement={ps5}")), &boss, None).await;
     assert_eq!(r.field_errors("replacement"), ["not_found"]);
-    send(&app, Method::DELETE, &del(&ps5, &format!("?replacement={pc}")), &boss, None).await.assert(204);
+    app.as_member(Method::DELETE, &del(&ps5, &format!("?replacement={pc}")), &boss, None).await.assert(204);
     get(&app, &format!("/v1/community/variable-values/{ps5}")).await.assert_problem(404, "not_found");
-    send(&app, Method::DELETE, &del(&switch, ""), &boss, None).await.assert_problem(409, "conflict");
+    app.as_member(Method::DELETE, &del(&switch, ""), &boss, None).await.assert_problem(409, "conflict");
     assert_eq!(get(&app, &format!("/v1/community/variables/{id}")).await.body["values"].as_array().unwrap().len(), 2);
-    send(&app, Method::DELETE, &format!("/v1/community/variables/{id}"), &boss, None).await.assert(204);
+    app.as_member(Method::DELETE, &format!("/v1/community/variables/{id}"), &boss, None).await.assert(204);
     get(&app, &format!("/v1/community/variable-values/{pc}")).await.assert_problem(404, "not_found");
 }
 
@@ -207,11 +194,11 @@ async fn values_are_added_renamed_and_deleted_keeping_at_least_two() {
 async fn deleting_a_category_deletes_the_variables_assigned_to_it_alone() {
     let app = TestApp::spawn().await;
     let (boss, _, lb, any, full) = setup(&app).await;
-    let only_any = send(&app, Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await.id();
+    let only_any = app.as_member(Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await.id();
     let both = json!({"leaderboard_id": lb, "name": "Version", "values": [{"name": "Old"}, {"name": "New"}],
         "categories": [{"category_id": any}, {"category_id": full}]});
-    let shared = send(&app, Method::POST, "/v1/community/variables", &boss, Some(both)).await.id();
-    send(&app, Method::DELETE, &format!("/v1/community/categories/{any}"), &boss, None).await.assert(204);
+    let shared = app.as_member(Method::POST, "/v1/community/variables", &boss, Some(both)).await.id();
+    app.as_member(Method::DELETE, &format!("/v1/community/categories/{any}"), &boss, None).await.assert(204);
     get(&app, &format!("/v1/community/variables/{only_any}")).await.assert_problem(404, "not_found");
     let kept = get(&app, &format!("/v1/community/variables/{shared}")).await;
     kept.assert(200);
@@ -222,11 +209,11 @@ async fn deleting_a_category_deletes_the_variables_assigned_to_it_alone() {
 async fn concurrent_edits_of_one_variable_never_lose_an_acknowledged_value() {
     let app = TestApp::spawn().await;
     let (boss, _, lb, any, _) = setup(&app).await;
-    let id = send(&app, Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await.id();
+    let id = app.as_member(Method::POST, "/v1/community/variables", &boss, Some(platform(&lb, &any))).await.id();
     let values = format!("/v1/community/variables/{id}/values");
     let adds = (0..8).map(|i| {
         let (app, boss, values) = (&app, boss.clone(), values.clone());
-        async move { send(app, Method::POST, &values, &boss, Some(json!({"name": format!("Console {i}")}))).await }
+        async move { app.as_member(Method::POST, &values, &boss, Some(json!({"name": format!("Console {i}")}))).await }
     });
     let answers = futures_util::future::join_all(adds).await;
     let stored = get(&app, &format!("/v1/community/variables/{id}")).await;

@@ -240,6 +240,31 @@ impl TestApp {
             .await
     }
 
+    /// Registers a community member `name` (e-mail `<name>@example.test`, password
+    /// `Secret123`) and logs in: (member id, token).
+    pub async fn community_member(&self, name: &str) -> (String, String) {
+        let body = json!({"name": name, "email": format!("{}@example.test", name.to_lowercase()),
+            "password": "Secret123", "password_confirmation": "Secret123"});
+        let r = self.call(Method::POST, "/v1/community/register", None, Some(body)).await;
+        r.assert(201);
+        let login = json!({"name_or_email": name, "password": "Secret123"});
+        let l = self.client(Method::POST, "/v1/community/login", None, Some(login), &[]).await;
+        l.assert(200);
+        (r.id(), l.body["access_token"].as_str().unwrap().to_owned())
+    }
+
+    /// A community member the owner made a site admin: (member id, token).
+    pub async fn community_admin(&self, name: &str) -> (String, String) {
+        let (id, token) = self.community_member(name).await;
+        self.post("/v1/community/admins", SUPERADMIN_KEY, json!({"user_id": id})).await.assert(201);
+        (id, token)
+    }
+
+    /// A request with a community member's token.
+    pub async fn as_member(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
+        self.client(method, path, Some(token), body, &[]).await
+    }
+
     /// A game in the tenant's account, with anti-cheat off: these tests are about scoring and
     /// clients, and submit faster than any player could (anti-cheat tests use
     /// [`Self::game_with_anti_cheat`]).
