@@ -1,4 +1,5 @@
-//! Helpers several services share (admin resources, community leaderboards): mapping uniqueness clashes to their error codes and
+//! Helpers several services share (admin resources, the community's leaderboards, categories and
+//! variables): mapping uniqueness clashes and lost edit races to their error codes, and
 //! inserting with a generated slug that steps aside when taken.
 
 use std::future::Future;
@@ -7,9 +8,14 @@ use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::model::Slug;
 use crate::store::{StoreError, StoreResult};
 
-/// Turns a store conflict into the matching 409 code.
+/// Turns a store conflict into the matching 409 code: a taken slug or e-mail, or an edit that
+/// lost a race (`stale`: the row changed since it was read; `reference`: a row it names was
+/// deleted meanwhile).
 pub(crate) fn conflict(e: StoreError) -> ServiceError {
     match &e {
+        StoreError::Conflict { constraint } if constraint == "stale" || constraint == "reference" => {
+            ServiceError::new(ErrorCode::Conflict, "this changed meanwhile; read it again and retry")
+        }
         StoreError::Conflict { constraint } if constraint == "slug" => {
             ServiceError::new(ErrorCode::SlugTaken, "the slug is already in use")
         }

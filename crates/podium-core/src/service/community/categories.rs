@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::{Community, MemberPrincipal};
-use crate::error::{ErrorCode, FieldCode, FieldErrors, ServiceError, ServiceResult, StoreError};
+use crate::error::{ErrorCode, FieldCode, FieldErrors, ServiceError, ServiceResult};
 use crate::id::{CategoryId, LeaderboardId, MetricId};
 use crate::model::community::{Category, Metric, MetricKind, MetricSort};
 use crate::model::{Name, Slug, Text};
@@ -256,12 +256,7 @@ impl Community {
         }
         errors.into_result()?;
         category.updated_at = now();
-        self.admin.store().update_category(&category, read_at).await.map_err(|e| match e {
-            StoreError::Conflict { constraint } if constraint == "stale" => {
-                ServiceError::new(ErrorCode::Conflict, "the category changed meanwhile; read it again and retry")
-            }
-            other => conflict(other),
-        })?;
+        self.admin.store().update_category(&category, read_at).await.map_err(conflict)?;
         Ok(category)
     }
 

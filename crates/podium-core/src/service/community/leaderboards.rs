@@ -149,12 +149,7 @@ impl Community {
             return Err(ServiceError::forbidden("only site admins rename a leaderboard"));
         }
         leaderboard.updated_at = now();
-        self.admin.store().update_leaderboard(&leaderboard, read_at).await.map_err(|e| match e {
-            StoreError::Conflict { constraint } if constraint == "stale" => {
-                ServiceError::new(ErrorCode::Conflict, "the leaderboard changed meanwhile; read it again and retry")
-            }
-            other => conflict(other),
-        })?;
+        self.admin.store().update_leaderboard(&leaderboard, read_at).await.map_err(conflict)?;
         Ok(leaderboard)
     }
 

@@ -16,7 +16,7 @@ use crate::id::{CategoryId, LeaderboardId, VariableId, VariableValueId};
 use crate::model::community::{Assignment, Variable, VariableSlug, VariableValue};
 use crate::model::{Name, Slug};
 use crate::service::Patch;
-use crate::store::StoreError;
+use crate::service::slugs::conflict;
 use crate::time::now;
 
 /// Most values a variable has.
@@ -102,19 +102,6 @@ pub struct UpdateValue {
     pub slug: Patch<String>,
 }
 
-fn slug_clash(e: StoreError) -> ServiceError {
-    match e {
-        StoreError::Conflict { constraint } if constraint == "slug" => {
-            ServiceError::new(ErrorCode::SlugTaken, "the slug is already in use")
-        }
-        StoreError::Conflict { .. } => ServiceError::new(
-            ErrorCode::Conflict,
-            "the variable or one of its categories changed meanwhile; read it again and retry",
-        ),
-        other => other.into(),
-    }
-}
-
 /// Parses one value; `field` prefixes its fields (`values[2].`).
 fn parse_value(
     input: &ValueInput,
@@ -149,7 +136,7 @@ impl Community {
     /// Writes a variable edited from the copy read at `read_at`: 409 when it changed meanwhile
     /// (no edit silently undoes another) or a category it names was deleted meanwhile.
     async fn save_variable(&self, variable: &Variable, read_at: chrono::DateTime<chrono::Utc>) -> ServiceResult<()> {
-        self.admin.store().update_variable(variable, read_at).await.map_err(slug_clash)
+        self.admin.store().update_variable(variable, read_at).await.map_err(conflict)
     }
 
     async fn moderate_variables(&self, p: &MemberPrincipal, leaderboard: LeaderboardId) -> ServiceResult<()> {
@@ -242,7 +229,7 @@ impl Community {
         };
         let at = now();
         let variable = Variable { id, leaderboard_id, name, slug, values, categories, created_at: at, updated_at: at };
-        self.admin.store().insert_variable(&variable).await.map_err(slug_clash)?;
+        self.admin.store().insert_variable(&variable).await.map_err(conflict)?;
         Ok(variable)
     }
 
