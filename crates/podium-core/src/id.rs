@@ -223,6 +223,26 @@ prefixed_id!(
     VariableValueId,
     "val"
 );
+prefixed_id!(
+    /// A community run: one attempt by one or more runners in a category (`run_…`).
+    RunId,
+    "run"
+);
+prefixed_id!(
+    /// One runner's part in a run: their comment and video (`par_…`).
+    ParticipationId,
+    "par"
+);
+prefixed_id!(
+    /// A moderator's verdict on (or comment about) a run (`jdg_…`).
+    JudgementId,
+    "jdg"
+);
+prefixed_id!(
+    /// A ban of a member, site-wide or on one leaderboard (`ban_…`).
+    BanId,
+    "ban"
+);
 
 #[cfg(test)]
 mod tests {

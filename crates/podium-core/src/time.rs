@@ -25,3 +25,13 @@ pub fn from_micros(micros: i64) -> Timestamp {
 pub fn truncate(t: Timestamp) -> Timestamp {
     from_micros(to_micros(t))
 }
+
+/// A calendar date as its day number (days since 1970-01-01), as stored.
+pub fn to_day_number(d: chrono::NaiveDate) -> i64 {
+    d.signed_duration_since(chrono::NaiveDate::default()).num_days()
+}
+
+/// A day number back to its date; `None` when out of chrono's range.
+pub fn from_day_number(days: i64) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::default().checked_add_signed(chrono::TimeDelta::try_days(days)?)
+}

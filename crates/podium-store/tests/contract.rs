@@ -697,9 +697,12 @@ async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn 
         created_at: at,
         updated_at: at,
     };
-    store.insert_variable(&variable).await.unwrap();
+    store.insert_variable(&variable, &RunEdits::default()).await.unwrap();
     let clash = Variable { id: VariableId::generate(), values: vec![], categories: vec![], ..variable.clone() };
-    assert_eq!(store.insert_variable(&clash).await, Err(StoreError::Conflict { constraint: "slug".into() }));
+    assert_eq!(
+        store.insert_variable(&clash, &RunEdits::default()).await,
+        Err(StoreError::Conflict { constraint: "slug".into() })
+    );
     assert_eq!(store.get_variable(id).await.unwrap().as_ref(), Some(&variable));
     assert_eq!(store.variable_of_value(variable.values[1].id).await.unwrap().as_ref(), Some(&variable));
     assert_eq!(store.variables_of(full.id).await.unwrap(), vec![variable.clone()]);
@@ -707,9 +710,9 @@ async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn 
     edited.values.push(value("ps"));
     edited.categories.retain(|a| a.category_id == full.id);
     edited.updated_at = at + chrono::Duration::seconds(5);
-    store.update_variable(&edited, variable.updated_at).await.unwrap();
+    store.update_variable(&edited, variable.updated_at, &RunEdits::default()).await.unwrap();
     assert_eq!(
-        store.update_variable(&variable, variable.updated_at).await,
+        store.update_variable(&variable, variable.updated_at, &RunEdits::default()).await,
         Err(StoreError::Conflict { constraint: "stale".into() })
     );
     assert_eq!(store.get_variable(id).await.unwrap().as_ref(), Some(&edited));
@@ -719,6 +722,256 @@ async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn 
     assert!(store.get_variable(id).await.unwrap().is_none());
     assert!(store.variable_of_value(edited.values[0].id).await.unwrap().is_none());
     assert_eq!(store.delete_variable(id).await, Err(StoreError::NotFound));
+}
+
+async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(store: Arc<dyn Store>) {
+    use podium_core::model::community::{
+        Assignment, Ban, Category, Judgement, Leaderboard, Metric, MetricKind, MetricSort, Participation, Run,
+        RunStatus, Runner, Variable, VariableSlug, VariableValue, VodUrl,
+    };
+    let at = from_micros(podium_core::time::to_micros(now()));
+    let (ada, bob, mod_) = (member("Ada", "ada@x.test"), member("Bob", "bob@x.test"), member("Mo", "mo@x.test"));
+    for m in [&ada, &bob, &mod_] {
+        store.insert_member(m, "h").await.unwrap();
+    }
+    let lb = Leaderboard {
+        id: LeaderboardId::generate(),
+        name: Name::parse("Celeste").unwrap(),
+        slug: Slug::parse("celeste").unwrap(),
+        rules: Text::parse("", true).unwrap(),
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert_leaderboard(&lb).await.unwrap();
+    let time = Metric {
+        id: MetricId::generate(),
+        name: Name::parse("Time").unwrap(),
+        slug: Slug::parse("time").unwrap(),
+        kind: MetricKind::Time,
+        sort: MetricSort::Asc,
+        required: true,
+    };
+    let category = Category {
+        id: CategoryId::generate(),
+        leaderboard_id: lb.id,
+        name: Name::parse("Any%").unwrap(),
+        slug: Slug::parse("any").unwrap(),
+        rules: Text::parse("", true).unwrap(),
+        players_min: 1,
+        players_max: 2,
+        metrics: vec![time.clone()],
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert_category(&category).await.unwrap();
+    let vid = VariableId::generate();
+    let value = |slug: &str| VariableValue {
+        id: VariableValueId::generate(),
+        variable_id: vid,
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+    };
+    let (pc, switch, ps) = (value("pc"), value("switch"), value("ps"));
+    let platform = Variable {
+        id: vid,
+        leaderboard_id: lb.id,
+        name: Name::parse("Platform").unwrap(),
+        slug: VariableSlug::parse("platform").unwrap(),
+        values: vec![pc.clone(), switch.clone(), ps.clone()],
+        categories: vec![Assignment { category_id: category.id, required: false, obsoleting: true }],
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert_variable(&platform, &RunEdits::default()).await.unwrap();
+    let runner =
+        |m: &podium_core::model::community::Member| Runner { id: m.id, name: m.name.to_string(), deleted: false };
+    let run = |ms: f64, value: Option<VariableValueId>| Run {
+        id: RunId::generate(),
+        category_id: category.id,
+        leaderboard_id: lb.id,
+        submitted_by: ada.id,
+        runners: vec![runner(&ada), runner(&bob)],
+        played_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        submitted_at: at,
+        status: RunStatus::Created,
+        variables: value.map(|v| vec![(vid, v)]).unwrap_or_default(),
+        metrics: vec![(time.id, ms)],
+        video: false,
+        updated_at: at,
+    };
+    let parts = |r: &Run| {
+        let filled = Participation {
+            id: ParticipationId::generate(),
+            run_id: r.id,
+            user_id: ada.id,
+            comment: Some(Text::parse("gg", false).unwrap()),
+            vod_url: Some(VodUrl::parse("https://v.test/1").unwrap()),
+            filled_at: Some(at),
+        };
+        let empty = Participation {
+            id: ParticipationId::generate(),
+            user_id: bob.id,
+            comment: None,
+            vod_url: None,
+            filled_at: None,
+            ..filled.clone()
+        };
+        vec![filled, empty]
+    };
+    let first = run(390_000.0, Some(pc.id));
+    let first_parts = parts(&first);
+    store.insert_run(&first, &first_parts, &category.metrics).await.unwrap();
+    let stored = store.get_run(first.id).await.unwrap().unwrap();
+    assert_eq!(Run { video: false, ..stored.clone() }, first);
+    assert!(stored.video, "a participation links a video");
+    assert_eq!(store.participations_of(first.id).await.unwrap(), first_parts);
+    // The same values again, and a slower run with the same runners and values, are refused.
+    let again = Run { id: RunId::generate(), ..first.clone() };
+    assert_eq!(
+        store.insert_run(&again, &parts(&again), &category.metrics).await,
+        Err(StoreError::Conflict { constraint: "identical".into() })
+    );
+    let slower = run(400_000.0, Some(pc.id));
+    assert_eq!(
+        store.insert_run(&slower, &parts(&slower), &category.metrics).await,
+        Err(StoreError::Conflict { constraint: "not_an_improvement".into() })
+    );
+    // Another value, or a faster time, is a new run.
+    let on_switch = run(400_000.0, Some(switch.id));
+    store.insert_run(&on_switch, &parts(&on_switch), &category.metrics).await.unwrap();
+    // A created run cannot be judged; once the co-runner fills theirs it is submitted.
+    let judge = |r: &Run, approved: Option<bool>| Judgement {
+        id: JudgementId::generate(),
+        run_id: r.id,
+        judge_id: mod_.id,
+        note: Text::parse("ok", true).unwrap(),
+        approved,
+        created_at: at,
+    };
+    assert_eq!(
+        store.insert_judgement(&judge(&first, Some(true))).await,
+        Err(StoreError::Conflict { constraint: "not_submitted".into() })
+    );
+    let mut bobs = first_parts[1].clone();
+    assert_eq!(store.member_participations(bob.id, true).await.unwrap().len(), 2);
+    bobs.comment = Some(Text::parse("mine", false).unwrap());
+    bobs.filled_at = Some(at);
+    assert_eq!(store.fill_participation(&bobs).await.unwrap().status, RunStatus::Submitted);
+    assert_eq!(store.fill_participation(&bobs).await, Err(StoreError::Conflict { constraint: "filled".into() }));
+    assert_eq!(store.get_participation(bobs.id).await.unwrap().as_ref(), Some(&bobs));
+    assert_eq!(store.member_participations(bob.id, true).await.unwrap().len(), 1);
+    assert_eq!(store.insert_judgement(&judge(&first, None)).await.unwrap().status, RunStatus::Submitted);
+    assert_eq!(store.insert_judgement(&judge(&first, Some(true))).await.unwrap().status, RunStatus::Approved);
+    assert_eq!(store.judgements_of(first.id).await.unwrap().len(), 2);
+    assert_eq!(store.approved_runs(category.id).await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [first.id]);
+    // Filters select by value; a deleted value moves its runs to the replacement.
+    let codec = CursorCodec::new(b"contract-secret-contract-secret!").unwrap();
+    let req = PageRequest::prepare(&ListParams::default(), Run::SORTABLE, "submitted_at:desc", "runs", &codec).unwrap();
+    let filter = |values: Vec<VariableValueId>| RunFilter {
+        category: category.id,
+        status: None,
+        variables: vec![(vid, values)],
+    };
+    assert_eq!(store.list_runs(&filter(vec![pc.id]), &req).await.unwrap().len(), 1);
+    assert_eq!(store.list_runs(&filter(vec![pc.id, switch.id]), &req).await.unwrap().len(), 2);
+    let mut edited = platform.clone();
+    edited.values.retain(|v| v.id != switch.id);
+    edited.updated_at = at + chrono::Duration::seconds(1);
+    let replace = RunEdits { fill: Vec::new(), replace: vec![(switch.id, Some(ps.id))] };
+    store.update_variable(&edited, platform.updated_at, &replace).await.unwrap();
+    assert_eq!(store.get_run(on_switch.id).await.unwrap().unwrap().variables, vec![(vid, ps.id)]);
+    // A site ban rejects every run of the member by a recorded judgement, and ends their
+    // modships and tokens; an approval of a banned runner's run is then refused.
+    let ban = Ban {
+        id: BanId::generate(),
+        user_id: bob.id,
+        leaderboard_id: None,
+        reason: Text::parse("cheating", false).unwrap(),
+        banned_by: mod_.id,
+        created_at: at + chrono::Duration::seconds(2),
+        lifted_at: None,
+        lifted_by: None,
+    };
+    let mut rejected = store.insert_ban(&ban, "banned: cheating").await.unwrap();
+    rejected.sort();
+    let mut expected = vec![first.id, on_switch.id];
+    expected.sort();
+    assert_eq!(rejected, expected);
+    assert_eq!(store.get_run(first.id).await.unwrap().unwrap().status, RunStatus::Rejected);
+    assert_eq!(store.get_run(on_switch.id).await.unwrap().unwrap().status, RunStatus::Rejected, "even a created run");
+    assert!(store.approved_runs(category.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.insert_judgement(&judge(&first, Some(true))).await,
+        Err(StoreError::Conflict { constraint: "runner_banned".into() })
+    );
+    assert_eq!(store.active_bans(bob.id).await.unwrap(), vec![ban.clone()]);
+    let bans_req =
+        PageRequest::prepare(&ListParams::default(), Ban::SORTABLE, "created_at:desc", "bans", &codec).unwrap();
+    assert_eq!(store.list_bans(Some(bob.id), Some(None), false, &bans_req).await.unwrap(), vec![ban.clone()]);
+    let lifted = store.lift_ban(ban.id, mod_.id, at + chrono::Duration::seconds(3)).await.unwrap();
+    assert_eq!((lifted.lifted_by, lifted.active()), (Some(mod_.id), false));
+    assert_eq!(store.lift_ban(ban.id, mod_.id, at).await, Err(StoreError::Conflict { constraint: "lifted".into() }));
+    assert!(store.list_bans(Some(bob.id), None, false, &bans_req).await.unwrap().is_empty());
+    assert_eq!(store.list_bans(Some(bob.id), None, true, &bans_req).await.unwrap().len(), 1);
+    // Lifting restores nothing: moderators re-judge.
+    let rejudged = Judgement { created_at: at + chrono::Duration::seconds(4), ..judge(&first, Some(true)) };
+    assert_eq!(store.insert_judgement(&rejudged).await.unwrap().status, RunStatus::Approved);
+    // Deleting an account removes its participations; its runs stay, the runner shown deleted.
+    let mut touched = store.delete_member(bob.id, at).await.unwrap();
+    touched.sort();
+    assert_eq!(touched, expected);
+    assert_eq!(store.participations_of(first.id).await.unwrap().len(), 1);
+    let kept = store.get_run(first.id).await.unwrap().unwrap();
+    assert_eq!(kept.runners.iter().map(|r| r.deleted).collect::<Vec<_>>(), [false, true]);
+    assert!(kept.ranks(), "one runner left");
+    // A metric that runs use keeps its kind and sort.
+    let resorted = Category {
+        metrics: vec![Metric { sort: MetricSort::Desc, ..time.clone() }],
+        updated_at: at + chrono::Duration::seconds(6),
+        ..category.clone()
+    };
+    assert_eq!(
+        store.update_category(&resorted, category.updated_at).await,
+        Err(StoreError::Conflict { constraint: "metric_in_use".into() })
+    );
+    // A deleted value without a replacement leaves the runs (the variable is optional here);
+    // a default fills the runs with no value, once; unassigning clears the values.
+    let mut current = store.get_variable(vid).await.unwrap().unwrap();
+    let read = current.updated_at;
+    current.values.retain(|v| v.id != ps.id);
+    current.values.push(value("xbox"));
+    current.updated_at = at + chrono::Duration::seconds(7);
+    let cleared = RunEdits { fill: Vec::new(), replace: vec![(ps.id, None)] };
+    store.update_variable(&current, read, &cleared).await.unwrap();
+    assert!(store.get_run(on_switch.id).await.unwrap().unwrap().variables.is_empty());
+    let read = current.updated_at;
+    current.updated_at = at + chrono::Duration::seconds(8);
+    let fill = RunEdits { fill: vec![(category.id, pc.id)], replace: Vec::new() };
+    store.update_variable(&current, read, &fill).await.unwrap();
+    assert_eq!(store.get_run(on_switch.id).await.unwrap().unwrap().variables, vec![(vid, pc.id)]);
+    let required = Variable {
+        categories: vec![Assignment { category_id: category.id, required: true, obsoleting: true }],
+        updated_at: at + chrono::Duration::seconds(9),
+        ..current.clone()
+    };
+    store.update_variable(&required, current.updated_at, &RunEdits::default()).await.unwrap();
+    let without_pc = Variable {
+        values: required.values.iter().filter(|v| v.id != pc.id).cloned().collect(),
+        updated_at: at + chrono::Duration::seconds(10),
+        ..required.clone()
+    };
+    let clear_pc = RunEdits { fill: Vec::new(), replace: vec![(pc.id, None)] };
+    assert_eq!(
+        store.update_variable(&without_pc, required.updated_at, &clear_pc).await,
+        Err(StoreError::Conflict { constraint: "value_in_use".into() }),
+        "a required value that runs use needs a replacement"
+    );
+    assert_eq!(store.get_variable(vid).await.unwrap().unwrap(), required, "the refused edit left nothing behind");
+    // Deleting the category deletes its runs with everything they hold.
+    store.delete_category(category.id).await.unwrap();
+    assert!(store.get_run(first.id).await.unwrap().is_none());
+    assert!(store.get_participation(first_parts[0].id).await.unwrap().is_none());
+    assert!(store.member_participations(ada.id, false).await.unwrap().is_empty());
 }
 
 macro_rules! contract {
@@ -757,4 +1010,5 @@ contract!(
     leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderboard,
     categories_round_trip_with_their_metrics_in_order,
     variables_round_trip_and_leave_with_their_last_category,
+    runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each,
 );

@@ -58,6 +58,7 @@ error_codes! {
     SlugTaken => ("slug_taken", 409, "The slug is already in use"),
     EmailTaken => ("email_taken", 409, "The email address is already in use"),
     NameTaken => ("name_taken", 409, "Another member has this name (compared ignoring case)"),
+    MetricInUse => ("metric_in_use", 409, "Runs use the metric, so its kind and sort cannot change"),
     BoardClosed => ("board_closed", 409, "The board is inactive, not yet started or ended"),
     NonceRequired => ("nonce_required", 412, "This call needs a leadr-client-nonce header"),
     NonceInvalid => ("nonce_invalid", 412, "The nonce is unknown or malformed"),

@@ -22,6 +22,9 @@ pub(crate) fn conflict(e: StoreError) -> ServiceError {
         StoreError::Conflict { constraint } if constraint == "email" => {
             ServiceError::new(ErrorCode::EmailTaken, "the email address is already in use")
         }
+        StoreError::Conflict { constraint } if constraint == "metric_in_use" => {
+            ServiceError::new(ErrorCode::MetricInUse, "runs use this metric: its kind and sort stay, and it stays")
+        }
         _ => e.into(),
     }
 }

@@ -1,12 +1,19 @@
-//! Storage traits of the community surface: members and their tokens today; leaderboards,
-//! categories, variables, runs, judgements and bans join them here.
+//! Storage traits of the community surface: members and their tokens, leaderboards and their
+//! moderators, categories, variables, runs with their participations and judgements, and bans.
+//! Every cascade the contract names (a ban, deleting a category, an account, a variable or a
+//! value) is one method, so one transaction.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::id::{CategoryId, LeaderboardId, MemberId, ModshipId, VariableId, VariableValueId};
-use crate::model::community::{Category, Leaderboard, Member, Modship, Variable};
+use crate::id::{
+    BanId, CategoryId, JudgementId, LeaderboardId, MemberId, ModshipId, ParticipationId, RunId, VariableId,
+    VariableValueId,
+};
+use crate::model::community::{
+    Ban, Category, Judgement, Leaderboard, Member, Metric, Modship, Participation, Run, RunStatus, Variable,
+};
 use crate::page::PageRequest;
 
 /// What a login checks: the member and their password hash.
@@ -48,9 +55,10 @@ pub trait MemberStore: Send + Sync {
     async fn set_member_about(&self, id: MemberId, about: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Writes a member's site-admin role (and `updated_at`) only.
     async fn set_member_admin(&self, id: MemberId, admin: bool, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Deletes an account (soft) and, in the same transaction, every token and every modship
-    /// of it; the name and the e-mail address become free again.
-    async fn delete_member(&self, id: MemberId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Deletes an account (soft) and, in the same transaction, every token, modship and
+    /// participation of it (the statuses of its runs follow); the name and the e-mail address
+    /// become free again. Returns the runs it took part in.
+    async fn delete_member(&self, id: MemberId, at: DateTime<Utc>) -> StoreResult<Vec<RunId>>;
     /// Stores a new token.
     async fn insert_member_token(&self, token: &MemberToken) -> StoreResult<()>;
     /// The live member a live token belongs to.
@@ -102,19 +110,34 @@ pub trait CategoryStore: Send + Sync {
     /// Writes a category and replaces its metrics with the given list (kept ids updated, new
     /// ones inserted, the others deleted), in one transaction — only if it is unchanged since
     /// the copy read at `read_at` (its `updated_at`): `Conflict { constraint: "stale" }`
-    /// otherwise.
+    /// otherwise, `Conflict { constraint: "metric_in_use" }` when a metric that runs use
+    /// changes kind or sort or goes.
     async fn update_category(&self, category: &Category, read_at: DateTime<Utc>) -> StoreResult<()>;
-    /// Deletes a category, its metrics, its variable assignments and the variables that were
-    /// assigned to it alone (hard), in one transaction; `NotFound` when absent.
+    /// Deletes a category, its metrics, its runs (with everything they hold), its variable
+    /// assignments and the variables that were assigned to it alone (hard), in one
+    /// transaction; `NotFound` when absent.
     async fn delete_category(&self, id: CategoryId) -> StoreResult<()>;
 }
 
-/// Variables, their values and their assignments to categories.
+/// What a variable edit does to the runs, in the same transaction as the edit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunEdits {
+    /// Defaults to fill: each category's runs that give no value of the variable get this one.
+    pub fill: Vec<(CategoryId, VariableValueId)>,
+    /// Deleted values: runs that used the first take the second, or lose the value when
+    /// `None` — refused with `Conflict { constraint: "value_in_use" }` when runs use it and the
+    /// variable is required in their category.
+    pub replace: Vec<(VariableValueId, Option<VariableValueId>)>,
+}
+
+/// Variables, their values and their assignments to categories. Runs of a category the
+/// variable leaves lose their value of it in the same transaction.
 #[async_trait]
 pub trait VariableStore: Send + Sync {
-    /// Inserts a variable with its values and assignments, in one transaction; `Conflict {
-    /// constraint: "slug" }` when its leaderboard has a variable with the slug.
-    async fn insert_variable(&self, variable: &Variable) -> StoreResult<()>;
+    /// Inserts a variable with its values and assignments, and fills the defaults of
+    /// `edits`, in one transaction; `Conflict { constraint: "slug" }` when its leaderboard has
+    /// a variable with the slug.
+    async fn insert_variable(&self, variable: &Variable, edits: &RunEdits) -> StoreResult<()>;
     /// A variable with its values (in order) and assignments.
     async fn get_variable(&self, id: VariableId) -> StoreResult<Option<Variable>>;
     /// The variable a value belongs to.
@@ -122,11 +145,90 @@ pub trait VariableStore: Send + Sync {
     /// The variables assigned to a category, by creation.
     async fn variables_of(&self, category: CategoryId) -> StoreResult<Vec<Variable>>;
     /// Writes a variable and replaces its values and assignments with the given ones (ids
-    /// kept), in one transaction; a variable left with no assignment is deleted instead. Only
+    /// kept), applies `edits` and clears the values of runs in categories it left, in one
+    /// transaction; a variable left with no assignment is deleted instead. Only
     /// if it is unchanged since the copy read at `read_at` (its `updated_at`): `Conflict {
     /// constraint: "stale" }` otherwise, and `Conflict { constraint: "reference" }` when an
     /// assignment names a category deleted meanwhile.
-    async fn update_variable(&self, variable: &Variable, read_at: DateTime<Utc>) -> StoreResult<()>;
-    /// Deletes a variable with its values and assignments (hard); `NotFound` when absent.
+    async fn update_variable(&self, variable: &Variable, read_at: DateTime<Utc>, edits: &RunEdits) -> StoreResult<()>;
+    /// Deletes a variable with its values and assignments (hard), and clears it from every
+    /// run; `NotFound` when absent.
     async fn delete_variable(&self, id: VariableId) -> StoreResult<()>;
+}
+
+/// What a run list selects: a category's runs, optionally of one status and with given
+/// variable values (for each variable, any of its listed values).
+#[derive(Debug, Clone)]
+pub struct RunFilter {
+    /// The category.
+    pub category: CategoryId,
+    /// Only runs of this status.
+    pub status: Option<RunStatus>,
+    /// For each variable, the values a run may have.
+    pub variables: Vec<(VariableId, Vec<VariableValueId>)>,
+}
+
+/// Runs, their participations and their judgements.
+#[async_trait]
+pub trait RunStore: Send + Sync {
+    /// Inserts a run with its runners, participations, values and metrics, in one transaction
+    /// that first locks its category and then checks the stored runs of the same category and
+    /// runner set: `Conflict { constraint: "identical" }` when one gives the same values,
+    /// `Conflict { constraint: "not_an_improvement" }` when a non-rejected one with the same
+    /// variable values is not beaten (`Run::beats` by `metrics`). `NotFound` when the category
+    /// is gone.
+    async fn insert_run(&self, run: &Run, participations: &[Participation], metrics: &[Metric]) -> StoreResult<()>;
+    /// A run.
+    async fn get_run(&self, id: RunId) -> StoreResult<Option<Run>>;
+    /// A page of a category's runs, newest submission first by default.
+    async fn list_runs(&self, filter: &RunFilter, page: &PageRequest) -> StoreResult<Vec<Run>>;
+    /// Every run of a category that ranks (approved), for rebuilding its rankings.
+    async fn approved_runs(&self, category: CategoryId) -> StoreResult<Vec<Run>>;
+    /// The ids of every category (for the start-up rebuild).
+    async fn category_ids(&self) -> StoreResult<Vec<CategoryId>>;
+    /// A run's participations, the submitter's first.
+    async fn participations_of(&self, run: RunId) -> StoreResult<Vec<Participation>>;
+    /// A participation.
+    async fn get_participation(&self, id: ParticipationId) -> StoreResult<Option<Participation>>;
+    /// A member's participations, newest run first; only the empty ones when `empty_only`.
+    async fn member_participations(&self, member: MemberId, empty_only: bool) -> StoreResult<Vec<Participation>>;
+    /// Fills an empty participation (comment, video, `filled_at`) and sets its run's status, in
+    /// one transaction; `Conflict { constraint: "filled" }` when it was filled meanwhile.
+    /// Returns the run as it is now.
+    async fn fill_participation(&self, participation: &Participation) -> StoreResult<Run>;
+    /// Records a judgement and sets its run's status, in one transaction that locks the run:
+    /// `Conflict { constraint: "not_submitted" }` when the run is `created`, `Conflict {
+    /// constraint: "runner_banned" }` when it approves a run one of whose runners is banned
+    /// (site-wide or on its leaderboard). Returns the run as it is now.
+    async fn insert_judgement(&self, judgement: &Judgement) -> StoreResult<Run>;
+    /// A judgement.
+    async fn get_judgement(&self, id: JudgementId) -> StoreResult<Option<Judgement>>;
+    /// A run's judgements, oldest first.
+    async fn judgements_of(&self, run: RunId) -> StoreResult<Vec<Judgement>>;
+}
+
+/// Bans.
+#[async_trait]
+pub trait BanStore: Send + Sync {
+    /// Records a ban and its cascade, in one transaction: every run of the member (on the
+    /// ban's leaderboard, or everywhere for a site ban) that is not already rejected gets a
+    /// rejecting judgement by the banner with `note`; a site ban also removes every modship
+    /// and token of the member. Returns the runs it rejected.
+    async fn insert_ban(&self, ban: &Ban, note: &str) -> StoreResult<Vec<RunId>>;
+    /// A ban.
+    async fn get_ban(&self, id: BanId) -> StoreResult<Option<Ban>>;
+    /// Bans, newest first, of a member and/or on a leaderboard (`Some(None)`: site bans
+    /// only), in force only unless `include_lifted`.
+    async fn list_bans(
+        &self,
+        member: Option<MemberId>,
+        leaderboard: Option<Option<LeaderboardId>>,
+        include_lifted: bool,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<Ban>>;
+    /// The bans in force on a member.
+    async fn active_bans(&self, member: MemberId) -> StoreResult<Vec<Ban>>;
+    /// Lifts a ban in force (`lifted_at`, `lifted_by`); `Conflict { constraint: "lifted" }`
+    /// when it already was. Runs and modships stay as they are.
+    async fn lift_ban(&self, id: BanId, by: MemberId, at: DateTime<Utc>) -> StoreResult<Ban>;
 }

@@ -49,6 +49,8 @@ pub trait Store:
     + LeaderboardStore
     + CategoryStore
     + VariableStore
+    + RunStore
+    + BanStore
     + SystemStore
     + 'static
 {
@@ -67,6 +69,8 @@ impl<T> Store for T where
         + LeaderboardStore
         + CategoryStore
         + VariableStore
+        + RunStore
+        + BanStore
         + SystemStore
         + 'static
 {

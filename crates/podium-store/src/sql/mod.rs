@@ -19,7 +19,9 @@ mod system;
 
 pub(crate) use admin::{impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_user_store};
 pub(crate) use clients::impl_client_store;
-pub(crate) use community::{impl_category_store, impl_leaderboard_store, impl_member_store, impl_variable_store};
+pub(crate) use community::{
+    impl_ban_store, impl_category_store, impl_leaderboard_store, impl_member_store, impl_run_store, impl_variable_store,
+};
 pub(crate) use scores::{impl_flag_store, impl_score_store};
 pub(crate) use system::impl_system_store;
 
@@ -99,6 +101,8 @@ macro_rules! impl_store {
         $crate::sql::impl_leaderboard_store!($store, $db);
         $crate::sql::impl_category_store!($store, $db, $begin);
         $crate::sql::impl_variable_store!($store, $db, $begin);
+        $crate::sql::impl_run_store!($store, $db, $begin, $for_update);
+        $crate::sql::impl_ban_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_system_store!($store, $db, $name);
     };
 }

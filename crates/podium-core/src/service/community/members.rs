@@ -325,7 +325,8 @@ impl Community {
     /// Deletes the caller's account (soft): every token of it dies with it, and its name and
     /// e-mail address become free.
     pub async fn delete_me(&self, p: &MemberPrincipal) -> ServiceResult<()> {
-        Ok(self.admin.store().delete_member(p.member.id, now()).await?)
+        self.admin.store().delete_member(p.member.id, now()).await?;
+        Ok(())
     }
 
     /// A member's public profile.

@@ -3,10 +3,11 @@
 //! has 2–100 values with slugs unique in it, and is assigned to at least one category of its
 //! leaderboard — unassigned from the last one, it is deleted.
 //!
-//! Defaults: assigning a variable as `required` needs a `default` value (it fills the runs the
-//! category already has, once, and is not stored). Runs do not exist yet, so today a default is
-//! checked and then has nothing to fill; the same holds for clearing values on unassignment and
-//! for a deleted value's replacement.
+//! Defaults: assigning a variable as `required` needs a `default` value; any default given
+//! fills the runs of that category that give no value of the variable, once, in the same
+//! transaction, and is not stored. Unassigning clears the variable's values on the runs of
+//! that category; deleting a value moves its runs to the replacement, or clears it from them
+//! (refused with a 422 on `replacement` when the variable is required where runs use it).
 
 use serde::Deserialize;
 
@@ -17,6 +18,7 @@ use crate::model::community::{Assignment, Variable, VariableSlug, VariableValue}
 use crate::model::{Name, Slug};
 use crate::service::Patch;
 use crate::service::slugs::conflict;
+use crate::store::{RunEdits, StoreError};
 use crate::time::now;
 
 /// Most values a variable has.
@@ -127,6 +129,17 @@ fn unique_slug(slug: Slug, values: &[VariableValue]) -> Slug {
     (2..=(values.len() as u32 + 2)).map(|n| slug.with_suffix(n)).find(|s| !taken(s)).unwrap_or(slug)
 }
 
+/// [`conflict`], and a deleted value that runs need (the variable is required where they use
+/// it) as a 422 asking for a replacement.
+fn run_edit_conflict(e: StoreError) -> ServiceError {
+    match &e {
+        StoreError::Conflict { constraint } if constraint == "value_in_use" => {
+            ServiceError::field("replacement", FieldCode::Required)
+        }
+        _ => conflict(e),
+    }
+}
+
 /// The value a default names (by slug or id).
 fn find_value<'a>(values: &'a [VariableValue], named: &str) -> Option<&'a VariableValue> {
     values.iter().find(|v| v.slug.as_str() == named || v.id.to_string() == named)
@@ -135,8 +148,13 @@ fn find_value<'a>(values: &'a [VariableValue], named: &str) -> Option<&'a Variab
 impl Community {
     /// Writes a variable edited from the copy read at `read_at`: 409 when it changed meanwhile
     /// (no edit silently undoes another) or a category it names was deleted meanwhile.
-    async fn save_variable(&self, variable: &Variable, read_at: chrono::DateTime<chrono::Utc>) -> ServiceResult<()> {
-        self.admin.store().update_variable(variable, read_at).await.map_err(conflict)
+    async fn save_variable(
+        &self,
+        variable: &Variable,
+        read_at: chrono::DateTime<chrono::Utc>,
+        edits: &RunEdits,
+    ) -> ServiceResult<()> {
+        self.admin.store().update_variable(variable, read_at, edits).await.map_err(run_edit_conflict)
     }
 
     async fn moderate_variables(&self, p: &MemberPrincipal, leaderboard: LeaderboardId) -> ServiceResult<()> {
@@ -156,6 +174,7 @@ impl Community {
         values: &[VariableValue],
         field: &str,
         errors: &mut FieldErrors,
+        edits: &mut RunEdits,
     ) -> ServiceResult<Option<Assignment>> {
         let Some(category_id) = input.category_id else {
             errors.add(format!("{field}category_id"), FieldCode::Required);
@@ -168,8 +187,11 @@ impl Community {
         let required = input.required.unwrap_or(false);
         match input.default.as_deref() {
             None if required => errors.add(format!("{field}default"), FieldCode::Required),
-            Some(d) if find_value(values, d).is_none() => errors.add(format!("{field}default"), FieldCode::NotFound),
-            _ => {}
+            None => {}
+            Some(d) => match find_value(values, d) {
+                Some(v) => edits.fill.push((category_id, v.id)),
+                None => errors.add(format!("{field}default"), FieldCode::NotFound),
+            },
         }
         Ok(Some(Assignment { category_id, required, obsoleting: input.obsoleting.unwrap_or(false) }))
     }
@@ -210,13 +232,16 @@ impl Community {
             }
         }
         let assignments = cmd.categories.unwrap_or_default();
+        let mut edits = RunEdits::default();
         if assignments.is_empty() {
             errors.add("categories", FieldCode::TooFew);
         }
         let mut categories: Vec<Assignment> = Vec::with_capacity(assignments.len());
         for (i, input) in assignments.iter().enumerate() {
             let field = format!("categories[{i}].");
-            if let Some(a) = self.parse_assignment(input, leaderboard_id, &values, &field, &mut errors).await? {
+            if let Some(a) =
+                self.parse_assignment(input, leaderboard_id, &values, &field, &mut errors, &mut edits).await?
+            {
                 if categories.iter().any(|o| o.category_id == a.category_id) {
                     errors.add(format!("{field}category_id"), FieldCode::Duplicate);
                 }
@@ -229,7 +254,7 @@ impl Community {
         };
         let at = now();
         let variable = Variable { id, leaderboard_id, name, slug, values, categories, created_at: at, updated_at: at };
-        self.admin.store().insert_variable(&variable).await.map_err(conflict)?;
+        self.admin.store().insert_variable(&variable, &edits).await.map_err(conflict)?;
         Ok(variable)
     }
 
@@ -263,7 +288,7 @@ impl Community {
         }
         errors.into_result()?;
         variable.updated_at = now();
-        self.save_variable(&variable, read_at).await?;
+        self.save_variable(&variable, read_at, &RunEdits::default()).await?;
         Ok(variable)
     }
 
@@ -278,8 +303,9 @@ impl Community {
         let read_at = variable.updated_at;
         self.moderate_variables(p, variable.leaderboard_id).await?;
         let mut errors = FieldErrors::new();
+        let mut edits = RunEdits::default();
         let assignment =
-            self.parse_assignment(&cmd, variable.leaderboard_id, &variable.values, "", &mut errors).await?;
+            self.parse_assignment(&cmd, variable.leaderboard_id, &variable.values, "", &mut errors, &mut edits).await?;
         errors.into_result()?;
         let Some(assignment) = assignment else {
             return Err(ServiceError::field("category_id", FieldCode::Required));
@@ -289,7 +315,7 @@ impl Community {
             None => variable.categories.push(assignment),
         }
         variable.updated_at = now();
-        self.save_variable(&variable, read_at).await?;
+        self.save_variable(&variable, read_at, &edits).await?;
         Ok(variable)
     }
 
@@ -310,7 +336,7 @@ impl Community {
             return Err(ServiceError::not_found("assignment"));
         }
         variable.updated_at = now();
-        self.save_variable(&variable, read_at).await?;
+        self.save_variable(&variable, read_at, &RunEdits::default()).await?;
         Ok((!variable.categories.is_empty()).then_some(variable))
     }
 
@@ -350,7 +376,7 @@ impl Community {
         let Some(value) = value else { return Err(ServiceError::field("name", FieldCode::Required)) };
         variable.values.push(value.clone());
         variable.updated_at = now();
-        self.save_variable(&variable, read_at).await?;
+        self.save_variable(&variable, read_at, &RunEdits::default()).await?;
         Ok(value)
     }
 
@@ -391,7 +417,7 @@ impl Community {
         errors.into_result()?;
         let value = value.clone();
         variable.updated_at = now();
-        self.save_variable(&variable, read_at).await?;
+        self.save_variable(&variable, read_at, &RunEdits::default()).await?;
         Ok(value)
     }
 
@@ -417,6 +443,6 @@ impl Community {
         }
         variable.values.retain(|v| v.id != id);
         variable.updated_at = now();
-        self.save_variable(&variable, read_at).await
+        self.save_variable(&variable, read_at, &RunEdits { fill: Vec::new(), replace: vec![(id, replacement)] }).await
     }
 }

@@ -180,6 +180,31 @@ macro_rules! impl_category_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 $crate::sql::one_row_updated(done.rows_affected())?;
+                {
+                    // A metric that runs use keeps its kind and sort, and stays.
+                    use sqlx::Row;
+                    let used = sqlx::query(
+                        "SELECT m.id, m.kind, m.sort FROM community_metrics m WHERE m.category_id = $1 \
+                         AND EXISTS (SELECT 1 FROM community_run_metrics r WHERE r.metric_id = m.id)",
+                    )
+                    .bind(&id)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    for row in &used {
+                        let (metric, kind, sort): (String, String, String) = (
+                            row.try_get(0).map_err($crate::sql::map_err)?,
+                            row.try_get(1).map_err($crate::sql::map_err)?,
+                            row.try_get(2).map_err($crate::sql::map_err)?,
+                        );
+                        let kept = c.metrics.iter().any(|m| {
+                            m.id.to_string() == metric && m.kind.as_str() == kind && m.sort.as_str() == sort
+                        });
+                        if !kept {
+                            return Err(podium_core::store::StoreError::Conflict { constraint: "metric_in_use".to_owned() });
+                        }
+                    }
+                }
                 sqlx::query("DELETE FROM community_metrics WHERE category_id = $1")
                     .bind(c.id.to_string())
                     .execute(&mut *tx)
@@ -218,6 +243,7 @@ macro_rules! impl_category_store {
                     .map_err($crate::sql::map_err)?;
                     rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>().map_err($crate::sql::map_err)?
                 };
+                delete_category_runs(&mut tx, &id.to_string()).await?;
                 for sql in ["DELETE FROM community_variable_categories WHERE category_id = $1", "DELETE FROM community_metrics WHERE category_id = $1"] {
                     sqlx::query(sql).bind(id.to_string()).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
                 }

@@ -1,5 +1,5 @@
 //! `community_members` and `community_tokens` (and, when an account is deleted, its
-//! `community_modships`).
+//! `community_modships` and `community_participations`, with the statuses of its runs).
 
 #[doc(hidden)]
 #[macro_export]
@@ -142,23 +142,40 @@ macro_rules! impl_member_store {
                 &self,
                 id: podium_core::id::MemberId,
                 at: chrono::DateTime<chrono::Utc>,
-            ) -> podium_core::store::StoreResult<()> {
+            ) -> podium_core::store::StoreResult<Vec<podium_core::id::RunId>> {
+                use sqlx::Row;
                 let at = podium_core::time::to_micros(at);
+                let member = id.to_string();
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
                 let done = sqlx::query(
                     "UPDATE community_members SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL",
                 )
-                .bind(id.to_string())
+                .bind(&member)
                 .bind(at)
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::sql::map_err)?;
                 $crate::sql::one_row_updated(done.rows_affected())?;
-                for sql in ["DELETE FROM community_tokens WHERE member_id = $1", "DELETE FROM community_modships WHERE member_id = $1"] {
-                    sqlx::query(sql).bind(id.to_string()).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                let rows = sqlx::query("SELECT run_id FROM community_run_runners WHERE member_id = $1 ORDER BY run_id")
+                    .bind(&member)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                for sql in [
+                    "DELETE FROM community_tokens WHERE member_id = $1",
+                    "DELETE FROM community_modships WHERE member_id = $1",
+                    "DELETE FROM community_participations WHERE member_id = $1",
+                ] {
+                    sqlx::query(sql).bind(&member).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                }
+                let mut runs = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let run: String = row.try_get(0).map_err($crate::sql::map_err)?;
+                    set_run_status(&mut tx, &run, at).await?;
+                    runs.push(run.parse().map_err(|_| $crate::sql::corrupt("run id"))?);
                 }
                 tx.commit().await.map_err($crate::sql::map_err)?;
-                Ok(())
+                Ok(runs)
             }
 
             async fn insert_member_token(&self, t: &podium_core::store::MemberToken) -> podium_core::store::StoreResult<()> {

@@ -1,5 +1,6 @@
 //! `community_variables`, `community_variable_values` and `community_variable_categories` (a
-//! variable's values and assignments are rewritten with it, keeping their ids).
+//! variable's values and assignments are rewritten with it, keeping their ids), and what an edit
+//! does to `community_run_values` in the same transaction.
 
 macro_rules! impl_variable_store {
     ($store:ty, $db:ty, $begin:literal) => {
@@ -99,9 +100,73 @@ macro_rules! impl_variable_store {
             Ok(())
         }
 
+        /// Applies a variable edit to the runs: values of categories it left cleared, deleted
+        /// values replaced (or cleared, unless required where runs use them), defaults filled.
+        async fn apply_run_edits<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            id: &str,
+            edits: &podium_core::store::RunEdits,
+        ) -> podium_core::store::StoreResult<()> {
+            use $crate::sql::map_err;
+            sqlx::query(
+                "DELETE FROM community_run_values WHERE variable_id = $1 AND category_id NOT IN \
+                 (SELECT category_id FROM community_variable_categories WHERE variable_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            for (old, new) in &edits.replace {
+                match new {
+                    Some(new) => {
+                        sqlx::query("UPDATE community_run_values SET value_id = $2 WHERE value_id = $1")
+                            .bind(old.to_string())
+                            .bind(new.to_string())
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    None => {
+                        let required = sqlx::query(
+                            "SELECT 1 FROM community_run_values r JOIN community_variable_categories a \
+                             ON a.variable_id = r.variable_id AND a.category_id = r.category_id \
+                             WHERE r.value_id = $1 AND a.required LIMIT 1",
+                        )
+                        .bind(old.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
+                        if required.is_some() {
+                            return Err(podium_core::store::StoreError::Conflict { constraint: "value_in_use".to_owned() });
+                        }
+                        sqlx::query("DELETE FROM community_run_values WHERE value_id = $1")
+                            .bind(old.to_string())
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                }
+            }
+            for (category, value) in &edits.fill {
+                sqlx::query(
+                    "INSERT INTO community_run_values (run_id, category_id, variable_id, value_id) \
+                     SELECT r.id, r.category_id, $2, $3 FROM community_runs r WHERE r.category_id = $1 \
+                     AND NOT EXISTS (SELECT 1 FROM community_run_values v WHERE v.run_id = r.id AND v.variable_id = $2)",
+                )
+                .bind(category.to_string())
+                .bind(id)
+                .bind(value.to_string())
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            }
+            Ok(())
+        }
+
         /// Deletes a variable's rows in a transaction.
         async fn delete_variable_rows<'c>(tx: &mut sqlx::Transaction<'c, $db>, id: &str) -> podium_core::store::StoreResult<u64> {
             for sql in [
+                "DELETE FROM community_run_values WHERE variable_id = $1",
                 "DELETE FROM community_variable_values WHERE variable_id = $1",
                 "DELETE FROM community_variable_categories WHERE variable_id = $1",
             ] {
@@ -117,7 +182,11 @@ macro_rules! impl_variable_store {
 
         #[async_trait::async_trait]
         impl podium_core::store::VariableStore for $store {
-            async fn insert_variable(&self, v: &podium_core::model::community::Variable) -> podium_core::store::StoreResult<()> {
+            async fn insert_variable(
+                &self,
+                v: &podium_core::model::community::Variable,
+                edits: &podium_core::store::RunEdits,
+            ) -> podium_core::store::StoreResult<()> {
                 use podium_core::time::to_micros;
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
                 sqlx::query(
@@ -133,6 +202,7 @@ macro_rules! impl_variable_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 insert_variable_parts(&mut tx, v).await?;
+                apply_run_edits(&mut tx, &v.id.to_string(), edits).await?;
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(())
             }
@@ -186,6 +256,7 @@ macro_rules! impl_variable_store {
                 &self,
                 v: &podium_core::model::community::Variable,
                 read_at: chrono::DateTime<chrono::Utc>,
+                edits: &podium_core::store::RunEdits,
             ) -> podium_core::store::StoreResult<()> {
                 use podium_core::time::to_micros;
                 let id = v.id.to_string();
@@ -211,6 +282,7 @@ macro_rules! impl_variable_store {
                         sqlx::query(sql).bind(&id).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
                     }
                     insert_variable_parts(&mut tx, v).await?;
+                    apply_run_edits(&mut tx, &id, edits).await?;
                 }
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(())

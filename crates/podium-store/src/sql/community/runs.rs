@@ -1,0 +1,605 @@
+//! `community_runs` with their `community_run_runners`, `community_participations`,
+//! `community_run_values`, `community_run_metrics` and `community_judgements`. A run's status is
+//! derived (`RunStatus::derive`) and written by [`set_run_status`] in the transaction of every
+//! change that can move it — a filled participation, a judgement, a ban, a deleted account.
+
+macro_rules! impl_run_store {
+    ($store:ty, $db:ty, $begin:literal, $for_update:literal) => {
+        /// Writes a run's status as its participations and judgements now give it.
+        pub(crate) async fn set_run_status<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            run: &str,
+            at: i64,
+        ) -> podium_core::store::StoreResult<()> {
+            use podium_core::model::community::RunStatus;
+            use sqlx::Row;
+            use $crate::sql::map_err;
+            let verdict = sqlx::query(
+                "SELECT approved FROM community_judgements WHERE run_id = $1 AND approved IS NOT NULL \
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+            )
+            .bind(run)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            let verdict: Option<bool> = match verdict {
+                Some(r) => Some(r.try_get(0).map_err(map_err)?),
+                None => None,
+            };
+            let empty = sqlx::query("SELECT 1 FROM community_participations WHERE run_id = $1 AND filled_at IS NULL LIMIT 1")
+                .bind(run)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map_err)?
+                .is_some();
+            sqlx::query("UPDATE community_runs SET status = $2, updated_at = $3 WHERE id = $1")
+                .bind(run)
+                .bind(RunStatus::derive(empty, verdict).as_str())
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            Ok(())
+        }
+
+        /// Decodes a run's own row (`id, category_id, leaderboard_id, submitted_by, played_on,
+        /// submitted_at, status, updated_at`), without its parts.
+        fn run_base(row: &<$db as sqlx::Database>::Row) -> podium_core::store::StoreResult<podium_core::model::community::Run> {
+            use podium_core::model::community::{Run, RunStatus};
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let id: String = row.try_get(0).map_err(map_err)?;
+            let category: String = row.try_get(1).map_err(map_err)?;
+            let leaderboard: String = row.try_get(2).map_err(map_err)?;
+            let by: String = row.try_get(3).map_err(map_err)?;
+            let status: String = row.try_get(6).map_err(map_err)?;
+            Ok(Run {
+                id: id.parse().map_err(|_| corrupt("run id"))?,
+                category_id: category.parse().map_err(|_| corrupt("category id"))?,
+                leaderboard_id: leaderboard.parse().map_err(|_| corrupt("leaderboard id"))?,
+                submitted_by: by.parse().map_err(|_| corrupt("member id"))?,
+                runners: Vec::new(),
+                played_on: podium_core::time::from_day_number(row.try_get(4).map_err(map_err)?)
+                    .ok_or_else(|| corrupt("played_on"))?,
+                submitted_at: podium_core::time::from_micros(row.try_get(5).map_err(map_err)?),
+                status: RunStatus::parse(&status).ok_or_else(|| corrupt("run status"))?,
+                variables: Vec::new(),
+                metrics: Vec::new(),
+                video: false,
+                updated_at: podium_core::time::from_micros(row.try_get(7).map_err(map_err)?),
+            })
+        }
+
+        /// Fills in the runners, values, metrics and video flag of runs read by [`run_base`].
+        async fn load_run_parts(
+            pool: &sqlx::Pool<$db>,
+            runs: &mut [podium_core::model::community::Run],
+        ) -> podium_core::store::StoreResult<()> {
+            use podium_core::model::community::Runner;
+            use sqlx::Row;
+            use std::collections::HashMap;
+            use $crate::sql::{corrupt, map_err};
+            for chunk in runs.chunks_mut($crate::sql::CHUNK) {
+                let at: HashMap<String, usize> = chunk.iter().enumerate().map(|(i, r)| (r.id.to_string(), i)).collect();
+                let part = |sql: &'static str| {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(sql);
+                    let mut list = qb.separated(", ");
+                    for id in at.keys() {
+                        list.push_bind(id.clone());
+                    }
+                    qb.push(")");
+                    qb
+                };
+                let mut qb = part(
+                    "SELECT rr.run_id, rr.member_id, m.name, m.deleted_at FROM community_run_runners rr \
+                     JOIN community_members m ON m.id = rr.member_id WHERE rr.run_id IN (",
+                );
+                qb.push(" ORDER BY rr.position");
+                for row in qb.build().fetch_all(pool).await.map_err(map_err)? {
+                    let run: String = row.try_get(0).map_err(map_err)?;
+                    let member: String = row.try_get(1).map_err(map_err)?;
+                    let deleted: Option<i64> = row.try_get(3).map_err(map_err)?;
+                    if let Some(&i) = at.get(&run) {
+                        chunk[i].runners.push(Runner {
+                            id: member.parse().map_err(|_| corrupt("member id"))?,
+                            name: row.try_get(2).map_err(map_err)?,
+                            deleted: deleted.is_some(),
+                        });
+                    }
+                }
+                let mut qb = part("SELECT run_id, variable_id, value_id FROM community_run_values WHERE run_id IN (");
+                for row in qb.build().fetch_all(pool).await.map_err(map_err)? {
+                    let run: String = row.try_get(0).map_err(map_err)?;
+                    let variable: String = row.try_get(1).map_err(map_err)?;
+                    let value: String = row.try_get(2).map_err(map_err)?;
+                    if let Some(&i) = at.get(&run) {
+                        chunk[i].variables.push((
+                            variable.parse().map_err(|_| corrupt("variable id"))?,
+                            value.parse().map_err(|_| corrupt("value id"))?,
+                        ));
+                    }
+                }
+                let mut qb = part("SELECT run_id, metric_id, value FROM community_run_metrics WHERE run_id IN (");
+                for row in qb.build().fetch_all(pool).await.map_err(map_err)? {
+                    let run: String = row.try_get(0).map_err(map_err)?;
+                    let metric: String = row.try_get(1).map_err(map_err)?;
+                    if let Some(&i) = at.get(&run) {
+                        chunk[i].metrics.push((metric.parse().map_err(|_| corrupt("metric id"))?, row.try_get(2).map_err(map_err)?));
+                    }
+                }
+                let mut qb = part("SELECT DISTINCT run_id FROM community_participations WHERE vod_url IS NOT NULL AND run_id IN (");
+                for row in qb.build().fetch_all(pool).await.map_err(map_err)? {
+                    let run: String = row.try_get(0).map_err(map_err)?;
+                    if let Some(&i) = at.get(&run) {
+                        chunk[i].video = true;
+                    }
+                }
+            }
+            for run in runs.iter_mut() {
+                run.variables.sort_unstable();
+                run.metrics.sort_unstable_by_key(|(m, _)| *m);
+            }
+            Ok(())
+        }
+
+        /// Reads one run with its parts.
+        async fn load_run(
+            pool: &sqlx::Pool<$db>,
+            id: &str,
+        ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Run>> {
+            let row = sqlx::query(concat!("SELECT ", $crate::run_cols!(), " FROM community_runs WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+            let Some(row) = row else { return Ok(None) };
+            let mut runs = [run_base(&row)?];
+            load_run_parts(pool, &mut runs).await?;
+            let [run] = runs;
+            Ok(Some(run))
+        }
+
+        fn participation_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::community::Participation> {
+            use podium_core::model::Text;
+            use podium_core::model::community::{Participation, VodUrl};
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let id: String = row.try_get(0).map_err(map_err)?;
+            let run: String = row.try_get(1).map_err(map_err)?;
+            let member: String = row.try_get(2).map_err(map_err)?;
+            let comment: Option<String> = row.try_get(3).map_err(map_err)?;
+            let vod: Option<String> = row.try_get(4).map_err(map_err)?;
+            let filled: Option<i64> = row.try_get(5).map_err(map_err)?;
+            Ok(Participation {
+                id: id.parse().map_err(|_| corrupt("participation id"))?,
+                run_id: run.parse().map_err(|_| corrupt("run id"))?,
+                user_id: member.parse().map_err(|_| corrupt("member id"))?,
+                comment: comment.map(Text::from_trusted),
+                vod_url: vod.map(VodUrl::from_trusted),
+                filled_at: filled.map(podium_core::time::from_micros),
+            })
+        }
+
+        fn judgement_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::community::Judgement> {
+            use podium_core::model::Text;
+            use podium_core::model::community::Judgement;
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let id: String = row.try_get(0).map_err(map_err)?;
+            let run: String = row.try_get(1).map_err(map_err)?;
+            let judge: String = row.try_get(2).map_err(map_err)?;
+            Ok(Judgement {
+                id: id.parse().map_err(|_| corrupt("judgement id"))?,
+                run_id: run.parse().map_err(|_| corrupt("run id"))?,
+                judge_id: judge.parse().map_err(|_| corrupt("member id"))?,
+                note: Text::from_trusted(row.try_get(3).map_err(map_err)?),
+                approved: row.try_get(4).map_err(map_err)?,
+                created_at: podium_core::time::from_micros(row.try_get(5).map_err(map_err)?),
+            })
+        }
+
+        /// Inserts a judgement row.
+        pub(crate) async fn insert_judgement_row<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            j: &podium_core::model::community::Judgement,
+        ) -> podium_core::store::StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO community_judgements (id, run_id, judge_id, note, approved, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(j.id.to_string())
+            .bind(j.run_id.to_string())
+            .bind(j.judge_id.to_string())
+            .bind(j.note.as_str())
+            .bind(j.approved)
+            .bind(podium_core::time::to_micros(j.created_at))
+            .execute(&mut **tx)
+            .await
+            .map_err($crate::sql::map_err)?;
+            Ok(())
+        }
+
+        /// Deletes a category's runs and everything they hold.
+        pub(crate) async fn delete_category_runs<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            category: &str,
+        ) -> podium_core::store::StoreResult<()> {
+            for sql in [
+                "DELETE FROM community_run_runners WHERE run_id IN (SELECT id FROM community_runs WHERE category_id = $1)",
+                "DELETE FROM community_participations WHERE run_id IN (SELECT id FROM community_runs WHERE category_id = $1)",
+                "DELETE FROM community_run_values WHERE run_id IN (SELECT id FROM community_runs WHERE category_id = $1)",
+                "DELETE FROM community_run_metrics WHERE run_id IN (SELECT id FROM community_runs WHERE category_id = $1)",
+                "DELETE FROM community_judgements WHERE run_id IN (SELECT id FROM community_runs WHERE category_id = $1)",
+                "DELETE FROM community_runs WHERE category_id = $1",
+            ] {
+                sqlx::query(sql).bind(category).execute(&mut **tx).await.map_err($crate::sql::map_err)?;
+            }
+            Ok(())
+        }
+
+        #[async_trait::async_trait]
+        impl podium_core::store::RunStore for $store {
+            async fn insert_run(
+                &self,
+                run: &podium_core::model::community::Run,
+                participations: &[podium_core::model::community::Participation],
+                metrics: &[podium_core::model::community::Metric],
+            ) -> podium_core::store::StoreResult<()> {
+                use podium_core::model::community::{Run, RunStatus};
+                use podium_core::store::StoreError;
+                use podium_core::time::to_micros;
+                use sqlx::Row;
+                use $crate::sql::map_err;
+                let category = run.category_id.to_string();
+                let runner_key = run.runner_key();
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                let lock = sqlx::query(concat!("SELECT id FROM community_categories WHERE id = $1", $for_update))
+                    .bind(&category)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if lock.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let rows = sqlx::query("SELECT id, status FROM community_runs WHERE category_id = $1 AND runner_key = $2")
+                    .bind(&category)
+                    .bind(&runner_key)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                for row in &rows {
+                    let id: String = row.try_get(0).map_err(map_err)?;
+                    let status: String = row.try_get(1).map_err(map_err)?;
+                    let mut other = Run { variables: Vec::new(), metrics: Vec::new(), ..run.clone() };
+                    for r in sqlx::query("SELECT variable_id, value_id FROM community_run_values WHERE run_id = $1")
+                        .bind(&id)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                    {
+                        let (variable, value): (String, String) = (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?);
+                        if let (Ok(variable), Ok(value)) = (variable.parse(), value.parse()) {
+                            other.variables.push((variable, value));
+                        }
+                    }
+                    for r in sqlx::query("SELECT metric_id, value FROM community_run_metrics WHERE run_id = $1")
+                        .bind(&id)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                    {
+                        let metric: String = r.try_get(0).map_err(map_err)?;
+                        if let Ok(metric) = metric.parse() {
+                            other.metrics.push((metric, r.try_get(1).map_err(map_err)?));
+                        }
+                    }
+                    other.variables.sort_unstable();
+                    other.metrics.sort_unstable_by_key(|(m, _)| *m);
+                    if run.same_values(&other) {
+                        return Err(StoreError::Conflict { constraint: "identical".to_owned() });
+                    }
+                    let rejected = status == RunStatus::Rejected.as_str();
+                    if !rejected && run.variables == other.variables && !run.beats(&other, metrics) {
+                        return Err(StoreError::Conflict { constraint: "not_an_improvement".to_owned() });
+                    }
+                }
+                let id = run.id.to_string();
+                sqlx::query(
+                    "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, played_on, submitted_at, status, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&id)
+                .bind(&category)
+                .bind(run.leaderboard_id.to_string())
+                .bind(run.submitted_by.to_string())
+                .bind(&runner_key)
+                .bind(podium_core::time::to_day_number(run.played_on))
+                .bind(to_micros(run.submitted_at))
+                .bind(run.status.as_str())
+                .bind(to_micros(run.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                for (position, r) in run.runners.iter().enumerate() {
+                    sqlx::query("INSERT INTO community_run_runners (run_id, member_id, position) VALUES ($1, $2, $3)")
+                        .bind(&id)
+                        .bind(r.id.to_string())
+                        .bind(position as i64)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                for p in participations {
+                    sqlx::query(
+                        "INSERT INTO community_participations (id, run_id, member_id, comment, vod_url, filled_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(p.id.to_string())
+                    .bind(&id)
+                    .bind(p.user_id.to_string())
+                    .bind(p.comment.as_ref().map(|c| c.as_str().to_owned()))
+                    .bind(p.vod_url.as_ref().map(|v| v.as_str().to_owned()))
+                    .bind(p.filled_at.map(to_micros))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                for (variable, value) in &run.variables {
+                    sqlx::query("INSERT INTO community_run_values (run_id, category_id, variable_id, value_id) VALUES ($1, $2, $3, $4)")
+                        .bind(&id)
+                        .bind(&category)
+                        .bind(variable.to_string())
+                        .bind(value.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                for (metric, value) in &run.metrics {
+                    sqlx::query("INSERT INTO community_run_metrics (run_id, metric_id, value) VALUES ($1, $2, $3)")
+                        .bind(&id)
+                        .bind(metric.to_string())
+                        .bind(*value)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn get_run(
+                &self,
+                id: podium_core::id::RunId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Run>> {
+                load_run(&self.pool, &id.to_string()).await
+            }
+
+            async fn list_runs(
+                &self,
+                filter: &podium_core::store::RunFilter,
+                page: &podium_core::page::PageRequest,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::community::Run>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $crate::run_cols!(),
+                    " FROM community_runs WHERE category_id = "
+                ));
+                qb.push_bind(filter.category.to_string());
+                if let Some(status) = filter.status {
+                    qb.push(" AND status = ").push_bind(status.as_str());
+                }
+                for (variable, values) in &filter.variables {
+                    qb.push(" AND id IN (SELECT run_id FROM community_run_values WHERE variable_id = ");
+                    qb.push_bind(variable.to_string());
+                    qb.push(" AND value_id IN (");
+                    let mut list = qb.separated(", ");
+                    for v in values {
+                        list.push_bind(v.to_string());
+                    }
+                    qb.push("))");
+                }
+                let fetched: podium_core::store::StoreResult<Vec<podium_core::model::community::Run>> =
+                    $crate::sql::fetch_page!(&self.pool, qb, page, run_base);
+                let mut runs = fetched?;
+                load_run_parts(&self.pool, &mut runs).await?;
+                Ok(runs)
+            }
+
+            async fn approved_runs(
+                &self,
+                category: podium_core::id::CategoryId,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::community::Run>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::run_cols!(),
+                    " FROM community_runs WHERE category_id = $1 AND status = 'approved'"
+                ))
+                .bind(category.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                let mut runs = rows.iter().map(run_base).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+                load_run_parts(&self.pool, &mut runs).await?;
+                Ok(runs)
+            }
+
+            async fn category_ids(&self) -> podium_core::store::StoreResult<Vec<podium_core::id::CategoryId>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT id FROM community_categories ORDER BY created_at, id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let id: String = r.try_get(0).map_err($crate::sql::map_err)?;
+                        id.parse().map_err(|_| $crate::sql::corrupt("category id"))
+                    })
+                    .collect()
+            }
+
+            async fn participations_of(
+                &self,
+                run: podium_core::id::RunId,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::community::Participation>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::participation_cols!(),
+                    " FROM community_participations p JOIN community_run_runners rr ON rr.run_id = p.run_id AND rr.member_id = p.member_id \
+                     WHERE p.run_id = $1 ORDER BY rr.position"
+                ))
+                .bind(run.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                rows.iter().map(participation_from_row).collect()
+            }
+
+            async fn get_participation(
+                &self,
+                id: podium_core::id::ParticipationId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Participation>> {
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::participation_cols!(), " FROM community_participations p WHERE p.id = $1"),
+                    participation_from_row,
+                    id.to_string()
+                )
+            }
+
+            async fn member_participations(
+                &self,
+                member: podium_core::id::MemberId,
+                empty_only: bool,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::community::Participation>> {
+                let sql = if empty_only {
+                    concat!(
+                        "SELECT ",
+                        $crate::participation_cols!(),
+                        " FROM community_participations p WHERE p.member_id = $1 AND p.filled_at IS NULL ORDER BY p.run_id DESC LIMIT 1000"
+                    )
+                } else {
+                    concat!(
+                        "SELECT ",
+                        $crate::participation_cols!(),
+                        " FROM community_participations p WHERE p.member_id = $1 ORDER BY p.run_id DESC LIMIT 1000"
+                    )
+                };
+                let rows = sqlx::query(sql).bind(member.to_string()).fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
+                rows.iter().map(participation_from_row).collect()
+            }
+
+            async fn fill_participation(
+                &self,
+                p: &podium_core::model::community::Participation,
+            ) -> podium_core::store::StoreResult<podium_core::model::community::Run> {
+                use podium_core::store::StoreError;
+                use $crate::sql::map_err;
+                let at = p.filled_at.map(podium_core::time::to_micros).unwrap_or_default();
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                let done = sqlx::query(
+                    "UPDATE community_participations SET comment = $2, vod_url = $3, filled_at = $4 WHERE id = $1 AND filled_at IS NULL",
+                )
+                .bind(p.id.to_string())
+                .bind(p.comment.as_ref().map(|c| c.as_str().to_owned()))
+                .bind(p.vod_url.as_ref().map(|v| v.as_str().to_owned()))
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict { constraint: "filled".to_owned() });
+                }
+                let run = p.run_id.to_string();
+                set_run_status(&mut tx, &run, at).await?;
+                tx.commit().await.map_err(map_err)?;
+                load_run(&self.pool, &run).await?.ok_or(StoreError::NotFound)
+            }
+
+            async fn insert_judgement(
+                &self,
+                j: &podium_core::model::community::Judgement,
+            ) -> podium_core::store::StoreResult<podium_core::model::community::Run> {
+                use podium_core::model::community::RunStatus;
+                use podium_core::store::StoreError;
+                use sqlx::Row;
+                use $crate::sql::map_err;
+                let run = j.run_id.to_string();
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                let row = sqlx::query(concat!("SELECT status, leaderboard_id FROM community_runs WHERE id = $1", $for_update))
+                    .bind(&run)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or(StoreError::NotFound)?;
+                let status: String = row.try_get(0).map_err(map_err)?;
+                let leaderboard: String = row.try_get(1).map_err(map_err)?;
+                if status == RunStatus::Created.as_str() {
+                    return Err(StoreError::Conflict { constraint: "not_submitted".to_owned() });
+                }
+                if j.approved == Some(true) {
+                    let banned = sqlx::query(
+                        "SELECT 1 FROM community_bans b JOIN community_run_runners rr ON rr.member_id = b.member_id \
+                         WHERE rr.run_id = $1 AND b.lifted_at IS NULL AND (b.leaderboard_id IS NULL OR b.leaderboard_id = $2) LIMIT 1",
+                    )
+                    .bind(&run)
+                    .bind(&leaderboard)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if banned.is_some() {
+                        return Err(StoreError::Conflict { constraint: "runner_banned".to_owned() });
+                    }
+                }
+                insert_judgement_row(&mut tx, j).await?;
+                set_run_status(&mut tx, &run, podium_core::time::to_micros(j.created_at)).await?;
+                tx.commit().await.map_err(map_err)?;
+                load_run(&self.pool, &run).await?.ok_or(StoreError::NotFound)
+            }
+
+            async fn get_judgement(
+                &self,
+                id: podium_core::id::JudgementId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Judgement>> {
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    "SELECT id, run_id, judge_id, note, approved, created_at FROM community_judgements WHERE id = $1",
+                    judgement_from_row,
+                    id.to_string()
+                )
+            }
+
+            async fn judgements_of(
+                &self,
+                run: podium_core::id::RunId,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::community::Judgement>> {
+                let rows = sqlx::query(
+                    "SELECT id, run_id, judge_id, note, approved, created_at FROM community_judgements WHERE run_id = $1 ORDER BY created_at, id",
+                )
+                .bind(run.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                rows.iter().map(judgement_from_row).collect()
+            }
+        }
+    };
+}
+pub(crate) use impl_run_store;
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! run_cols {
+    () => {
+        "id, category_id, leaderboard_id, submitted_by, played_on, submitted_at, status, updated_at"
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! participation_cols {
+    () => {
+        "p.id, p.run_id, p.member_id, p.comment, p.vod_url, p.filled_at"
+    };
+}
