@@ -905,6 +905,12 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
         Err(StoreError::Conflict { constraint: "runner_banned".into() })
     );
     assert_eq!(store.active_bans(bob.id).await.unwrap(), vec![ban.clone()]);
+    let while_banned = run(380_000.0, Some(pc.id));
+    assert_eq!(
+        store.insert_run(&while_banned, &parts(&while_banned), &category.metrics).await,
+        Err(StoreError::Conflict { constraint: "runner_banned".into() }),
+        "a banned runner is refused under their row's lock"
+    );
     let bans_req =
         PageRequest::prepare(&ListParams::default(), Ban::SORTABLE, "created_at:desc", "bans", &codec).unwrap();
     assert_eq!(store.list_bans(Some(bob.id), Some(None), false, &bans_req).await.unwrap(), vec![ban.clone()]);
@@ -914,8 +920,13 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     assert!(store.list_bans(Some(bob.id), None, false, &bans_req).await.unwrap().is_empty());
     assert_eq!(store.list_bans(Some(bob.id), None, true, &bans_req).await.unwrap().len(), 1);
     // Lifting restores nothing: moderators re-judge.
-    let rejudged = Judgement { created_at: at + chrono::Duration::seconds(4), ..judge(&first, Some(true)) };
-    assert_eq!(store.insert_judgement(&rejudged).await.unwrap().status, RunStatus::Approved);
+    // The newest judgement is the last one committed, even when its clock is behind.
+    assert_eq!(store.insert_judgement(&judge(&first, Some(true))).await.unwrap().status, RunStatus::Approved);
+    // A run the ban rejected while a participation was empty still cannot be judged.
+    assert_eq!(
+        store.insert_judgement(&judge(&on_switch, Some(true))).await,
+        Err(StoreError::Conflict { constraint: "not_submitted".into() })
+    );
     // Deleting an account removes its participations; its runs stay, the runner shown deleted.
     let mut touched = store.delete_member(bob.id, at).await.unwrap();
     touched.sort();
@@ -924,6 +935,12 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     let kept = store.get_run(first.id).await.unwrap().unwrap();
     assert_eq!(kept.runners.iter().map(|r| r.deleted).collect::<Vec<_>>(), [false, true]);
     assert!(kept.ranks(), "one runner left");
+    let with_deleted = run(1.0, None);
+    assert_eq!(
+        store.insert_run(&with_deleted, &parts(&with_deleted), &category.metrics).await,
+        Err(StoreError::Conflict { constraint: "reference".into() }),
+        "a run cannot name a deleted account"
+    );
     // A metric that runs use keeps its kind and sort.
     let resorted = Category {
         metrics: vec![Metric { sort: MetricSort::Desc, ..time.clone() }],
@@ -972,6 +989,12 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     assert!(store.get_run(first.id).await.unwrap().is_none());
     assert!(store.get_participation(first_parts[0].id).await.unwrap().is_none());
     assert!(store.member_participations(ada.id, false).await.unwrap().is_empty());
+    let gone = run(1.0, None);
+    assert_eq!(
+        store.insert_run(&gone, &parts(&gone), &category.metrics).await,
+        Err(StoreError::NotFound),
+        "the category is gone"
+    );
 }
 
 macro_rules! contract {

@@ -172,8 +172,10 @@ pub struct RunFilter {
 #[async_trait]
 pub trait RunStore: Send + Sync {
     /// Inserts a run with its runners, participations, values and metrics, in one transaction
-    /// that first locks its category and then checks the stored runs of the same category and
-    /// runner set: `Conflict { constraint: "identical" }` when one gives the same values,
+    /// that first locks its category and its runners' rows — `Conflict { constraint:
+    /// "reference" }` when a runner's account is deleted, `Conflict { constraint:
+    /// "runner_banned" }` when a runner is banned site-wide or on the leaderboard — and then
+    /// checks the stored runs of the same category and runner set: `Conflict { constraint: "identical" }` when one gives the same values,
     /// `Conflict { constraint: "not_an_improvement" }` when a non-rejected one with the same
     /// variable values is not beaten (`Run::beats` by `metrics`). `NotFound` when the category
     /// is gone.
@@ -196,8 +198,9 @@ pub trait RunStore: Send + Sync {
     /// one transaction; `Conflict { constraint: "filled" }` when it was filled meanwhile.
     /// Returns the run as it is now.
     async fn fill_participation(&self, participation: &Participation) -> StoreResult<Run>;
-    /// Records a judgement and sets its run's status, in one transaction that locks the run:
-    /// `Conflict { constraint: "not_submitted" }` when the run is `created`, `Conflict {
+    /// Records a judgement and sets its run's status, in one transaction that locks the run
+    /// (stamped after the run's other judgements, so the newest is the last committed):
+    /// `Conflict { constraint: "not_submitted" }` while a participation is empty, `Conflict {
     /// constraint: "runner_banned" }` when it approves a run one of whose runners is banned
     /// (site-wide or on its leaderboard). Returns the run as it is now.
     async fn insert_judgement(&self, judgement: &Judgement) -> StoreResult<Run>;

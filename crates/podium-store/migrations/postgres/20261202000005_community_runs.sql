@@ -18,6 +18,7 @@ CREATE TABLE community_runs (
 CREATE INDEX community_runs_runners ON community_runs (category_id, runner_key);
 CREATE INDEX community_runs_category ON community_runs (category_id, submitted_at, id);
 CREATE INDEX community_runs_queue ON community_runs (leaderboard_id, status, submitted_at, id);
+CREATE INDEX community_runs_status ON community_runs (category_id, status, submitted_at, id);
 
 CREATE TABLE community_run_runners (
     run_id    TEXT NOT NULL REFERENCES community_runs (id),
@@ -77,3 +78,4 @@ CREATE TABLE community_bans (
     lifted_by      TEXT REFERENCES community_members (id)
 );
 CREATE INDEX community_bans_member ON community_bans (member_id, created_at);
+CREATE INDEX community_bans_leaderboard ON community_bans (leaderboard_id, created_at);

@@ -41,6 +41,14 @@ macro_rules! impl_ban_store {
                 let leaderboard = ban.leaderboard_id.map(|l| l.to_string());
                 let at = to_micros(ban.created_at);
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                // The member's row first: a run being submitted with them locks it too, so it
+                // either commits before this cascade (and is rejected by it) or sees the ban.
+                sqlx::query(concat!("SELECT id FROM community_members WHERE id = $1", $for_update))
+                    .bind(&member)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or(podium_core::store::StoreError::NotFound)?;
                 sqlx::query(
                     "INSERT INTO community_bans (id, member_id, leaderboard_id, reason, banned_by, created_at, lifted_at, lifted_by) \
                      VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL)",

@@ -18,7 +18,7 @@ macro_rules! metric_cols {
 }
 
 macro_rules! impl_category_store {
-    ($store:ty, $db:ty, $begin:literal) => {
+    ($store:ty, $db:ty, $begin:literal, $for_update:literal) => {
         pub(crate) fn category_from_row(
             row: &<$db as sqlx::Database>::Row,
         ) -> podium_core::store::StoreResult<podium_core::model::community::Category> {
@@ -217,6 +217,15 @@ macro_rules! impl_category_store {
 
             async fn delete_category(&self, id: podium_core::id::CategoryId) -> podium_core::store::StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                // Locked first, so no run is submitted to it between deleting its runs and itself.
+                let lock = sqlx::query(concat!("SELECT id FROM community_categories WHERE id = $1", $for_update))
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                if lock.is_none() {
+                    return Err(podium_core::store::StoreError::NotFound);
+                }
                 // Lock (and mark as changed) every variable assigned here first, so that two
                 // categories deleted at once cannot each leave a variable to the other, and a
                 // concurrent edit of one of them answers 409 instead of undoing this.

@@ -10,7 +10,7 @@ macro_rules! member_cols {
 }
 
 macro_rules! impl_member_store {
-    ($store:ty, $db:ty, $begin:literal) => {
+    ($store:ty, $db:ty, $begin:literal, $for_update:literal) => {
         pub(crate) fn member_from_row(
             row: &<$db as sqlx::Database>::Row,
         ) -> podium_core::store::StoreResult<podium_core::model::community::Member> {
@@ -156,7 +156,12 @@ macro_rules! impl_member_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 $crate::sql::one_row_updated(done.rows_affected())?;
-                let rows = sqlx::query("SELECT run_id FROM community_run_runners WHERE member_id = $1 ORDER BY run_id")
+                // The member's runs are locked (in id order, as a ban locks them) before their
+                // statuses are re-derived.
+                let rows = sqlx::query(concat!(
+                    "SELECT id FROM community_runs WHERE id IN (SELECT run_id FROM community_run_runners WHERE member_id = $1) ORDER BY id",
+                    $for_update
+                ))
                     .bind(&member)
                     .fetch_all(&mut *tx)
                     .await

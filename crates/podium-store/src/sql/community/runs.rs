@@ -207,8 +207,11 @@ macro_rules! impl_run_store {
             tx: &mut sqlx::Transaction<'c, $db>,
             j: &podium_core::model::community::Judgement,
         ) -> podium_core::store::StoreResult<()> {
+            // Stamped after every judgement the run already has (callers hold the run's lock), so
+            // "the newest" is the order of commits even when clocks disagree.
             sqlx::query(
-                "INSERT INTO community_judgements (id, run_id, judge_id, note, approved, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO community_judgements (id, run_id, judge_id, note, approved, created_at) VALUES ($1, $2, $3, $4, $5, \
+                 (SELECT CASE WHEN MAX(created_at) >= $6 THEN MAX(created_at) + 1 ELSE $6 END FROM community_judgements WHERE run_id = $2))",
             )
             .bind(j.id.to_string())
             .bind(j.run_id.to_string())
@@ -263,6 +266,36 @@ macro_rules! impl_run_store {
                     .map_err(map_err)?;
                 if lock.is_none() {
                     return Err(StoreError::NotFound);
+                }
+                // Every runner's row is locked (in id order; a ban and an account deletion lock the
+                // member's row too), so a run cannot slip past a ban or name a member deleted
+                // meanwhile.
+                let mut runner_ids: Vec<String> = run.runners.iter().map(|r| r.id.to_string()).collect();
+                runner_ids.sort_unstable();
+                for member in &runner_ids {
+                    let live = sqlx::query(concat!(
+                        "SELECT id FROM community_members WHERE id = $1 AND deleted_at IS NULL",
+                        $for_update
+                    ))
+                    .bind(member)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if live.is_none() {
+                        return Err(StoreError::Conflict { constraint: "reference".to_owned() });
+                    }
+                    let banned = sqlx::query(
+                        "SELECT 1 FROM community_bans WHERE member_id = $1 AND lifted_at IS NULL \
+                         AND (leaderboard_id IS NULL OR leaderboard_id = $2) LIMIT 1",
+                    )
+                    .bind(member)
+                    .bind(run.leaderboard_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if banned.is_some() {
+                        return Err(StoreError::Conflict { constraint: "runner_banned".to_owned() });
+                    }
                 }
                 let rows = sqlx::query("SELECT id, status FROM community_runs WHERE category_id = $1 AND runner_key = $2")
                     .bind(&category)
@@ -391,6 +424,10 @@ macro_rules! impl_run_store {
                     qb.push(" AND status = ").push_bind(status.as_str());
                 }
                 for (variable, values) in &filter.variables {
+                    if values.is_empty() {
+                        qb.push(" AND 1 = 0");
+                        continue;
+                    }
                     qb.push(" AND id IN (SELECT run_id FROM community_run_values WHERE variable_id = ");
                     qb.push_bind(variable.to_string());
                     qb.push(" AND value_id IN (");
@@ -496,8 +533,19 @@ macro_rules! impl_run_store {
             ) -> podium_core::store::StoreResult<podium_core::model::community::Run> {
                 use podium_core::store::StoreError;
                 use $crate::sql::map_err;
-                let at = p.filled_at.map(podium_core::time::to_micros).unwrap_or_default();
+                let Some(at) = p.filled_at.map(podium_core::time::to_micros) else {
+                    return Err(StoreError::Backend("a filled participation needs filled_at".to_owned()));
+                };
+                let run = p.run_id.to_string();
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                // The run is locked before its status is re-derived (two co-runners filling at
+                // once, or a fill racing a judgement, each see the other's write).
+                sqlx::query(concat!("SELECT id FROM community_runs WHERE id = $1", $for_update))
+                    .bind(&run)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or(StoreError::NotFound)?;
                 let done = sqlx::query(
                     "UPDATE community_participations SET comment = $2, vod_url = $3, filled_at = $4 WHERE id = $1 AND filled_at IS NULL",
                 )
@@ -511,7 +559,6 @@ macro_rules! impl_run_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Conflict { constraint: "filled".to_owned() });
                 }
-                let run = p.run_id.to_string();
                 set_run_status(&mut tx, &run, at).await?;
                 tx.commit().await.map_err(map_err)?;
                 load_run(&self.pool, &run).await?.ok_or(StoreError::NotFound)
@@ -535,7 +582,13 @@ macro_rules! impl_run_store {
                     .ok_or(StoreError::NotFound)?;
                 let status: String = row.try_get(0).map_err(map_err)?;
                 let leaderboard: String = row.try_get(1).map_err(map_err)?;
-                if status == RunStatus::Created.as_str() {
+                let empty = sqlx::query("SELECT 1 FROM community_participations WHERE run_id = $1 AND filled_at IS NULL LIMIT 1")
+                    .bind(&run)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                // Not on a run with an empty participation, even one a ban already rejected.
+                if status == RunStatus::Created.as_str() || empty.is_some() {
                     return Err(StoreError::Conflict { constraint: "not_submitted".to_owned() });
                 }
                 if j.approved == Some(true) {

@@ -127,10 +127,10 @@ macro_rules! impl_variable_store {
                             .map_err(map_err)?;
                     }
                     None => {
+                        // Required anywhere, and used by runs: a replacement is mandatory.
                         let required = sqlx::query(
-                            "SELECT 1 FROM community_run_values r JOIN community_variable_categories a \
-                             ON a.variable_id = r.variable_id AND a.category_id = r.category_id \
-                             WHERE r.value_id = $1 AND a.required LIMIT 1",
+                            "SELECT 1 FROM community_run_values r WHERE r.value_id = $1 AND EXISTS \
+                             (SELECT 1 FROM community_variable_categories a WHERE a.variable_id = r.variable_id AND a.required) LIMIT 1",
                         )
                         .bind(old.to_string())
                         .fetch_optional(&mut **tx)
