@@ -7,7 +7,8 @@
 //! fills the runs of that category that give no value of the variable, once, in the same
 //! transaction, and is not stored. Unassigning clears the variable's values on the runs of
 //! that category; deleting a value moves its runs to the replacement, or clears it from them
-//! (refused with a 422 on `replacement` when the variable is required where runs use it).
+//! (refused with a 422 on `replacement` when the variable is required in any category and
+//! runs use the value).
 
 use serde::Deserialize;
 
