@@ -587,10 +587,12 @@ async fn leaderboards_keep_slugs_unique_and_modships_one_per_member_and_leaderbo
     assert!(store.moderators_of(two.id).await.unwrap().is_empty());
 }
 
-async fn categories_round_trip_with_their_metrics_in_order(store: Arc<dyn Store>) {
-    use podium_core::model::community::{Category, Leaderboard, Metric, MetricKind, MetricSort};
-    let at = from_micros(podium_core::time::to_micros(now()));
-    let lb = Leaderboard {
+/// Stores a leaderboard `celeste` created at `at`.
+async fn celeste(
+    store: &Arc<dyn Store>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> podium_core::model::community::Leaderboard {
+    let lb = podium_core::model::community::Leaderboard {
         id: LeaderboardId::generate(),
         name: Name::parse("Celeste").unwrap(),
         slug: Slug::parse("celeste").unwrap(),
@@ -599,6 +601,13 @@ async fn categories_round_trip_with_their_metrics_in_order(store: Arc<dyn Store>
         updated_at: at,
     };
     store.insert_leaderboard(&lb).await.unwrap();
+    lb
+}
+
+async fn categories_round_trip_with_their_metrics_in_order(store: Arc<dyn Store>) {
+    use podium_core::model::community::{Category, Metric, MetricKind, MetricSort};
+    let at = from_micros(podium_core::time::to_micros(now()));
+    let lb = celeste(&store, at).await;
     let metric = |slug: &str, kind| Metric {
         id: MetricId::generate(),
         name: Name::parse(slug).unwrap(),
@@ -645,18 +654,10 @@ async fn categories_round_trip_with_their_metrics_in_order(store: Arc<dyn Store>
 
 async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn Store>) {
     use podium_core::model::community::{
-        Assignment, Category, Leaderboard, Metric, MetricKind, MetricSort, Variable, VariableSlug, VariableValue,
+        Assignment, Category, Metric, MetricKind, MetricSort, Variable, VariableSlug, VariableValue,
     };
     let at = from_micros(podium_core::time::to_micros(now()));
-    let lb = Leaderboard {
-        id: LeaderboardId::generate(),
-        name: Name::parse("Celeste").unwrap(),
-        slug: Slug::parse("celeste").unwrap(),
-        rules: Text::parse("", true).unwrap(),
-        created_at: at,
-        updated_at: at,
-    };
-    store.insert_leaderboard(&lb).await.unwrap();
+    let lb = celeste(&store, at).await;
     let category = |slug: &str, t: i64| Category {
         id: CategoryId::generate(),
         leaderboard_id: lb.id,
@@ -726,23 +727,15 @@ async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn 
 
 async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(store: Arc<dyn Store>) {
     use podium_core::model::community::{
-        Assignment, Ban, Category, Judgement, Leaderboard, Metric, MetricKind, MetricSort, Participation, Run,
-        RunStatus, Runner, Variable, VariableSlug, VariableValue, VodUrl,
+        Assignment, Ban, Category, Judgement, Metric, MetricKind, MetricSort, Participation, Run, RunStatus, Runner,
+        Variable, VariableSlug, VariableValue, VodUrl,
     };
     let at = from_micros(podium_core::time::to_micros(now()));
     let (ada, bob, mod_) = (member("Ada", "ada@x.test"), member("Bob", "bob@x.test"), member("Mo", "mo@x.test"));
     for m in [&ada, &bob, &mod_] {
         store.insert_member(m, "h").await.unwrap();
     }
-    let lb = Leaderboard {
-        id: LeaderboardId::generate(),
-        name: Name::parse("Celeste").unwrap(),
-        slug: Slug::parse("celeste").unwrap(),
-        rules: Text::parse("", true).unwrap(),
-        created_at: at,
-        updated_at: at,
-    };
-    store.insert_leaderboard(&lb).await.unwrap();
+    let lb = celeste(&store, at).await;
     let time = Metric {
         id: MetricId::generate(),
         name: Name::parse("Time").unwrap(),
