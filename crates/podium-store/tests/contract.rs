@@ -857,6 +857,7 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     assert_eq!(store.insert_judgement(&judge(&first, Some(true))).await.unwrap().status, RunStatus::Approved);
     assert_eq!(store.judgements_of(first.id).await.unwrap().len(), 2);
     assert_eq!(store.approved_runs(category.id).await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [first.id]);
+    assert!(store.category_ids().await.unwrap().contains(&category.id));
     // Filters select by value; a deleted value moves its runs to the replacement.
     let codec = CursorCodec::new(b"contract-secret-contract-secret!").unwrap();
     let req = PageRequest::prepare(&ListParams::default(), Run::SORTABLE, "submitted_at:desc", "runs", &codec).unwrap();

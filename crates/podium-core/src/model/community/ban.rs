@@ -34,11 +34,6 @@ impl Ban {
     pub fn active(&self) -> bool {
         self.lifted_at.is_none()
     }
-
-    /// Whether it bars its member from `leaderboard` (a site ban bars every leaderboard).
-    pub fn covers(&self, leaderboard: LeaderboardId) -> bool {
-        self.active() && self.leaderboard_id.is_none_or(|l| l == leaderboard)
-    }
 }
 
 impl Ban {

@@ -102,11 +102,6 @@ impl Run {
         self.metrics.iter().find(|(m, _)| *m == id).map(|(_, v)| *v)
     }
 
-    /// The value this run gives for a variable.
-    pub fn value_of(&self, id: VariableId) -> Option<VariableValueId> {
-        self.variables.iter().find(|(v, _)| *v == id).map(|(_, v)| *v)
-    }
-
     /// Whether `self` and `other` give the same variable values and the same metric values
     /// (the identical-run rule compares these for runs of one category and runner set).
     pub fn same_values(&self, other: &Run) -> bool {
