@@ -48,13 +48,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Parses a JSON object body: syntax errors are 400, shape errors 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let value = strict_value(bytes).map_err(|e| {
+        let inner = e.inner();
         // A number too large for a double is well-formed JSON with an out-of-range value.
-        if e.to_string().starts_with("number out of range") {
-            let field = key_before(bytes, e.line(), e.column()).unwrap_or_else(|| "body".to_owned());
+        if inner.to_string().starts_with("number out of range") {
+            let field = key_before(bytes, inner.line(), inner.column()).unwrap_or_else(|| "body".to_owned());
             return ApiError(ServiceError::validation(FieldErrors::single(field, FieldCode::OutOfRange)));
         }
-        ApiError::new(ErrorCode::InvalidJson, format!("the request body is not valid JSON: {e}"))
+        // A key given twice in one object is ambiguous: refused, never "the last one wins".
+        if inner.to_string().starts_with("duplicate key `") {
+            let (field, code) = classify(&e.path().to_string(), &inner.to_string());
+            return ApiError(ServiceError::validation(FieldErrors::single(field, code)));
+        }
+        ApiError::new(ErrorCode::InvalidJson, format!("the request body is not valid JSON: {inner}"))
     })?;
     // Every podium body is an object; serde would otherwise read a struct from an array.
     if !value.is_object() {
@@ -65,6 +71,76 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let (field, code) = classify(&path, &e.inner().to_string());
         ApiError(ServiceError::validation(FieldErrors::single(field, code)))
     })
+}
+
+/// Parses JSON text into a value, refusing an object that gives one key twice (the error
+/// names the key, and its path names the object).
+fn strict_value(bytes: &[u8]) -> Result<serde_json::Value, serde_path_to_error::Error<serde_json::Error>> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let Strict(value) = serde_path_to_error::deserialize(&mut de)?;
+    de.end().map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e))?;
+    Ok(value)
+}
+
+/// A JSON value read without losing duplicate keys silently.
+struct Strict(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(Strict(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            let Strict(v) = map.next_value()?;
+            object.insert(key, v);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// The object key whose value ends at (`line`, `column`) of `bytes`: the last `"key":` before it.
@@ -95,6 +171,8 @@ fn classify(path: &str, message: &str) -> (String, FieldCode) {
     let here = if path == "." { "body".to_owned() } else { path.to_owned() };
     if let Some(field) = named(message, "missing field `") {
         (field, FieldCode::Required)
+    } else if let Some(field) = named(message, "duplicate key `") {
+        (field, FieldCode::Duplicate)
     } else if let Some(field) = named(message, "unknown field `") {
         (field, FieldCode::UnknownField)
     } else if message.starts_with("unknown variant") {
@@ -218,6 +296,20 @@ mod tests {
             err.0.errors.unwrap().fields().get("value").unwrap(),
             &vec![podium_core::error::FieldCode::OutOfRange]
         );
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_where_it_repeats() {
+        let field = |body: &[u8]| {
+            let err = super::parse_json::<serde_json::Value>(body).unwrap_err();
+            err.0.errors.unwrap().fields().iter().map(|(f, c)| (f.clone(), c[0])).next().unwrap()
+        };
+        use podium_core::error::FieldCode::Duplicate;
+        assert_eq!(field(br#"{"metrics": {"met_a": 1, "met_a": 2}}"#), ("metrics.met_a".into(), Duplicate));
+        assert_eq!(field(br#"{"name": "a", "name": "b"}"#), ("name".into(), Duplicate));
+        assert_eq!(field(br#"{"x": [{"k": 1, "k": 1}]}"#), ("x[0].k".into(), Duplicate));
+        let ok = super::parse_json::<serde_json::Value>(br#"{"a": {"k": 1}, "b": {"k": 2.5, "n": null}}"#).unwrap();
+        assert_eq!(ok["b"]["k"], 2.5);
     }
 
     #[test]

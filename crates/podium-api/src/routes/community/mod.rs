@@ -3,9 +3,13 @@
 //! and the owner's appointments with the superadmin API key.
 
 mod admins;
+mod bans;
 mod categories;
+mod judgements;
 mod leaderboards;
 mod members;
+mod participations;
+mod runs;
 mod variables;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -24,5 +28,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(require(categories::own(), Scheme::MemberToken))
         .merge(require(variables::public(), Scheme::None))
         .merge(require(variables::own(), Scheme::MemberToken))
+        .merge(require(runs::public(), Scheme::None))
+        .merge(require(runs::own(), Scheme::MemberToken))
+        .merge(require(participations::public(), Scheme::None))
+        .merge(require(participations::own(), Scheme::MemberToken))
+        .merge(require(judgements::public(), Scheme::None))
+        .merge(require(judgements::own(), Scheme::MemberToken))
+        .merge(require(bans::public(), Scheme::None))
+        .merge(require(bans::own(), Scheme::MemberToken))
         .merge(require(admins::routes(), Scheme::ApiKey))
 }

@@ -270,6 +270,10 @@ impl Community {
         if let Some(key) = &member_key {
             rates.forgive(Failures::LoginByMember, key);
         }
+        // Only once the password is right: a banned member learns it, a guesser learns nothing.
+        if self.admin.store().active_bans(found.member.id).await?.iter().any(|b| b.leaderboard_id.is_none()) {
+            return Err(ServiceError::new(ErrorCode::MemberBanned, "this account is banned from the site"));
+        }
         let token = generate_secret(TOKEN_PREFIX);
         let at = now();
         let ttl = chrono::Duration::from_std(self.config.token_ttl).unwrap_or(chrono::Duration::days(7));

@@ -9,18 +9,24 @@
 //! role change, a deletion or a logout applies to existing tokens at once (no token cache yet:
 //! one indexed read per call).
 
+mod bans;
 mod categories;
+mod judgements;
 mod leaderboards;
 mod members;
 mod passwords;
+mod runs;
 mod variables;
 
 use std::time::Duration;
 
+pub use bans::{BanQuery, GiveBan};
 pub use categories::{CreateCategory, MetricInput, UpdateCategory};
+pub use judgements::{Judge, JudgementOutcome};
 pub use leaderboards::{AppointModerator, CreateLeaderboard, UpdateLeaderboard};
 pub use members::{Login, MeView, MemberTokens, MemberView, Register, UpdateMe};
 pub use passwords::Passwords;
+pub use runs::{FillParticipation, ParticipationInput, RunQuery, RunView, RunnerView, SubmitRun};
 pub use variables::{AssignVariable, CreateVariable, UpdateValue, UpdateVariable, ValueInput};
 
 use crate::error::ServiceResult;

@@ -1,0 +1,105 @@
+//! `/v1/community/runs`, `/v1/community/categories/{id}/runs`
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use podium_core::id::{CategoryId, RunId};
+use podium_core::model::community::{Judgement, Participation};
+use podium_core::service::community::{RunQuery, RunView, SubmitRun};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::extract::{ApiJson, ApiQuery, IdPath, Member};
+use crate::list::ListResponse;
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+
+/// What anyone may read.
+pub(super) fn public() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_run))
+        .routes(routes!(list_runs))
+        .routes(routes!(run_participations))
+        .routes(routes!(run_judgements))
+}
+
+/// What members do.
+pub(super) fn own() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(submit_run))
+}
+
+/// The `var.<variable_slug>=<value_slug>[,…]` parameters of a query string, in order.
+pub(super) fn variable_params(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter_map(|(k, v)| k.strip_prefix("var.").map(|slug| (slug.to_owned(), v.into_owned())))
+        .collect()
+}
+
+/// Submit a run: the caller is a runner and fills their participation now; the other runners
+/// get empty ones to fill in.
+#[utoipa::path(post, path = "/v1/community/runs", tag = "community", request_body = SubmitRun,
+    responses((status = 201, body = RunView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn submit_run(
+    State(s): State<AppState>,
+    Member(p): Member,
+    ApiJson(cmd): ApiJson<SubmitRun>,
+) -> ApiResult<(StatusCode, Json<RunView>)> {
+    Ok((StatusCode::CREATED, Json(s.community.submit_run(&p, cmd).await?)))
+}
+
+/// A run with its runners, variables and metrics.
+#[utoipa::path(get, path = "/v1/community/runs/{id}", tag = "community", params(("id" = RunId, Path)),
+    responses((status = 200, body = RunView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn get_run(State(s): State<AppState>, IdPath(id): IdPath<RunId>) -> ApiResult<Json<RunView>> {
+    Ok(Json(s.community.get_run(id).await?.into()))
+}
+
+/// `GET /v1/community/categories/{id}/runs` parameters besides `var.…`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunsParams {
+    /// `created`, `submitted`, `approved` or `rejected`.
+    pub status: Option<String>,
+    /// An opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `submitted_at` or `played_on`, `:asc|desc` (default `submitted_at:desc`).
+    pub sort: Option<String>,
+}
+
+/// A category's runs, filtered by status and by variables (`var.<variable_slug>=<value_slug>[,…]`,
+/// several values each, any of them matching).
+#[utoipa::path(get, path = "/v1/community/categories/{id}/runs", tag = "community",
+    params(("id" = CategoryId, Path), RunsParams,
+        ("var.{variable_slug}" = Option<String>, Query, description = "Comma-separated value slugs of that variable; a run matches any of them")),
+    responses((status = 200, body = ListResponse<RunView>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn list_runs(
+    State(s): State<AppState>,
+    IdPath(id): IdPath<CategoryId>,
+    ApiQuery(q): ApiQuery<RunsParams>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<RunView>>> {
+    let query = RunQuery { status: q.status, variables: variable_params(raw.as_deref()) };
+    let params = podium_core::page::ListParams { cursor: q.cursor, limit: q.limit, sort: q.sort };
+    Ok(Json(s.community.list_runs(id, &query, &params).await?.into()))
+}
+
+/// A run's participations, the submitter's first.
+#[utoipa::path(get, path = "/v1/community/runs/{id}/participations", tag = "community", params(("id" = RunId, Path)),
+    responses((status = 200, body = Vec<Participation>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn run_participations(
+    State(s): State<AppState>,
+    IdPath(id): IdPath<RunId>,
+) -> ApiResult<Json<Vec<Participation>>> {
+    Ok(Json(s.community.run_participations(id).await?))
+}
+
+/// A run's judgements, oldest first.
+#[utoipa::path(get, path = "/v1/community/runs/{id}/judgements", tag = "community", params(("id" = RunId, Path)),
+    responses((status = 200, body = Vec<Judgement>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn run_judgements(State(s): State<AppState>, IdPath(id): IdPath<RunId>) -> ApiResult<Json<Vec<Judgement>>> {
+    Ok(Json(s.community.run_judgements(id).await?))
+}
