@@ -132,6 +132,7 @@ pub async fn state_on(
         .context("cannot initialise the client service")?;
     let community =
         Community::start(admin.clone(), settings.community).context("cannot initialise the community service")?;
+    community.load_rankings().await.context("cannot load the community rankings")?;
     let edge = Arc::new(Edge::new(&settings.edge, settings.geo, shared.rates.clone()));
     Ok(AppState::new(podium_api::state::Services {
         admin,

@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use crate::id::BoardId;
 use crate::model::SortDirection;
 
+pub mod community;
 mod tree;
 
 use tree::Tree;
@@ -76,6 +77,22 @@ impl RankKey {
     /// When the entry reached its value (microseconds).
     pub fn at_micros(&self) -> i64 {
         self.at
+    }
+
+    /// The value and time parts as a cursor carries them (32 hex digits; the id travels as
+    /// the entry's own id).
+    pub fn cursor_text(&self) -> String {
+        format!("{:016x}{:016x}", self.score, self.at as u64)
+    }
+
+    /// Rebuilds a key from [`Self::cursor_text`] and the entry's id bits.
+    pub fn from_cursor_text(text: &str, id: u128) -> Option<Self> {
+        if text.len() != 32 || !text.is_ascii() {
+            return None;
+        }
+        let score = u64::from_str_radix(&text[..16], 16).ok()?;
+        let at = u64::from_str_radix(&text[16..], 16).ok()? as i64;
+        Some(Self { score, at, id })
     }
 }
 

@@ -1,13 +1,18 @@
 //! The change feed: what one node committed, for every node's in-memory copies. Ranking
 //! updates travel as [`EntryMove`]s (an entry's place before and after, and its stored state
-//! for the entry cache); cache invalidations as [`Invalidation`]s. The services never touch
+//! for the entry cache); cache invalidations as [`Invalidation`]s; community runs and
+//! category layouts as [`RunChange`]s. The services never touch
 //! their rankings or caches after a write except through [`ChangeFeed::publish`], so a feed
 //! that also reaches other nodes makes their copies follow without any other change.
 
 use std::sync::{Arc, RwLock};
 
-use crate::id::{GameId, IdentityId, ScoreId, SessionId};
+use chrono::{DateTime, Utc};
+
+use crate::id::{CategoryId, GameId, IdentityId, ScoreId, SessionId};
 use crate::model::Score;
+use crate::model::community::Run;
+use crate::ranking::community::Layout;
 use crate::ranking::{PoolKey, RankKey};
 
 /// One committed change.
@@ -17,6 +22,27 @@ pub enum Change {
     Entries(Vec<EntryMove>),
     /// Cached copies that are now stale.
     Invalidate(Invalidation),
+    /// Community runs or categories whose rankings changed.
+    Runs(RunChange),
+}
+
+/// A change to the community rankings.
+#[derive(Debug, Clone)]
+pub enum RunChange {
+    /// A category's rankings rebuilt over its layout and its approved runs as read at
+    /// `read_at` (a new category, an edited one, a variable edit).
+    Reset {
+        /// The category's metrics and variables.
+        layout: Arc<Layout>,
+        /// Its approved runs.
+        runs: Arc<Vec<Arc<Run>>>,
+        /// When they were read (changes after it are kept).
+        read_at: DateTime<Utc>,
+    },
+    /// Runs in their state after a commit (a judgement, a ban, a deleted account).
+    Runs(Arc<Vec<Arc<Run>>>),
+    /// A deleted category.
+    Dropped(CategoryId),
 }
 
 /// An entry's move in one pool's ranking.

@@ -23,7 +23,7 @@ mod rates;
 
 use std::sync::Arc;
 
-pub use changes::{Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, Subscriber};
+pub use changes::{Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, RunChange, Subscriber};
 pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, LocalCounters};
 pub use rates::{Bucket, Failures, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};

@@ -16,6 +16,7 @@ mod community_bans;
 mod community_categories;
 mod community_leaderboards;
 mod community_members;
+mod community_rankings;
 mod community_runs;
 mod community_variables;
 mod compat_leadr;

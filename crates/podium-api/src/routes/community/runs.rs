@@ -1,11 +1,11 @@
-//! `/v1/community/runs`, `/v1/community/categories/{id}/runs`
+//! `/v1/community/runs`, `/v1/community/categories/{id}/runs`, `/v1/community/categories/{id}/leaderboard`
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use podium_core::id::{CategoryId, RunId};
 use podium_core::model::community::{Judgement, Participation};
-use podium_core::service::community::{RunQuery, RunView, SubmitRun};
+use podium_core::service::community::{RankedRunView, RankingQuery, RunQuery, RunView, SubmitRun};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,6 +22,7 @@ pub(super) fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(list_runs))
         .routes(routes!(run_participations))
         .routes(routes!(run_judgements))
+        .routes(routes!(ranking))
 }
 
 /// What members do.
@@ -102,4 +103,43 @@ async fn run_participations(
     responses((status = 200, body = Vec<Judgement>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn run_judgements(State(s): State<AppState>, IdPath(id): IdPath<RunId>) -> ApiResult<Json<Vec<Judgement>>> {
     Ok(Json(s.community.run_judgements(id).await?))
+}
+
+/// `GET /v1/community/categories/{id}/leaderboard` parameters besides `var.…`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RankingParams {
+    /// The metric ranked by (id or slug; default the category's first required metric).
+    pub metric: Option<String>,
+    /// List obsolete runs too (a better run of the same runners and obsoleting values exists).
+    pub include_obsolete: Option<bool>,
+    /// An opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Only `rank:asc` (the default).
+    pub sort: Option<String>,
+}
+
+/// A category's ranking by one metric: approved runs, the best per runner set and obsoleting
+/// values (obsolete ones on request), ties sharing a rank, filtered by variables
+/// (`var.<variable_slug>=<value_slug>[,…]`).
+#[utoipa::path(get, path = "/v1/community/categories/{id}/leaderboard", tag = "community",
+    params(("id" = CategoryId, Path), RankingParams,
+        ("var.{variable_slug}" = Option<String>, Query, description = "Comma-separated value slugs of that variable; a run matches any of them")),
+    responses((status = 200, body = ListResponse<RankedRunView>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn ranking(
+    State(s): State<AppState>,
+    IdPath(id): IdPath<CategoryId>,
+    ApiQuery(q): ApiQuery<RankingParams>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<RankedRunView>>> {
+    let query = RankingQuery {
+        metric: q.metric,
+        include_obsolete: q.include_obsolete.unwrap_or(false),
+        variables: variable_params(raw.as_deref()),
+    };
+    let params = podium_core::page::ListParams { cursor: q.cursor, limit: q.limit, sort: q.sort };
+    Ok(Json(s.community.ranking(id, &query, &params).await?.into()))
 }

@@ -96,7 +96,8 @@ impl Community {
             lifted_at: None,
             lifted_by: None,
         };
-        store.insert_ban(&ban, reason.as_str()).await?;
+        let rejected = store.insert_ban(&ban, reason.as_str()).await?;
+        self.publish_run_ids(&rejected).await?;
         Ok(ban)
     }
 

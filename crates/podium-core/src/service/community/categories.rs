@@ -213,6 +213,7 @@ impl Community {
             async move { store.insert_category(&row).await }
         })
         .await?;
+        self.reset_rankings(category.id).await?;
         Ok(category)
     }
 
@@ -257,6 +258,7 @@ impl Community {
         errors.into_result()?;
         category.updated_at = now();
         self.admin.store().update_category(&category, read_at).await.map_err(conflict)?;
+        self.reset_rankings(category.id).await?;
         Ok(category)
     }
 
@@ -264,6 +266,8 @@ impl Community {
     pub async fn delete_category(&self, p: &MemberPrincipal, id: CategoryId) -> ServiceResult<()> {
         let category = self.get_category(id).await?;
         self.moderate(p, category.leaderboard_id).await?;
-        Ok(self.admin.store().delete_category(id).await?)
+        self.admin.store().delete_category(id).await?;
+        self.reset_rankings(id).await?;
+        Ok(())
     }
 }

@@ -72,6 +72,7 @@ impl Community {
         };
         let run = self.admin.store().insert_judgement(&judgement).await.map_err(run_conflict)?;
         let judgement = self.admin.store().get_judgement(judgement.id).await?.unwrap_or(judgement);
+        self.publish_runs(vec![run.clone()]).await?;
         Ok(JudgementOutcome { judgement, run: run.into() })
     }
 

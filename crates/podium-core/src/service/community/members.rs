@@ -329,8 +329,8 @@ impl Community {
     /// Deletes the caller's account (soft): every token of it dies with it, and its name and
     /// e-mail address become free.
     pub async fn delete_me(&self, p: &MemberPrincipal) -> ServiceResult<()> {
-        self.admin.store().delete_member(p.member.id, now()).await?;
-        Ok(())
+        let runs = self.admin.store().delete_member(p.member.id, now()).await?;
+        self.publish_run_ids(&runs).await
     }
 
     /// A member's public profile.

@@ -15,9 +15,11 @@ mod judgements;
 mod leaderboards;
 mod members;
 mod passwords;
+mod rankings;
 mod runs;
 mod variables;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use bans::{BanQuery, GiveBan};
@@ -26,11 +28,13 @@ pub use judgements::{Judge, JudgementOutcome};
 pub use leaderboards::{AppointModerator, CreateLeaderboard, UpdateLeaderboard};
 pub use members::{Login, MeView, MemberTokens, MemberView, Register, UpdateMe};
 pub use passwords::Passwords;
+pub use rankings::{RankedRunView, RankingQuery};
 pub use runs::{FillParticipation, ParticipationInput, RunQuery, RunView, RunnerView, SubmitRun};
 pub use variables::{AssignVariable, CreateVariable, UpdateValue, UpdateVariable, ValueInput};
 
 use crate::error::ServiceResult;
 use crate::model::community::Member;
+use crate::ranking::community::CommunityRankings;
 use crate::service::Admin;
 
 /// Settings of the community site.
@@ -66,12 +70,22 @@ pub struct Community {
     admin: Admin,
     passwords: Passwords,
     config: CommunityConfig,
+    /// This node's rankings (following the change feed).
+    rankings: Arc<CommunityRankings>,
 }
 
 impl Community {
-    /// Starts the service over the admin service's store.
+    /// Starts the service over the admin service's store; its rankings follow the change feed
+    /// (and are empty until [`Community::load_rankings`]).
     pub fn start(admin: Admin, config: CommunityConfig) -> ServiceResult<Self> {
-        Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config })
+        let rankings = Arc::new(CommunityRankings::default());
+        admin.shared().changes.subscribe(Arc::new(rankings::RankingCopies(rankings.clone())));
+        Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config, rankings })
+    }
+
+    /// How many runs rank, over every category (for health and tests).
+    pub fn ranked_runs(&self) -> usize {
+        self.rankings.total()
     }
 
     /// The settings in force.

@@ -155,7 +155,19 @@ impl Community {
         read_at: chrono::DateTime<chrono::Utc>,
         edits: &RunEdits,
     ) -> ServiceResult<()> {
-        self.admin.store().update_variable(variable, read_at, edits).await.map_err(run_edit_conflict)
+        let before = self.admin.store().get_variable(variable.id).await?;
+        self.admin.store().update_variable(variable, read_at, edits).await.map_err(run_edit_conflict)?;
+        let categories = before.iter().flat_map(|v| v.categories.iter()).chain(variable.categories.iter());
+        self.reset_categories(categories.map(|a| a.category_id)).await
+    }
+
+    /// Resets the rankings of the categories a variable edit touched (each once).
+    async fn reset_categories(&self, categories: impl Iterator<Item = CategoryId>) -> ServiceResult<()> {
+        let categories: std::collections::BTreeSet<CategoryId> = categories.collect();
+        for category in categories {
+            self.reset_rankings(category).await?;
+        }
+        Ok(())
     }
 
     async fn moderate_variables(&self, p: &MemberPrincipal, leaderboard: LeaderboardId) -> ServiceResult<()> {
@@ -256,6 +268,7 @@ impl Community {
         let at = now();
         let variable = Variable { id, leaderboard_id, name, slug, values, categories, created_at: at, updated_at: at };
         self.admin.store().insert_variable(&variable, &edits).await.map_err(conflict)?;
+        self.reset_categories(variable.categories.iter().map(|a| a.category_id)).await?;
         Ok(variable)
     }
 
@@ -345,7 +358,8 @@ impl Community {
     pub async fn delete_variable(&self, p: &MemberPrincipal, id: VariableId) -> ServiceResult<()> {
         let variable = self.get_variable(id).await?;
         self.moderate_variables(p, variable.leaderboard_id).await?;
-        Ok(self.admin.store().delete_variable(id).await?)
+        self.admin.store().delete_variable(id).await?;
+        self.reset_categories(variable.categories.iter().map(|a| a.category_id)).await
     }
 
     /// Adds a value to a variable.

@@ -298,7 +298,7 @@ impl Scores {
 }
 
 fn rank_cursor_value(key: &RankKey) -> SortValue {
-    SortValue::Text(format!("{:016x}{:016x}", key.score_bits(), key.at_micros() as u64))
+    SortValue::Text(key.cursor_text())
 }
 
 fn decode_rank_cursor(values: &[SortValue]) -> ServiceResult<RankKey> {
@@ -306,13 +306,8 @@ fn decode_rank_cursor(values: &[SortValue]) -> ServiceResult<RankKey> {
     let (Some(SortValue::Text(k)), Some(SortValue::Text(id))) = (values.first(), values.get(1)) else {
         return Err(invalid());
     };
-    if k.len() != 32 || !k.is_ascii() {
-        return Err(invalid());
-    }
-    let score = u64::from_str_radix(&k[..16], 16).map_err(|_| invalid())?;
-    let at = u64::from_str_radix(&k[16..], 16).map_err(|_| invalid())? as i64;
     let id = ScoreId::parse(id).map_err(|_| invalid())?;
-    Ok(RankKey::from_parts(score, at, id.bits()))
+    RankKey::from_cursor_text(k, id.bits()).ok_or_else(invalid)
 }
 
 fn view_with_rank(s: Score, rank: Option<u64>, audience: Audience) -> ScoreView {

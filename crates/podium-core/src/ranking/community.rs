@@ -1,0 +1,723 @@
+//! Community rankings: per category and metric, the approved runs ordered by that metric, with
+//! the community's obsolescence rule and variable filters (community spec, "Ranking").
+//!
+//! A run's **group** is its runner set and its values of the category's obsoleting variables:
+//! in each group only the best run by the metric is current, the others are obsolete. A run's
+//! **cell** is its full combination of variable values; each cell holds two counted trees
+//! ([`Ranking`]), its current runs and its obsolete ones. A filtered read merges the cells whose
+//! combination matches the filter, so a filter never re-groups runs: obsolescence is a property
+//! of the run, whatever the reader filters by. The shared rank of a value is one plus the
+//! number of current runs with a strictly better value in the matching cells (390, 390, 400 →
+//! 1, 1, 3); ties are listed by `played_on`, then by run id (submission order). Obsolete runs,
+//! when asked for, are listed in the same order with the rank their value has among the
+//! current runs.
+//!
+//! Every index entry remembers the run's `updated_at`, also for runs that no longer rank, so
+//! an older copy of a run arriving after a newer one (two writers publishing in the other order
+//! than they committed) is ignored.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{RankKey, Ranking};
+use crate::id::{CategoryId, MetricId, RunId, VariableId, VariableValueId};
+use crate::model::SortDirection;
+use crate::model::community::{MetricSort, Run};
+
+/// What a category's rankings are built over: its metrics and its variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// The category.
+    pub category: CategoryId,
+    /// Its metrics in order, with their sort.
+    pub metrics: Vec<(MetricId, MetricSort)>,
+    /// The variables assigned to it, by id.
+    pub variables: Vec<LayoutVariable>,
+}
+
+/// A variable as the rankings see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutVariable {
+    /// The variable.
+    pub id: VariableId,
+    /// Its slug (what filters name).
+    pub slug: String,
+    /// Whether runs with different values of it rank apart.
+    pub obsoleting: bool,
+    /// Its values and their slugs.
+    pub values: Vec<(VariableValueId, String)>,
+}
+
+/// One value per layout variable (in layout order); `None` where the run gives none.
+type Combo = Box<[Option<VariableValueId>]>;
+
+fn direction(sort: MetricSort) -> SortDirection {
+    match sort {
+        MetricSort::Asc => SortDirection::Ascending,
+        MetricSort::Desc => SortDirection::Descending,
+    }
+}
+
+/// The tie-break time of a run: its `played_on` day, so earlier days list first.
+fn played_micros(run: &Run) -> i64 {
+    crate::time::to_day_number(run.played_on).saturating_mul(86_400_000_000)
+}
+
+#[derive(Debug, Default)]
+struct Cell {
+    current: Ranking,
+    obsolete: Ranking,
+}
+
+#[derive(Debug)]
+struct MetricIndex {
+    direction: SortDirection,
+    groups: HashMap<(String, Combo), BTreeSet<RankKey>>,
+    cells: HashMap<Combo, Cell>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    run: Arc<Run>,
+    combo: Combo,
+    ranked: bool,
+}
+
+/// The rankings of one category.
+#[derive(Debug)]
+pub struct CategoryIndex {
+    layout: Arc<Layout>,
+    entries: HashMap<u128, Entry>,
+    metrics: Vec<MetricIndex>,
+}
+
+/// What a read selects.
+#[derive(Debug, Clone)]
+pub struct RankQuery {
+    /// The metric ranked by.
+    pub metric: MetricId,
+    /// For each variable, the values a run may have (any of them).
+    pub filter: Vec<(VariableId, Vec<VariableValueId>)>,
+    /// Obsolete runs too.
+    pub include_obsolete: bool,
+}
+
+/// Where a page starts: after (forward) or before (backward) a key; the first page has none.
+#[derive(Debug, Clone, Copy)]
+pub enum Boundary {
+    /// From the top.
+    Start,
+    /// The runs after this key.
+    After(RankKey),
+    /// The runs before this key.
+    Before(RankKey),
+}
+
+/// One listed run.
+#[derive(Debug, Clone)]
+pub struct RankedRun {
+    /// Its shared rank among the current runs.
+    pub rank: u64,
+    /// Whether a better run of its group exists.
+    pub obsolete: bool,
+    /// Its value of the metric.
+    pub value: f64,
+    /// Its place (what a cursor carries).
+    pub key: RankKey,
+    /// The run.
+    pub run: Arc<Run>,
+}
+
+/// A page of a ranking.
+#[derive(Debug, Clone, Default)]
+pub struct RankPage {
+    /// The runs, best first.
+    pub runs: Vec<RankedRun>,
+    /// Whether runs come before the first.
+    pub has_prev: bool,
+    /// Whether runs come after the last.
+    pub has_next: bool,
+}
+
+impl CategoryIndex {
+    /// An index of `runs` (those that rank) over `layout`.
+    pub fn build(layout: Arc<Layout>, runs: impl IntoIterator<Item = Arc<Run>>) -> Self {
+        let metrics = layout
+            .metrics
+            .iter()
+            .map(|(_, sort)| MetricIndex { direction: direction(*sort), groups: HashMap::new(), cells: HashMap::new() })
+            .collect();
+        let mut index = Self { layout, entries: HashMap::new(), metrics };
+        for run in runs {
+            index.upsert(run);
+        }
+        index
+    }
+
+    /// Rebuilds over a new layout and a fresh read of the approved runs made at `read_at`:
+    /// a run this index knows in a newer state than the read keeps that state, and a ranked
+    /// run the read does not have stays only if it changed after the read.
+    pub fn rebuild(&self, layout: Arc<Layout>, runs: &[Arc<Run>], read_at: DateTime<Utc>) -> Self {
+        let mut next = Self::build(layout, std::iter::empty());
+        let fresh: HashMap<u128, &Arc<Run>> = runs.iter().map(|r| (r.id.bits(), r)).collect();
+        for (bits, entry) in &self.entries {
+            let keep = match fresh.get(bits) {
+                // The read has it: the newer copy wins (upsert ignores the older one).
+                Some(run) => run.updated_at < entry.run.updated_at,
+                // Not approved when read: kept if it changed after the read, or if it does not
+                // rank anyway (remembering its time).
+                None => entry.run.updated_at > read_at || !entry.ranked,
+            };
+            if keep {
+                next.upsert(entry.run.clone());
+            }
+        }
+        for run in runs {
+            next.upsert(run.clone());
+        }
+        next
+    }
+
+    /// The layout in force.
+    pub fn layout(&self) -> &Arc<Layout> {
+        &self.layout
+    }
+
+    /// How many runs rank.
+    pub fn ranked(&self) -> usize {
+        self.entries.values().filter(|e| e.ranked).count()
+    }
+
+    fn combo(&self, run: &Run) -> Combo {
+        self.layout
+            .variables
+            .iter()
+            .map(|v| run.variables.iter().find(|(id, _)| *id == v.id).map(|(_, value)| *value))
+            .collect()
+    }
+
+    fn group_key(&self, run: &Run, combo: &Combo) -> (String, Combo) {
+        let obsoleting =
+            self.layout.variables.iter().zip(combo.iter()).map(|(v, c)| if v.obsoleting { *c } else { None });
+        (run.runner_key(), obsoleting.collect())
+    }
+
+    /// Applies a run's current state (ranked or not). A copy older than the one the index
+    /// has is ignored.
+    pub fn upsert(&mut self, run: Arc<Run>) {
+        let bits = run.id.bits();
+        if let Some(old) = self.entries.get(&bits) {
+            if old.run.updated_at > run.updated_at {
+                return;
+            }
+            let old = old.clone();
+            if old.ranked {
+                self.unrank(&old);
+            }
+        }
+        let combo = self.combo(&run);
+        let entry = Entry { ranked: run.ranks(), run, combo };
+        self.entries.insert(bits, entry.clone());
+        if entry.ranked {
+            self.rank(&entry);
+        }
+    }
+
+    fn rank(&mut self, entry: &Entry) {
+        let group = self.group_key(&entry.run, &entry.combo);
+        for (m, (metric, _)) in self.layout.metrics.iter().enumerate() {
+            let Some(value) = entry.run.metric(*metric) else { continue };
+            let index = &mut self.metrics[m];
+            let key = RankKey::new(value, index.direction, played_micros(&entry.run), entry.run.id.bits());
+            let members = index.groups.entry(group.clone()).or_default();
+            let previous = members.first().copied();
+            members.insert(key);
+            if members.first() == Some(&key) {
+                index.cells.entry(entry.combo.clone()).or_default().current.insert(key);
+                if let Some(combo) = previous.and_then(|p| self.entries.get(&p.id())).map(|e| &e.combo)
+                    && let Some(previous) = previous
+                {
+                    let cell = index.cells.entry(combo.clone()).or_default();
+                    cell.current.remove(&previous);
+                    cell.obsolete.insert(previous);
+                }
+            } else {
+                index.cells.entry(entry.combo.clone()).or_default().obsolete.insert(key);
+            }
+        }
+    }
+
+    fn unrank(&mut self, entry: &Entry) {
+        let group = self.group_key(&entry.run, &entry.combo);
+        for (m, (metric, _)) in self.layout.metrics.iter().enumerate() {
+            let Some(value) = entry.run.metric(*metric) else { continue };
+            let index = &mut self.metrics[m];
+            let key = RankKey::new(value, index.direction, played_micros(&entry.run), entry.run.id.bits());
+            let Some(members) = index.groups.get_mut(&group) else { continue };
+            let was_best = members.first() == Some(&key);
+            members.remove(&key);
+            let next = members.first().copied();
+            if members.is_empty() {
+                index.groups.remove(&group);
+            }
+            if let Some(cell) = index.cells.get_mut(&entry.combo) {
+                if was_best {
+                    cell.current.remove(&key);
+                } else {
+                    cell.obsolete.remove(&key);
+                }
+                if cell.current.is_empty() && cell.obsolete.is_empty() {
+                    index.cells.remove(&entry.combo);
+                }
+            }
+            if let (true, Some(next)) = (was_best, next)
+                && let Some(combo) = self.entries.get(&next.id()).map(|e| &e.combo)
+            {
+                let cell = index.cells.entry(combo.clone()).or_default();
+                cell.obsolete.remove(&next);
+                cell.current.insert(next);
+            }
+        }
+    }
+
+    /// The cells of `metric` that `filter` selects.
+    fn cells(&self, m: usize, filter: &[(VariableId, Vec<VariableValueId>)]) -> Vec<&Cell> {
+        let positions: Vec<(usize, &Vec<VariableValueId>)> = filter
+            .iter()
+            .map(|(id, values)| (self.layout.variables.iter().position(|v| v.id == *id).unwrap_or(usize::MAX), values))
+            .collect();
+        self.metrics[m]
+            .cells
+            .iter()
+            .filter(|(combo, _)| {
+                positions
+                    .iter()
+                    .all(|(p, values)| combo.get(*p).copied().flatten().is_some_and(|v| values.contains(&v)))
+            })
+            .map(|(_, cell)| cell)
+            .collect()
+    }
+
+    /// A page of the ranking `query` selects, `limit` runs from `boundary`. `None` when the
+    /// category has no such metric.
+    pub fn page(&self, query: &RankQuery, boundary: Boundary, limit: usize) -> Option<RankPage> {
+        let m = self.layout.metrics.iter().position(|(id, _)| *id == query.metric)?;
+        let cells = self.cells(m, &query.filter);
+        let mut trees: Vec<(&Ranking, bool)> = cells.iter().map(|c| (&c.current, false)).collect();
+        if query.include_obsolete {
+            trees.extend(cells.iter().map(|c| (&c.obsolete, true)));
+        }
+        let want = limit + 1;
+        let mut keys: Vec<(RankKey, bool)> = Vec::new();
+        let mut elsewhere = false;
+        for (tree, obsolete) in &trees {
+            let (start, end) = match boundary {
+                Boundary::Start => (0, want.min(tree.len())),
+                Boundary::After(k) => {
+                    let start = tree.count_before(&k) + usize::from(tree.rank(&k).is_some());
+                    elsewhere |= start > 0;
+                    (start, (start + want).min(tree.len()))
+                }
+                Boundary::Before(k) => {
+                    let end = tree.count_before(&k);
+                    elsewhere |= end < tree.len();
+                    (end.saturating_sub(want), end)
+                }
+            };
+            keys.extend(tree.page(start, end - start).keys.into_iter().map(|k| (k, *obsolete)));
+        }
+        keys.sort_unstable();
+        let more = keys.len() > limit;
+        match boundary {
+            Boundary::Before(_) => {
+                let skip = keys.len().saturating_sub(limit);
+                keys.drain(..skip);
+            }
+            _ => keys.truncate(limit),
+        }
+        let (has_prev, has_next) = match boundary {
+            Boundary::Start => (false, more),
+            Boundary::After(_) => (elsewhere, more),
+            Boundary::Before(_) => (more, elsewhere),
+        };
+        let direction = self.metrics[m].direction;
+        let runs = keys
+            .into_iter()
+            .filter_map(|(key, obsolete)| {
+                let run = self.entries.get(&key.id())?.run.clone();
+                let floor = RankKey::from_parts(key.score_bits(), i64::MIN, 0);
+                let better: usize = cells.iter().map(|c| c.current.count_before(&floor)).sum();
+                Some(RankedRun { rank: better as u64 + 1, obsolete, value: key.value(direction), key, run })
+            })
+            .collect();
+        Some(RankPage { runs, has_prev, has_next })
+    }
+}
+
+/// Every category's rankings.
+#[derive(Debug, Default)]
+pub struct CommunityRankings {
+    categories: std::sync::RwLock<HashMap<CategoryId, CategoryIndex>>,
+}
+
+impl CommunityRankings {
+    fn read<T>(&self, f: impl FnOnce(&HashMap<CategoryId, CategoryIndex>) -> T) -> T {
+        f(&self.categories.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut HashMap<CategoryId, CategoryIndex>) -> T) -> T {
+        f(&mut self.categories.write().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Replaces a category's index by one over `layout` and the approved runs read at
+    /// `read_at` (see [`CategoryIndex::rebuild`]).
+    pub fn reset(&self, layout: Arc<Layout>, runs: &[Arc<Run>], read_at: DateTime<Utc>) {
+        let category = layout.category;
+        // Built outside the lock from a snapshot of what the index knows; swapped in under it.
+        let built = self.read(|all| all.get(&category).map(|old| old.rebuild(layout.clone(), runs, read_at)));
+        let built = built.unwrap_or_else(|| CategoryIndex::build(layout, runs.iter().cloned()));
+        self.write(|all| {
+            all.insert(category, built);
+        });
+    }
+
+    /// Applies runs' current states. Runs of a category without an index are skipped (the
+    /// category's reset brings them).
+    pub fn upsert(&self, runs: &[Arc<Run>]) {
+        self.write(|all| {
+            for run in runs {
+                if let Some(index) = all.get_mut(&run.category_id) {
+                    index.upsert(run.clone());
+                }
+            }
+        });
+    }
+
+    /// Forgets a deleted category.
+    pub fn drop_category(&self, category: CategoryId) {
+        self.write(|all| {
+            all.remove(&category);
+        });
+    }
+
+    /// Whether a category has an index.
+    pub fn has(&self, category: CategoryId) -> bool {
+        self.read(|all| all.contains_key(&category))
+    }
+
+    /// A page of a category's ranking: `None` when the category or the metric has no index.
+    pub fn page(&self, category: CategoryId, query: &RankQuery, boundary: Boundary, limit: usize) -> Option<RankPage> {
+        self.read(|all| all.get(&category)?.page(query, boundary, limit))
+    }
+
+    /// How many runs rank, over every category.
+    pub fn total(&self) -> usize {
+        self.read(|all| all.values().map(CategoryIndex::ranked).sum())
+    }
+
+    /// Whether a run is known to the index of its category in a state at least as new as
+    /// `updated_at` (used by tests and the feed's catch-up).
+    pub fn knows(&self, category: CategoryId, run: RunId, updated_at: DateTime<Utc>) -> bool {
+        self.read(|all| {
+            all.get(&category).and_then(|i| i.entries.get(&run.bits())).is_some_and(|e| e.run.updated_at >= updated_at)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::id::{LeaderboardId, MemberId};
+    use crate::model::community::{RunStatus, Runner};
+
+    struct World {
+        layout: Arc<Layout>,
+        members: Vec<MemberId>,
+        /// Every run "as stored", in submission order.
+        runs: Vec<Run>,
+        clock: i64,
+    }
+
+    fn at(t: i64) -> DateTime<Utc> {
+        DateTime::UNIX_EPOCH + chrono::Duration::seconds(t)
+    }
+
+    impl World {
+        fn new() -> Self {
+            let variable = |slug: &str, obsoleting: bool, n: usize| LayoutVariable {
+                id: VariableId::generate(),
+                slug: slug.into(),
+                obsoleting,
+                values: (0..n).map(|i| (VariableValueId::generate(), format!("{slug}{i}"))).collect(),
+            };
+            let mut variables = vec![variable("platform", true, 3), variable("seed", false, 2)];
+            variables.sort_by_key(|v| v.id);
+            let layout = Layout {
+                category: CategoryId::generate(),
+                metrics: vec![(MetricId::generate(), MetricSort::Asc), (MetricId::generate(), MetricSort::Desc)],
+                variables,
+            };
+            World {
+                layout: Arc::new(layout),
+                members: (0..4).map(|_| MemberId::generate()).collect(),
+                runs: Vec::new(),
+                clock: 1,
+            }
+        }
+
+        fn tick(&mut self) -> DateTime<Utc> {
+            self.clock += 1;
+            at(self.clock)
+        }
+
+        fn variable(&self, slug: &str) -> &LayoutVariable {
+            self.layout.variables.iter().find(|v| v.slug == slug).unwrap()
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// runners (bit set of 4), platform (3 = none), seed (2 = none), time, berries (None), day, approved
+        Submit(u8, u8, u8, u8, Option<u8>, u8, bool),
+        Judge(usize, bool),
+        Ban(usize),
+        Delete(usize),
+        Replace(u8, u8),
+        Stale(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (1u8..16, 0u8..4, 0u8..3, 0u8..6, proptest::option::of(0u8..4), 0u8..4, any::<bool>())
+                .prop_map(|(r, p, s, t, b, d, a)| Op::Submit(r, p, s, t, b, d, a)),
+            2 => (any::<usize>(), any::<bool>()).prop_map(|(i, a)| Op::Judge(i, a)),
+            1 => any::<usize>().prop_map(Op::Ban),
+            1 => any::<usize>().prop_map(Op::Delete),
+            1 => (0u8..3, 0u8..3).prop_map(|(a, b)| Op::Replace(a, b)),
+            1 => any::<usize>().prop_map(Op::Stale),
+        ]
+    }
+
+    /// The naive model: the expected listing of a query, computed from the stored runs.
+    fn naive(world: &World, q: &RankQuery) -> Vec<(RunId, u64, bool, f64)> {
+        let (m, sort) = world.layout.metrics.iter().find(|(id, _)| *id == q.metric).map(|(id, s)| (*id, *s)).unwrap();
+        let oriented = |v: f64| if sort == MetricSort::Asc { v } else { -v };
+        let order = |r: &Run| (oriented(r.metric(m).unwrap()), r.played_on, r.id.bits());
+        let ranked: Vec<&Run> = world.runs.iter().filter(|r| r.ranks() && r.metric(m).is_some()).collect();
+        let value_of = |r: &Run, v: VariableId| r.variables.iter().find(|(id, _)| *id == v).map(|(_, x)| *x);
+        let group = |r: &Run| {
+            let obsoleting: Vec<_> =
+                world.layout.variables.iter().filter(|v| v.obsoleting).map(|v| value_of(r, v.id)).collect();
+            (r.runner_key(), obsoleting)
+        };
+        let current = |r: &Run| {
+            !ranked
+                .iter()
+                .any(|o| group(o) == group(r) && order(o).partial_cmp(&order(r)) == Some(std::cmp::Ordering::Less))
+        };
+        let matches = |r: &Run| q.filter.iter().all(|(v, values)| value_of(r, *v).is_some_and(|x| values.contains(&x)));
+        let mut listed: Vec<&Run> =
+            ranked.iter().copied().filter(|r| matches(r) && (q.include_obsolete || current(r))).collect();
+        listed.sort_by(|a, b| order(a).partial_cmp(&order(b)).unwrap());
+        listed
+            .iter()
+            .map(|r| {
+                let v = oriented(r.metric(m).unwrap());
+                let better =
+                    ranked.iter().filter(|o| matches(o) && current(o) && oriented(o.metric(m).unwrap()) < v).count();
+                (r.id, better as u64 + 1, !current(r), r.metric(m).unwrap())
+            })
+            .collect()
+    }
+
+    fn listing(index: &CategoryIndex, q: &RankQuery, limit: usize) -> Vec<(RunId, u64, bool, f64)> {
+        let mut out = Vec::new();
+        let mut boundary = Boundary::Start;
+        loop {
+            let page = index.page(q, boundary, limit).unwrap();
+            out.extend(page.runs.iter().map(|r| (r.run.id, r.rank, r.obsolete, r.value)));
+            match (page.has_next, page.runs.last()) {
+                (true, Some(last)) => boundary = Boundary::After(last.key),
+                _ => return out,
+            }
+        }
+    }
+
+    fn queries(world: &World) -> Vec<RankQuery> {
+        let platform = world.variable("platform");
+        let seed = world.variable("seed");
+        let filters = vec![
+            vec![],
+            vec![(platform.id, vec![platform.values[0].0])],
+            vec![(platform.id, vec![platform.values[0].0, platform.values[2].0])],
+            vec![(seed.id, vec![seed.values[1].0])],
+            vec![(platform.id, vec![platform.values[1].0]), (seed.id, vec![seed.values[0].0, seed.values[1].0])],
+        ];
+        let mut out = Vec::new();
+        for (metric, _) in &world.layout.metrics {
+            for filter in &filters {
+                for include_obsolete in [false, true] {
+                    out.push(RankQuery { metric: *metric, filter: filter.clone(), include_obsolete });
+                }
+            }
+        }
+        out
+    }
+
+    fn apply(world: &mut World, index: &mut CategoryIndex, op: Op) {
+        let publish = |index: &mut CategoryIndex, runs: &[Run]| {
+            for r in runs {
+                index.upsert(Arc::new(r.clone()));
+            }
+        };
+        match op {
+            Op::Submit(runners, platform, seed, time, berries, day, approved) => {
+                let p = world
+                    .variable("platform")
+                    .values
+                    .get(platform as usize)
+                    .map(|v| (world.variable("platform").id, v.0));
+                let s = world.variable("seed").values.get(seed as usize).map(|v| (world.variable("seed").id, v.0));
+                let mut variables: Vec<_> = p.into_iter().chain(s).collect();
+                variables.sort_unstable();
+                let (time_id, berries_id) = (world.layout.metrics[0].0, world.layout.metrics[1].0);
+                let mut metrics = vec![(time_id, f64::from(time) * 10.0)];
+                metrics.extend(berries.map(|b| (berries_id, f64::from(b))));
+                metrics.sort_unstable_by_key(|(id, _)| *id);
+                let runners: Vec<Runner> = (0..4)
+                    .filter(|i| runners & (1 << i) != 0)
+                    .map(|i| Runner { id: world.members[i], name: format!("m{i}"), deleted: false })
+                    .collect();
+                let now = world.tick();
+                let run = Run {
+                    id: RunId::generate(),
+                    category_id: world.layout.category,
+                    leaderboard_id: LeaderboardId::generate(),
+                    submitted_by: runners[0].id,
+                    runners,
+                    played_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(u64::from(day)),
+                    submitted_at: now,
+                    status: if approved { RunStatus::Approved } else { RunStatus::Submitted },
+                    variables,
+                    metrics,
+                    video: false,
+                    updated_at: now,
+                };
+                world.runs.push(run.clone());
+                publish(index, &[run]);
+            }
+            Op::Judge(i, approved) if !world.runs.is_empty() => {
+                let now = world.tick();
+                let n = world.runs.len();
+                let run = &mut world.runs[i % n];
+                run.status = if approved { RunStatus::Approved } else { RunStatus::Rejected };
+                run.updated_at = now;
+                let run = run.clone();
+                publish(index, &[run]);
+            }
+            Op::Ban(member) => {
+                let id = world.members[member % 4];
+                let now = world.tick();
+                let mut changed = Vec::new();
+                for run in world.runs.iter_mut().filter(|r| r.runners.iter().any(|x| x.id == id)) {
+                    run.status = RunStatus::Rejected;
+                    run.updated_at = now;
+                    changed.push(run.clone());
+                }
+                publish(index, &changed);
+            }
+            Op::Delete(member) => {
+                let id = world.members[member % 4];
+                let mut changed = Vec::new();
+                for run in world.runs.iter_mut() {
+                    let mut touched = false;
+                    for r in run.runners.iter_mut().filter(|r| r.id == id) {
+                        r.deleted = true;
+                        touched = true;
+                    }
+                    if touched {
+                        changed.push(run.clone());
+                    }
+                }
+                publish(index, &changed);
+            }
+            Op::Replace(from, to) if from != to => {
+                // A value deleted with a replacement: the store moves the runs (their
+                // `updated_at` unchanged), and the category is reset from a fresh read.
+                let platform = world.variable("platform").clone();
+                let (from, to) = (platform.values[from as usize].0, platform.values[to as usize].0);
+                for run in world.runs.iter_mut() {
+                    for (_, v) in run.variables.iter_mut().filter(|(id, v)| *id == platform.id && *v == from) {
+                        *v = to;
+                    }
+                }
+                let read_at = at(world.clock);
+                let fresh: Vec<Arc<Run>> =
+                    world.runs.iter().filter(|r| r.status == RunStatus::Approved).cloned().map(Arc::new).collect();
+                *index = index.rebuild(world.layout.clone(), &fresh, read_at);
+            }
+            Op::Stale(i) if !world.runs.is_empty() => {
+                // An older copy of a run arrives late: nothing changes.
+                let mut old = world.runs[i % world.runs.len()].clone();
+                old.updated_at -= chrono::Duration::seconds(1);
+                old.status = if old.status == RunStatus::Approved { RunStatus::Rejected } else { RunStatus::Approved };
+                index.upsert(Arc::new(old));
+            }
+            _ => {}
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn every_ranking_matches_a_naive_model_of_the_stored_runs(ops in proptest::collection::vec(op(), 1..60)) {
+            let mut world = World::new();
+            let mut index = CategoryIndex::build(world.layout.clone(), std::iter::empty());
+            for op in ops {
+                apply(&mut world, &mut index, op);
+                for q in queries(&world) {
+                    let expected = naive(&world, &q);
+                    prop_assert_eq!(&listing(&index, &q, 3), &expected, "{:?}", q);
+                    // The last page read backwards from past the end is the same list's tail.
+                    if let Some(last) = expected.last() {
+                        let tail = index.page(&q, Boundary::Before(RankKey::from_parts(u64::MAX, i64::MAX, u128::MAX)), 2).unwrap();
+                        let got: Vec<RunId> = tail.runs.iter().map(|r| r.run.id).collect();
+                        let want: Vec<RunId> = expected.iter().rev().take(2).rev().map(|e| e.0).collect();
+                        prop_assert_eq!(got, want);
+                        prop_assert_eq!(tail.has_prev, expected.len() > 2);
+                        prop_assert_eq!(tail.runs.last().map(|r| r.run.id), Some(last.0));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ties_share_a_rank_and_the_earlier_day_lists_first() {
+        let mut world = World::new();
+        let mut index = CategoryIndex::build(world.layout.clone(), std::iter::empty());
+        // Three solo runners: 390 (day 2), 390 (day 1), 400.
+        for (runner, time, day) in [(1u8, 39u8, 2u8), (2, 39, 1), (4, 40, 0)] {
+            let op = Op::Submit(runner, 0, 0, 0, None, day, true);
+            apply(&mut world, &mut index, op);
+            let run = world.runs.last_mut().unwrap();
+            run.metrics[0].1 = f64::from(time) * 10.0;
+            let run = Arc::new(run.clone());
+            index.upsert(run);
+        }
+        let q = RankQuery { metric: world.layout.metrics[0].0, filter: vec![], include_obsolete: false };
+        let got: Vec<(u64, f64, String)> = index
+            .page(&q, Boundary::Start, 10)
+            .unwrap()
+            .runs
+            .iter()
+            .map(|r| (r.rank, r.value, r.run.runners[0].name.clone()))
+            .collect();
+        assert_eq!(got, [(1, 390.0, "m1".into()), (1, 390.0, "m0".into()), (3, 400.0, "m2".into())]);
+    }
+}

@@ -1,0 +1,247 @@
+//! Community rankings from the ranking engine: every change that moves a run in or out of a
+//! ranking (a judgement, a ban, a deleted account) publishes the runs' states after the commit,
+//! and every change of a category's shape (its metrics, its variables, their values) publishes
+//! a reset of that category, on the change feed; this node's [`CommunityRankings`] follows the
+//! feed like every other node's. At start-up every category is rebuilt from the stored runs.
+//!
+//! Reads: `GET /v1/community/categories/{id}/leaderboard?metric=&var.…=&include_obsolete=`,
+//! one metric (by id or slug; default the category's first required metric), cursor pages
+//! with absolute shared ranks.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::Community;
+use super::runs::RunView;
+use crate::error::{ErrorCode, FieldCode, ServiceError, ServiceResult};
+use crate::id::{CategoryId, MetricId, RunId};
+use crate::model::community::Run;
+use crate::page::{ListParams, Page, PageRequest, Pagination, SortValue, Traversal};
+use crate::ranking::RankKey;
+use crate::ranking::community::{Boundary, CommunityRankings, Layout, LayoutVariable, RankQuery};
+use crate::shared::{Change, RunChange, Subscriber};
+use crate::time::now;
+
+/// This node's community rankings, following the change feed.
+pub(super) struct RankingCopies(pub(super) Arc<CommunityRankings>);
+
+impl Subscriber for RankingCopies {
+    fn apply(&self, change: &Change) {
+        let Change::Runs(change) = change else { return };
+        match change {
+            RunChange::Reset { layout, runs, read_at } => self.0.reset(layout.clone(), runs, *read_at),
+            RunChange::Runs(runs) => self.0.upsert(runs),
+            RunChange::Dropped(category) => self.0.drop_category(*category),
+        }
+    }
+}
+
+/// A ranking read's parameters besides the page.
+#[derive(Debug, Clone, Default)]
+pub struct RankingQuery {
+    /// `metric=`: a metric id or slug of the category.
+    pub metric: Option<String>,
+    /// `include_obsolete=true`
+    pub include_obsolete: bool,
+    /// Each `var.<slug>` parameter with its comma-separated value slugs.
+    pub variables: Vec<(String, String)>,
+}
+
+/// One ranked run.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RankedRunView {
+    /// Shared rank among the current runs of the selection (ties share one).
+    pub rank: u64,
+    /// Its value of the metric ranked by.
+    pub value: f64,
+    /// Whether a better run of the same runners and obsoleting values exists.
+    pub obsolete: bool,
+    /// The run.
+    pub run: RunView,
+}
+
+impl Community {
+    /// Reads a category's layout and approved runs and publishes its reset (or its removal
+    /// when it is gone).
+    pub(super) async fn reset_rankings(&self, category: CategoryId) -> ServiceResult<usize> {
+        let store = self.admin.store();
+        let read_at = now();
+        let Some(c) = store.get_category(category).await? else {
+            self.admin.shared().changes.publish(Change::Runs(RunChange::Dropped(category)));
+            return Ok(0);
+        };
+        let variables = store.variables_of(category).await?;
+        let runs: Vec<Arc<Run>> = store.approved_runs(category).await?.into_iter().map(Arc::new).collect();
+        let mut layout_variables: Vec<LayoutVariable> = variables
+            .iter()
+            .map(|v| LayoutVariable {
+                id: v.id,
+                slug: v.slug.as_str().to_owned(),
+                obsoleting: v.categories.iter().any(|a| a.category_id == category && a.obsoleting),
+                values: v.values.iter().map(|x| (x.id, x.slug.as_str().to_owned())).collect(),
+            })
+            .collect();
+        layout_variables.sort_by_key(|v| v.id);
+        let layout = Layout {
+            category,
+            metrics: c.metrics.iter().map(|m| (m.id, m.sort)).collect(),
+            variables: layout_variables,
+        };
+        let n = runs.len();
+        self.admin.shared().changes.publish(Change::Runs(RunChange::Reset {
+            layout: Arc::new(layout),
+            runs: Arc::new(runs),
+            read_at,
+        }));
+        Ok(n)
+    }
+
+    /// Publishes runs in their state after a commit; a category this node has no rankings for
+    /// yet is reset instead (which reads them).
+    pub(super) async fn publish_runs(&self, runs: Vec<Run>) -> ServiceResult<()> {
+        let mut by_category: BTreeMap<CategoryId, Vec<Arc<Run>>> = BTreeMap::new();
+        for run in runs {
+            by_category.entry(run.category_id).or_default().push(Arc::new(run));
+        }
+        for (category, runs) in by_category {
+            if self.rankings.has(category) {
+                self.admin.shared().changes.publish(Change::Runs(RunChange::Runs(Arc::new(runs))));
+            } else {
+                self.reset_rankings(category).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-reads runs a cascade changed and publishes them.
+    pub(super) async fn publish_run_ids(&self, ids: &[RunId]) -> ServiceResult<()> {
+        let mut runs = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(run) = self.admin.store().get_run(*id).await? {
+                runs.push(run);
+            }
+        }
+        self.publish_runs(runs).await
+    }
+
+    /// Rebuilds every category's rankings from the stored runs, logging progress. Returns how
+    /// many runs rank.
+    pub async fn load_rankings(&self) -> ServiceResult<u64> {
+        let started = std::time::Instant::now();
+        let categories = self.admin.store().category_ids().await?;
+        let mut runs = 0u64;
+        for (i, category) in categories.iter().enumerate() {
+            runs += self.reset_rankings(*category).await? as u64;
+            if (i + 1) % 100 == 0 {
+                tracing::info!(
+                    categories = i + 1,
+                    of = categories.len(),
+                    runs,
+                    elapsed_s = started.elapsed().as_secs_f64(),
+                    "loading community rankings"
+                );
+            }
+        }
+        tracing::info!(
+            categories = categories.len(),
+            runs,
+            elapsed_s = started.elapsed().as_secs_f64(),
+            "community rankings loaded"
+        );
+        Ok(runs)
+    }
+
+    /// A page of a category's ranking by one metric (anyone).
+    pub async fn ranking(
+        &self,
+        category: CategoryId,
+        query: &RankingQuery,
+        params: &ListParams,
+    ) -> ServiceResult<Page<RankedRunView>> {
+        let c = self.get_category(category).await?;
+        let metric: MetricId = match query.metric.as_deref() {
+            None | Some("") => c.metrics.iter().find(|m| m.required).or(c.metrics.first()).map(|m| m.id),
+            Some(named) => {
+                c.metrics.iter().find(|m| m.slug.as_str() == named || m.id.to_string() == named).map(|m| m.id)
+            }
+        }
+        .ok_or_else(|| ServiceError::field("metric", FieldCode::NotInCategory))?;
+        let filter = self.variable_filter(category, &query.variables).await?;
+        let scope = format!(
+            "community-ranking:{category}:{metric}:{}:{}",
+            query.include_obsolete,
+            filter
+                .iter()
+                .map(|(v, ids)| format!("{v}={}", ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")))
+                .collect::<Vec<_>>()
+                .join(";")
+        );
+        let codec = self.admin.cursors();
+        let req = PageRequest::prepare(params, &["rank"], "rank:asc", &scope, codec)?;
+        if req.sort.keys().first().is_some_and(|k| k.direction == crate::page::Direction::Desc) {
+            return Err(ServiceError::new(ErrorCode::InvalidSort, "rank sorts ascending only (best first)"));
+        }
+        let boundary = match &req.keyset {
+            None => Boundary::Start,
+            Some(k) => {
+                let key = decode_cursor(&k.values)?;
+                match k.traversal {
+                    Traversal::Forward => Boundary::After(key),
+                    Traversal::Backward => Boundary::Before(key),
+                }
+            }
+        };
+        let rank_query = RankQuery { metric, filter, include_obsolete: query.include_obsolete };
+        let limit = req.limit as usize;
+        let page = match self.rankings.page(category, &rank_query, boundary, limit) {
+            Some(page) => page,
+            None => {
+                // Not indexed here yet (created on another node a moment ago): build it now.
+                self.reset_rankings(category).await?;
+                self.rankings.page(category, &rank_query, boundary, limit).unwrap_or_default()
+            }
+        };
+        let cursor = |key: RankKey, run: RunId, traversal| {
+            req.sign(vec![SortValue::Text(key.cursor_text()), SortValue::Text(run.to_string())], traversal, codec)
+        };
+        let next_cursor = match (page.has_next, page.runs.last()) {
+            (true, Some(last)) => Some(cursor(last.key, last.run.id, Traversal::Forward)),
+            _ => None,
+        };
+        let prev_cursor = match (page.has_prev, page.runs.first()) {
+            (true, Some(first)) => Some(cursor(first.key, first.run.id, Traversal::Backward)),
+            _ => None,
+        };
+        let data: Vec<RankedRunView> = page
+            .runs
+            .into_iter()
+            .map(|r| RankedRunView {
+                rank: r.rank,
+                value: r.value,
+                obsolete: r.obsolete,
+                run: RunView::from(Run::clone(&r.run)),
+            })
+            .collect();
+        Ok(Page {
+            pagination: Pagination {
+                has_next: next_cursor.is_some(),
+                has_prev: prev_cursor.is_some(),
+                next_cursor,
+                prev_cursor,
+                count: data.len(),
+            },
+            data,
+        })
+    }
+}
+
+fn decode_cursor(values: &[SortValue]) -> ServiceResult<RankKey> {
+    let invalid = || ServiceError::new(ErrorCode::InvalidCursor, "the cursor is malformed or was modified");
+    let (Some(SortValue::Text(k)), Some(SortValue::Text(id))) = (values.first(), values.get(1)) else {
+        return Err(invalid());
+    };
+    let id: RunId = id.parse().map_err(|_| invalid())?;
+    RankKey::from_cursor_text(k, id.bits()).ok_or_else(invalid)
+}
