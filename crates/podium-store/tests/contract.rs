@@ -725,6 +725,11 @@ async fn variables_round_trip_and_leave_with_their_last_category(store: Arc<dyn 
     assert_eq!(store.delete_variable(id).await, Err(StoreError::NotFound));
 }
 
+/// A category's version as stored now (what a submission read it at).
+async fn version(store: &Arc<dyn Store>, id: podium_core::id::CategoryId) -> chrono::DateTime<chrono::Utc> {
+    store.get_category(id).await.unwrap().unwrap().updated_at
+}
+
 async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(store: Arc<dyn Store>) {
     use podium_core::model::community::{
         Assignment, Ban, Category, Judgement, Metric, MetricKind, MetricSort, Participation, Run, RunStatus, Runner,
@@ -773,7 +778,7 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
         values: vec![pc.clone(), switch.clone(), ps.clone()],
         categories: vec![Assignment { category_id: category.id, required: false, obsoleting: true }],
         created_at: at,
-        updated_at: at,
+        updated_at: at + chrono::Duration::seconds(1),
     };
     store.insert_variable(&platform, &RunEdits::default()).await.unwrap();
     let runner =
@@ -813,7 +818,13 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     };
     let first = run(390_000.0, Some(pc.id));
     let first_parts = parts(&first);
-    store.insert_run(&first, &first_parts, &category.metrics).await.unwrap();
+    // Checked against the category as read before its variable was assigned: stale.
+    assert_eq!(
+        store.insert_run(&first, &first_parts, &category.metrics, category.updated_at).await,
+        Err(StoreError::Conflict { constraint: "stale".into() }),
+        "assigning a variable changes the category's version"
+    );
+    store.insert_run(&first, &first_parts, &category.metrics, version(&store, category.id).await).await.unwrap();
     let stored = store.get_run(first.id).await.unwrap().unwrap();
     assert_eq!(Run { video: false, ..stored.clone() }, first);
     assert!(stored.video, "a participation links a video");
@@ -821,17 +832,20 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     // The same values again, and a slower run with the same runners and values, are refused.
     let again = Run { id: RunId::generate(), ..first.clone() };
     assert_eq!(
-        store.insert_run(&again, &parts(&again), &category.metrics).await,
+        store.insert_run(&again, &parts(&again), &category.metrics, version(&store, category.id).await).await,
         Err(StoreError::Conflict { constraint: "identical".into() })
     );
     let slower = run(400_000.0, Some(pc.id));
     assert_eq!(
-        store.insert_run(&slower, &parts(&slower), &category.metrics).await,
+        store.insert_run(&slower, &parts(&slower), &category.metrics, version(&store, category.id).await).await,
         Err(StoreError::Conflict { constraint: "not_an_improvement".into() })
     );
     // Another value, or a faster time, is a new run.
     let on_switch = run(400_000.0, Some(switch.id));
-    store.insert_run(&on_switch, &parts(&on_switch), &category.metrics).await.unwrap();
+    store
+        .insert_run(&on_switch, &parts(&on_switch), &category.metrics, version(&store, category.id).await)
+        .await
+        .unwrap();
     // A created run cannot be judged; once the co-runner fills theirs it is submitted.
     let judge = |r: &Run, approved: Option<bool>| Judgement {
         id: JudgementId::generate(),
@@ -901,7 +915,9 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     assert_eq!(store.active_bans(bob.id).await.unwrap(), vec![ban.clone()]);
     let while_banned = run(380_000.0, Some(pc.id));
     assert_eq!(
-        store.insert_run(&while_banned, &parts(&while_banned), &category.metrics).await,
+        store
+            .insert_run(&while_banned, &parts(&while_banned), &category.metrics, version(&store, category.id).await)
+            .await,
         Err(StoreError::Conflict { constraint: "runner_banned".into() }),
         "a banned runner is refused under their row's lock"
     );
@@ -931,7 +947,9 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     assert!(kept.ranks(), "one runner left");
     let with_deleted = run(1.0, None);
     assert_eq!(
-        store.insert_run(&with_deleted, &parts(&with_deleted), &category.metrics).await,
+        store
+            .insert_run(&with_deleted, &parts(&with_deleted), &category.metrics, version(&store, category.id).await)
+            .await,
         Err(StoreError::Conflict { constraint: "reference".into() }),
         "a run cannot name a deleted account"
     );
@@ -942,7 +960,7 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
         ..category.clone()
     };
     assert_eq!(
-        store.update_category(&resorted, category.updated_at).await,
+        store.update_category(&resorted, version(&store, category.id).await).await,
         Err(StoreError::Conflict { constraint: "metric_in_use".into() })
     );
     // A deleted value without a replacement leaves the runs (the variable is optional here);
@@ -985,7 +1003,7 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     assert!(store.member_participations(ada.id, false).await.unwrap().is_empty());
     let gone = run(1.0, None);
     assert_eq!(
-        store.insert_run(&gone, &parts(&gone), &category.metrics).await,
+        store.insert_run(&gone, &parts(&gone), &category.metrics, category.updated_at).await,
         Err(StoreError::NotFound),
         "the category is gone"
     );

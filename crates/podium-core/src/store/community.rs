@@ -178,8 +178,16 @@ pub trait RunStore: Send + Sync {
     /// checks the stored runs of the same category and runner set: `Conflict { constraint: "identical" }` when one gives the same values,
     /// `Conflict { constraint: "not_an_improvement" }` when a non-rejected one with the same
     /// variable values is not beaten (`Run::beats` by `metrics`). `NotFound` when the category
-    /// is gone.
-    async fn insert_run(&self, run: &Run, participations: &[Participation], metrics: &[Metric]) -> StoreResult<()>;
+    /// is gone, `Conflict { constraint: "stale" }` when the category's `updated_at` (bumped by
+    /// its edits and by every edit of a variable assigned to it) differs from `category_read_at`,
+    /// the version the run was checked against.
+    async fn insert_run(
+        &self,
+        run: &Run,
+        participations: &[Participation],
+        metrics: &[Metric],
+        category_read_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// A run.
     async fn get_run(&self, id: RunId) -> StoreResult<Option<Run>>;
     /// A page of a category's runs, newest submission first by default.

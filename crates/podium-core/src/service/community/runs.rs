@@ -409,7 +409,11 @@ impl Community {
             video: vod_url.is_some(),
             updated_at: at,
         };
-        self.admin.store().insert_run(&run, &participations, &category.metrics).await.map_err(run_conflict)?;
+        self.admin
+            .store()
+            .insert_run(&run, &participations, &category.metrics, category.updated_at)
+            .await
+            .map_err(run_conflict)?;
         Ok(run.into())
     }
 

@@ -250,6 +250,7 @@ macro_rules! impl_run_store {
                 run: &podium_core::model::community::Run,
                 participations: &[podium_core::model::community::Participation],
                 metrics: &[podium_core::model::community::Metric],
+                category_read_at: chrono::DateTime<chrono::Utc>,
             ) -> podium_core::store::StoreResult<()> {
                 use podium_core::model::community::{Run, RunStatus};
                 use podium_core::store::StoreError;
@@ -259,13 +260,18 @@ macro_rules! impl_run_store {
                 let category = run.category_id.to_string();
                 let runner_key = run.runner_key();
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
-                let lock = sqlx::query(concat!("SELECT id FROM community_categories WHERE id = $1", $for_update))
+                let lock = sqlx::query(concat!("SELECT updated_at FROM community_categories WHERE id = $1", $for_update))
                     .bind(&category)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                if lock.is_none() {
+                let Some(lock) = lock else {
                     return Err(StoreError::NotFound);
+                };
+                // The run was checked against the category (and its variables) as read then.
+                let version: i64 = lock.try_get(0).map_err(map_err)?;
+                if version != to_micros(category_read_at) {
+                    return Err(StoreError::Conflict { constraint: "stale".to_owned() });
                 }
                 // Every runner's row is locked (in id order; a ban and an account deletion lock the
                 // member's row too), so a run cannot slip past a ban or name a member deleted

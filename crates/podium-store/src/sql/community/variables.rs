@@ -70,6 +70,26 @@ macro_rules! impl_variable_store {
         }
 
         /// Writes a variable's values and assignments (after the old ones were deleted).
+        /// Marks the categories a variable is assigned to as changed (their `updated_at`), which
+        /// also locks them: a run submitted against a category read before a variable edit is
+        /// refused as stale.
+        async fn touch_categories<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            variable: &str,
+            at_micros: i64,
+        ) -> podium_core::store::StoreResult<()> {
+            sqlx::query(
+                "UPDATE community_categories SET updated_at = $2 WHERE id IN \
+                 (SELECT category_id FROM community_variable_categories WHERE variable_id = $1)",
+            )
+            .bind(variable)
+            .bind(at_micros)
+            .execute(&mut **tx)
+            .await
+            .map_err($crate::sql::map_err)?;
+            Ok(())
+        }
+
         async fn insert_variable_parts<'c>(
             tx: &mut sqlx::Transaction<'c, $db>,
             v: &podium_core::model::community::Variable,
@@ -97,7 +117,7 @@ macro_rules! impl_variable_store {
                 .await
                 .map_err($crate::sql::map_err)?;
             }
-            Ok(())
+            touch_categories(tx, &v.id.to_string(), podium_core::time::to_micros(v.updated_at)).await
         }
 
         /// Applies a variable edit to the runs: values of categories it left cleared, deleted
@@ -261,6 +281,8 @@ macro_rules! impl_variable_store {
                 use podium_core::time::to_micros;
                 let id = v.id.to_string();
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                // The categories first (the order a category's deletion locks them in).
+                touch_categories(&mut tx, &id, to_micros(v.updated_at)).await?;
                 $crate::sql::claim_row!(tx, "community_variables", &id, to_micros(read_at), to_micros(v.updated_at));
                 if v.categories.is_empty() {
                     let n = delete_variable_rows(&mut tx, &id).await?;
@@ -290,6 +312,7 @@ macro_rules! impl_variable_store {
 
             async fn delete_variable(&self, id: podium_core::id::VariableId) -> podium_core::store::StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                touch_categories(&mut tx, &id.to_string(), podium_core::time::to_micros(podium_core::time::now())).await?;
                 let n = delete_variable_rows(&mut tx, &id.to_string()).await?;
                 $crate::sql::one_row_updated(n)?;
                 tx.commit().await.map_err($crate::sql::map_err)?;
