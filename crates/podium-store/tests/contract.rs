@@ -876,12 +876,20 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     let codec = CursorCodec::new(b"contract-secret-contract-secret!").unwrap();
     let req = PageRequest::prepare(&ListParams::default(), Run::SORTABLE, "submitted_at:desc", "runs", &codec).unwrap();
     let filter = |values: Vec<VariableValueId>| RunFilter {
-        category: category.id,
+        scope: RunScope::Category(category.id),
         status: None,
         variables: vec![(vid, values)],
     };
     assert_eq!(store.list_runs(&filter(vec![pc.id]), &req).await.unwrap().len(), 1);
     assert_eq!(store.list_runs(&filter(vec![pc.id, switch.id]), &req).await.unwrap().len(), 2);
+    // The leaderboard's queue: its categories' runs of one status, and their counts.
+    let queue = RunFilter { scope: RunScope::Leaderboard(lb.id), status: Some(RunStatus::Created), variables: vec![] };
+    assert_eq!(
+        store.list_runs(&queue, &req).await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![on_switch.id]
+    );
+    assert_eq!(store.count_runs(lb.id, RunStatus::Created).await.unwrap(), vec![(category.id, 1)]);
+    assert_eq!(store.count_runs(lb.id, RunStatus::Rejected).await.unwrap(), vec![]);
     let mut edited = platform.clone();
     edited.values.retain(|v| v.id != switch.id);
     edited.updated_at = at + chrono::Duration::seconds(1);

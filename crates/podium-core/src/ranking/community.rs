@@ -75,7 +75,8 @@ struct Cell {
 struct MetricIndex {
     direction: SortDirection,
     groups: HashMap<(String, Combo), BTreeSet<RankKey>>,
-    cells: HashMap<Combo, Cell>,
+    /// By combination and whether the run links a video (so `video_only` selects cells too).
+    cells: HashMap<(Combo, bool), Cell>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +84,12 @@ struct Entry {
     run: Arc<Run>,
     combo: Combo,
     ranked: bool,
+}
+
+impl Entry {
+    fn cell(&self) -> (Combo, bool) {
+        (self.combo.clone(), self.run.video)
+    }
 }
 
 /// The rankings of one category.
@@ -102,6 +109,21 @@ pub struct RankQuery {
     pub filter: Vec<(VariableId, Vec<VariableValueId>)>,
     /// Obsolete runs too.
     pub include_obsolete: bool,
+    /// Only runs with a video (ranks counted among them).
+    pub video_only: bool,
+    /// Only the first `top` places (ties may carry it past `top` runs).
+    pub top: Option<u64>,
+}
+
+/// One time a record fell.
+#[derive(Debug, Clone)]
+pub struct RecordRun {
+    /// The run that set it.
+    pub run: Arc<Run>,
+    /// Its value.
+    pub value: f64,
+    /// The record it beat, if there was one.
+    pub previous: Option<f64>,
 }
 
 /// Where a page starts: after (forward) or before (backward) a key; the first page has none.
@@ -235,16 +257,16 @@ impl CategoryIndex {
             let previous = members.first().copied();
             members.insert(key);
             if members.first() == Some(&key) {
-                index.cells.entry(entry.combo.clone()).or_default().current.insert(key);
-                if let Some(combo) = previous.and_then(|p| self.entries.get(&p.id())).map(|e| &e.combo)
+                index.cells.entry(entry.cell()).or_default().current.insert(key);
+                if let Some(there) = previous.and_then(|p| self.entries.get(&p.id())).map(Entry::cell)
                     && let Some(previous) = previous
                 {
-                    let cell = index.cells.entry(combo.clone()).or_default();
+                    let cell = index.cells.entry(there).or_default();
                     cell.current.remove(&previous);
                     cell.obsolete.insert(previous);
                 }
             } else {
-                index.cells.entry(entry.combo.clone()).or_default().obsolete.insert(key);
+                index.cells.entry(entry.cell()).or_default().obsolete.insert(key);
             }
         }
     }
@@ -262,67 +284,101 @@ impl CategoryIndex {
             if members.is_empty() {
                 index.groups.remove(&group);
             }
-            if let Some(cell) = index.cells.get_mut(&entry.combo) {
+            let here = entry.cell();
+            if let Some(cell) = index.cells.get_mut(&here) {
                 if was_best {
                     cell.current.remove(&key);
                 } else {
                     cell.obsolete.remove(&key);
                 }
                 if cell.current.is_empty() && cell.obsolete.is_empty() {
-                    index.cells.remove(&entry.combo);
+                    index.cells.remove(&here);
                 }
             }
             if let (true, Some(next)) = (was_best, next)
-                && let Some(combo) = self.entries.get(&next.id()).map(|e| &e.combo)
+                && let Some(there) = self.entries.get(&next.id()).map(Entry::cell)
             {
-                let cell = index.cells.entry(combo.clone()).or_default();
+                let cell = index.cells.entry(there).or_default();
                 cell.obsolete.remove(&next);
                 cell.current.insert(next);
             }
         }
     }
 
-    /// The cells of `metric` that `filter` selects.
-    fn cells(&self, m: usize, filter: &[(VariableId, Vec<VariableValueId>)]) -> Vec<&Cell> {
-        let positions: Vec<(usize, &Vec<VariableValueId>)> = filter
-            .iter()
-            .map(|(id, values)| (self.layout.variables.iter().position(|v| v.id == *id).unwrap_or(usize::MAX), values))
-            .collect();
+    /// Whether a combination passes a filter.
+    fn matches(&self, combo: &Combo, filter: &[(VariableId, Vec<VariableValueId>)]) -> bool {
+        filter.iter().all(|(id, values)| {
+            let p = self.layout.variables.iter().position(|v| v.id == *id);
+            p.and_then(|p| combo.get(p).copied().flatten()).is_some_and(|v| values.contains(&v))
+        })
+    }
+
+    /// The cells of `metric` that a query selects.
+    fn cells(&self, m: usize, query: &RankQuery) -> Vec<&Cell> {
         self.metrics[m]
             .cells
             .iter()
-            .filter(|(combo, _)| {
-                positions
-                    .iter()
-                    .all(|(p, values)| combo.get(*p).copied().flatten().is_some_and(|v| values.contains(&v)))
-            })
+            .filter(|((combo, video), _)| (*video || !query.video_only) && self.matches(combo, &query.filter))
             .map(|(_, cell)| cell)
             .collect()
+    }
+
+    /// The index as it was on `day`: the runs that rank now and were played on or before it,
+    /// grouped afresh (a runner's best then is current then).
+    pub fn as_of(&self, day: chrono::NaiveDate) -> Self {
+        let runs = self.entries.values().filter(|e| e.ranked && e.run.played_on <= day).map(|e| e.run.clone());
+        Self::build(self.layout.clone(), runs)
+    }
+
+    /// Each time the record by `query.metric` fell among the runs `query` selects (obsolete
+    /// ones included: a record is a record even once its runner beat it), in the order the
+    /// runs were played (then submitted). `None` when the category has no such metric.
+    pub fn records(&self, query: &RankQuery) -> Option<Vec<RecordRun>> {
+        let (metric, sort) = self.layout.metrics.iter().find(|(id, _)| *id == query.metric).copied()?;
+        let mut runs: Vec<(&Arc<Run>, f64)> = self
+            .entries
+            .values()
+            .filter(|e| e.ranked && (e.run.video || !query.video_only) && self.matches(&e.combo, &query.filter))
+            .filter_map(|e| e.run.metric(metric).map(|v| (&e.run, v)))
+            .collect();
+        runs.sort_by_key(|(r, _)| (r.played_on, r.submitted_at, r.id));
+        let mut out: Vec<RecordRun> = Vec::new();
+        for (run, value) in runs {
+            let previous = out.last().map(|r| r.value);
+            if previous.is_none_or(|p| crate::model::community::better(value, p, sort)) {
+                out.push(RecordRun { run: run.clone(), value, previous });
+            }
+        }
+        Some(out)
     }
 
     /// A page of the ranking `query` selects, `limit` runs from `boundary`. `None` when the
     /// category has no such metric.
     pub fn page(&self, query: &RankQuery, boundary: Boundary, limit: usize) -> Option<RankPage> {
         let m = self.layout.metrics.iter().position(|(id, _)| *id == query.metric)?;
-        let cells = self.cells(m, &query.filter);
+        let cells = self.cells(m, query);
         let mut trees: Vec<(&Ranking, bool)> = cells.iter().map(|c| (&c.current, false)).collect();
         if query.include_obsolete {
             trees.extend(cells.iter().map(|c| (&c.obsolete, true)));
         }
+        // `top`: a run is within the first N places when its value is no worse than the N-th
+        // best current value, so the list ends before the first key past that value.
+        let end_key = query.top.and_then(|top| top_cutoff(&cells, top));
         let want = limit + 1;
         let mut keys: Vec<(RankKey, bool)> = Vec::new();
         let mut elsewhere = false;
         for (tree, obsolete) in &trees {
+            let upper = end_key.map_or(tree.len(), |k| tree.count_before(&k));
             let (start, end) = match boundary {
-                Boundary::Start => (0, want.min(tree.len())),
+                Boundary::Start => (0, want.min(upper)),
                 Boundary::After(k) => {
                     let start = tree.count_before(&k) + usize::from(tree.rank(&k).is_some());
                     elsewhere |= start > 0;
-                    (start, (start + want).min(tree.len()))
+                    (start.min(upper), (start + want).min(upper))
                 }
                 Boundary::Before(k) => {
-                    let end = tree.count_before(&k);
-                    elsewhere |= end < tree.len();
+                    let end = tree.count_before(&k).min(upper);
+                    elsewhere |= end < upper;
                     (end.saturating_sub(want), end)
                 }
             };
@@ -343,7 +399,7 @@ impl CategoryIndex {
             Boundary::Before(_) => (more, elsewhere),
         };
         let direction = self.metrics[m].direction;
-        let runs = keys
+        let runs: Vec<RankedRun> = keys
             .into_iter()
             .filter_map(|(key, obsolete)| {
                 let run = self.entries.get(&key.id())?.run.clone();
@@ -354,6 +410,29 @@ impl CategoryIndex {
             .collect();
         Some(RankPage { runs, has_prev, has_next })
     }
+}
+
+/// The first key past the `top` first places of `cells`: every key before it has a rank of
+/// `top` or better. `None` when fewer than `top` current runs exist (nothing is cut). Found by
+/// a binary search on the value bits (64 steps of one count per cell).
+fn top_cutoff(cells: &[&Cell], top: u64) -> Option<RankKey> {
+    let at_or_better = |bits: u64| -> u64 {
+        let past = match bits.checked_add(1) {
+            Some(next) => RankKey::from_parts(next, i64::MIN, 0),
+            None => return cells.iter().map(|c| c.current.len() as u64).sum(),
+        };
+        cells.iter().map(|c| c.current.count_before(&past) as u64).sum()
+    };
+    if at_or_better(u64::MAX) < top {
+        return None;
+    }
+    // The smallest value bits with at least `top` current runs at or better than them.
+    let (mut lo, mut hi) = (0u64, u64::MAX);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if at_or_better(mid) >= top { hi = mid } else { lo = mid + 1 }
+    }
+    lo.checked_add(1).map(|next| RankKey::from_parts(next, i64::MIN, 0))
 }
 
 /// Every category's rankings.
@@ -410,6 +489,24 @@ impl CommunityRankings {
     /// A page of a category's ranking: `None` when the category or the metric has no index.
     pub fn page(&self, category: CategoryId, query: &RankQuery, boundary: Boundary, limit: usize) -> Option<RankPage> {
         self.read(|all| all.get(&category)?.page(query, boundary, limit))
+    }
+
+    /// [`Self::page`] over the category as it was on `day` (built for the read: O(n log n)).
+    pub fn page_as_of(
+        &self,
+        category: CategoryId,
+        day: chrono::NaiveDate,
+        query: &RankQuery,
+        boundary: Boundary,
+        limit: usize,
+    ) -> Option<RankPage> {
+        let then = self.read(|all| all.get(&category).map(|i| i.as_of(day)))?;
+        then.page(query, boundary, limit)
+    }
+
+    /// Each time a category's record fell (see [`CategoryIndex::records`]).
+    pub fn records(&self, category: CategoryId, query: &RankQuery) -> Option<Vec<RecordRun>> {
+        self.read(|all| all.get(&category)?.records(query))
     }
 
     /// How many runs rank, over every category.
@@ -482,8 +579,9 @@ mod tests {
 
     #[derive(Debug, Clone)]
     enum Op {
-        /// runners (bit set of 4), platform (3 = none), seed (2 = none), time, berries (None), day, approved
-        Submit(u8, u8, u8, u8, Option<u8>, u8, bool),
+        /// runners (bit set of 4), platform (3 = none), seed (2 = none), time, berries (None), day,
+        /// approved, video
+        Submit(u8, u8, u8, u8, Option<u8>, u8, bool, bool),
         Judge(usize, bool),
         Ban(usize),
         Delete(usize),
@@ -493,8 +591,8 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            4 => (1u8..16, 0u8..4, 0u8..3, 0u8..6, proptest::option::of(0u8..4), 0u8..4, any::<bool>())
-                .prop_map(|(r, p, s, t, b, d, a)| Op::Submit(r, p, s, t, b, d, a)),
+            4 => (1u8..16, 0u8..4, 0u8..3, 0u8..6, proptest::option::of(0u8..4), 0u8..4, any::<bool>(), any::<bool>())
+                .prop_map(|(r, p, s, t, b, d, a, v)| Op::Submit(r, p, s, t, b, d, a, v)),
             2 => (any::<usize>(), any::<bool>()).prop_map(|(i, a)| Op::Judge(i, a)),
             1 => any::<usize>().prop_map(Op::Ban),
             1 => any::<usize>().prop_map(Op::Delete),
@@ -520,7 +618,10 @@ mod tests {
                 .iter()
                 .any(|o| group(o) == group(r) && order(o).partial_cmp(&order(r)) == Some(std::cmp::Ordering::Less))
         };
-        let matches = |r: &Run| q.filter.iter().all(|(v, values)| value_of(r, *v).is_some_and(|x| values.contains(&x)));
+        let matches = |r: &Run| {
+            (r.video || !q.video_only)
+                && q.filter.iter().all(|(v, values)| value_of(r, *v).is_some_and(|x| values.contains(&x)))
+        };
         let mut listed: Vec<&Run> =
             ranked.iter().copied().filter(|r| matches(r) && (q.include_obsolete || current(r))).collect();
         listed.sort_by(|a, b| order(a).partial_cmp(&order(b)).unwrap());
@@ -532,6 +633,7 @@ mod tests {
                     ranked.iter().filter(|o| matches(o) && current(o) && oriented(o.metric(m).unwrap()) < v).count();
                 (r.id, better as u64 + 1, !current(r), r.metric(m).unwrap())
             })
+            .filter(|(_, rank, _, _)| q.top.is_none_or(|top| *rank <= top))
             .collect()
     }
 
@@ -561,8 +663,14 @@ mod tests {
         let mut out = Vec::new();
         for (metric, _) in &world.layout.metrics {
             for filter in &filters {
-                for include_obsolete in [false, true] {
-                    out.push(RankQuery { metric: *metric, filter: filter.clone(), include_obsolete });
+                for (include_obsolete, video_only, top) in [
+                    (false, false, None),
+                    (true, false, None),
+                    (false, true, None),
+                    (true, true, Some(2)),
+                    (false, false, Some(1)),
+                ] {
+                    out.push(RankQuery { metric: *metric, filter: filter.clone(), include_obsolete, video_only, top });
                 }
             }
         }
@@ -576,7 +684,7 @@ mod tests {
             }
         };
         match op {
-            Op::Submit(runners, platform, seed, time, berries, day, approved) => {
+            Op::Submit(runners, platform, seed, time, berries, day, approved, video) => {
                 let p = world
                     .variable("platform")
                     .values
@@ -605,7 +713,7 @@ mod tests {
                     status: if approved { RunStatus::Approved } else { RunStatus::Submitted },
                     variables,
                     metrics,
-                    video: false,
+                    video,
                     updated_at: now,
                 };
                 world.runs.push(run.clone());
@@ -680,7 +788,16 @@ mod tests {
             let mut index = CategoryIndex::build(world.layout.clone(), std::iter::empty());
             for op in ops {
                 apply(&mut world, &mut index, op);
+                let day = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+                let then = index.as_of(day);
+                let earlier = World {
+                    layout: world.layout.clone(),
+                    members: world.members.clone(),
+                    runs: world.runs.iter().filter(|r| r.played_on <= day).cloned().collect(),
+                    clock: world.clock,
+                };
                 for q in queries(&world) {
+                    prop_assert_eq!(listing(&then, &q, 4), naive(&earlier, &q), "as of {}: {:?}", day, q);
                     let expected = naive(&world, &q);
                     prop_assert_eq!(&listing(&index, &q, 3), &expected, "{:?}", q);
                     // The last page read backwards from past the end is the same list's tail.
@@ -698,19 +815,46 @@ mod tests {
     }
 
     #[test]
+    fn the_record_history_lists_each_run_that_beat_the_record_in_the_order_played() {
+        let mut world = World::new();
+        let mut index = CategoryIndex::build(world.layout.clone(), std::iter::empty());
+        // (runner, time ×10, day): 500 on day 0, 450 day 1, 470 day 2 (no record), 450 day 3 (a
+        // tie is no record), 400 day 3.
+        for (runner, time, day) in [(1u8, 50u8, 0u8), (2, 45, 1), (4, 47, 2), (8, 45, 3), (1, 40, 3)] {
+            apply(&mut world, &mut index, Op::Submit(runner, 0, 0, time, None, day, true, false));
+        }
+        let q = RankQuery {
+            metric: world.layout.metrics[0].0,
+            filter: vec![],
+            include_obsolete: false,
+            video_only: false,
+            top: None,
+        };
+        let records: Vec<(f64, Option<f64>)> =
+            index.records(&q).unwrap().iter().map(|r| (r.value, r.previous)).collect();
+        assert_eq!(records, [(500.0, None), (450.0, Some(500.0)), (400.0, Some(450.0))]);
+    }
+
+    #[test]
     fn ties_share_a_rank_and_the_earlier_day_lists_first() {
         let mut world = World::new();
         let mut index = CategoryIndex::build(world.layout.clone(), std::iter::empty());
         // Three solo runners: 390 (day 2), 390 (day 1), 400.
         for (runner, time, day) in [(1u8, 39u8, 2u8), (2, 39, 1), (4, 40, 0)] {
-            let op = Op::Submit(runner, 0, 0, 0, None, day, true);
+            let op = Op::Submit(runner, 0, 0, 0, None, day, true, false);
             apply(&mut world, &mut index, op);
             let run = world.runs.last_mut().unwrap();
             run.metrics[0].1 = f64::from(time) * 10.0;
             let run = Arc::new(run.clone());
             index.upsert(run);
         }
-        let q = RankQuery { metric: world.layout.metrics[0].0, filter: vec![], include_obsolete: false };
+        let q = RankQuery {
+            metric: world.layout.metrics[0].0,
+            filter: vec![],
+            include_obsolete: false,
+            video_only: false,
+            top: None,
+        };
         let got: Vec<(u64, f64, String)> = index
             .page(&q, Boundary::Start, 10)
             .unwrap()

@@ -156,12 +156,21 @@ pub trait VariableStore: Send + Sync {
     async fn delete_variable(&self, id: VariableId) -> StoreResult<()>;
 }
 
-/// What a run list selects: a category's runs, optionally of one status and with given
-/// variable values (for each variable, any of its listed values).
+/// Whose runs a list reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunScope {
+    /// One category's.
+    Category(CategoryId),
+    /// Every category's of one leaderboard (the moderation queue).
+    Leaderboard(LeaderboardId),
+}
+
+/// What a run list selects: a category's (or a leaderboard's) runs, optionally of one status
+/// and with given variable values (for each variable, any of its listed values).
 #[derive(Debug, Clone)]
 pub struct RunFilter {
-    /// The category.
-    pub category: CategoryId,
+    /// Whose runs.
+    pub scope: RunScope,
     /// Only runs of this status.
     pub status: Option<RunStatus>,
     /// For each variable, the values a run may have.
@@ -190,8 +199,11 @@ pub trait RunStore: Send + Sync {
     ) -> StoreResult<()>;
     /// A run.
     async fn get_run(&self, id: RunId) -> StoreResult<Option<Run>>;
-    /// A page of a category's runs, newest submission first by default.
+    /// A page of runs, newest submission first by default.
     async fn list_runs(&self, filter: &RunFilter, page: &PageRequest) -> StoreResult<Vec<Run>>;
+    /// How many runs of a leaderboard have `status`, per category (categories with none left
+    /// out).
+    async fn count_runs(&self, leaderboard: LeaderboardId, status: RunStatus) -> StoreResult<Vec<(CategoryId, u64)>>;
     /// Every run of a category that ranks (approved), for rebuilding its rankings.
     async fn approved_runs(&self, category: CategoryId) -> StoreResult<Vec<Run>>;
     /// The ids of every category (for the start-up rebuild).

@@ -24,6 +24,9 @@ fn rows(r: &Response) -> Vec<(String, u64, f64, bool)> {
         .collect()
 }
 
+/// (first runner's name, value, previous record, improvement) of a record history entry.
+type Record<'a> = (Option<&'a str>, f64, Option<f64>, Option<f64>);
+
 fn row(name: &str, rank: u64, value: f64, obsolete: bool) -> (String, u64, f64, bool) {
     (name.to_owned(), rank, value, obsolete)
 }
@@ -160,4 +163,102 @@ async fn a_ranking_keeps_the_best_approved_run_of_each_runner_set_and_ties_share
     app.call(Method::GET, "/v1/community/categories/cat_01JAAAAAAAAAAAAAAAAAAAAAAA/leaderboard", None, None)
         .await
         .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn past_rankings_record_histories_top_places_video_only_and_the_moderation_queue() {
+    let app = TestApp::spawn().await;
+    let site = Site::new(&app).await;
+    let board = |query: &str| {
+        let (app, path) = (&app, format!("/v1/community/categories/{}/leaderboard{query}", site.category));
+        async move { app.call(Method::GET, &path, None, None).await }
+    };
+    let played = |time: u64, day: &str, video: bool| {
+        let mut body = site.run(&[], &site.pc, time);
+        body["played_on"] = json!(day);
+        if !video {
+            body["participation"] = json!({"comment": "no video, trust me"});
+        }
+        body
+    };
+    approved(&app, &site, &site.ann.1, played(400_000, "2026-11-01", true)).await;
+    approved(&app, &site, &site.bea.1, played(390_000, "2026-11-10", false)).await;
+    approved(&app, &site, &site.cid.1, played(370_000, "2026-11-20", true)).await;
+    approved(&app, &site, &site.ann.1, played(370_000, "2026-11-25", true)).await;
+
+    assert_eq!(
+        rows(&board("").await),
+        [row("Cid", 1, 370_000.0, false), row("Ann", 1, 370_000.0, false), row("Bea", 3, 390_000.0, false)]
+    );
+    // As of a past day: the runs played by then, each runner's best then.
+    assert_eq!(rows(&board("?as_of=2026-11-05").await), [row("Ann", 1, 400_000.0, false)]);
+    assert_eq!(
+        rows(&board("?as_of=2026-11-15").await),
+        [row("Bea", 1, 390_000.0, false), row("Ann", 2, 400_000.0, false)]
+    );
+    assert_eq!(board("?as_of=2026-13-01").await.field_errors("as_of"), ["invalid_value"]);
+    // Top places: ties carry it past N.
+    assert_eq!(rows(&board("?top=1").await).len(), 2);
+    assert_eq!(rows(&board("?top=2").await).len(), 2);
+    assert_eq!(rows(&board("?top=3").await).len(), 3);
+    let short = board("?top=1&limit=1").await;
+    assert_eq!((rows(&short).len(), short.body["pagination"]["has_next"].as_bool()), (1, Some(true)));
+    assert_eq!(board("?top=0").await.field_errors("top"), ["out_of_range"]);
+    // Video only: ranks among the runs with a video.
+    assert_eq!(
+        rows(&board("?video_only=true").await),
+        [row("Cid", 1, 370_000.0, false), row("Ann", 1, 370_000.0, false)]
+    );
+
+    // The record history: each run that beat the record of its day; a tie is no record.
+    let records =
+        app.call(Method::GET, &format!("/v1/community/categories/{}/records", site.category), None, None).await;
+    records.assert(200);
+    let history: Vec<Record> = records
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = r["run"]["runners"][0]["name"].as_str();
+            (name, r["value"].as_f64().unwrap(), r["previous"].as_f64(), r["improvement"].as_f64())
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (Some("Ann"), 400_000.0, None, None),
+            (Some("Bea"), 390_000.0, Some(400_000.0), Some(10_000.0)),
+            (Some("Cid"), 370_000.0, Some(390_000.0), Some(20_000.0))
+        ]
+    );
+    let on_switch = format!("/v1/community/categories/{}/records?var.platform=switch", site.category);
+    assert_eq!(app.call(Method::GET, &on_switch, None, None).await.body, json!([]));
+    let video = format!("/v1/community/categories/{}/records?video_only=true", site.category);
+    assert_eq!(app.call(Method::GET, &video, None, None).await.body.as_array().map(Vec::len), Some(2));
+
+    // The moderation queue: submitted runs of every category of the leaderboard, oldest first.
+    let other = app
+        .as_member(
+            Method::POST,
+            "/v1/community/categories",
+            &site.boss.1,
+            Some(json!({"leaderboard_id": site.leaderboard, "name": "100%", "metrics": [{"name": "Time", "kind": "time"}]})),
+        )
+        .await;
+    let time = other.body["metrics"][0]["id"].as_str().unwrap().to_owned();
+    let first = site.submitted(&app, &site.ann.1, site.run(&[], &site.pc, 360_000)).await;
+    let elsewhere = json!({"category_id": other.id(), "played_on": "2026-11-30", "participation": {"comment": "pb"},
+        "metrics": {&time: 1_000_000}});
+    let second = site.submitted(&app, &site.bea.1, elsewhere).await;
+    site.submit(&app, &site.cid.1, site.run(&[&site.ann.0], &site.pc, 500_000)).await.assert(201);
+    let queue = app.call(Method::GET, "/v1/community/leaderboards/celeste/queue", None, None).await;
+    queue.assert(200);
+    let ids: Vec<&str> = queue.body["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [first.as_str(), second.as_str()], "created runs wait for their runners, not for moderators");
+    assert_eq!(queue.body["total"], 2);
+    assert_eq!(queue.body["by_category"], json!({&site.category: 1, other.id(): 1}));
+    let page = app.call(Method::GET, "/v1/community/leaderboards/celeste/queue?limit=1", None, None).await;
+    assert_eq!((page.body["data"][0]["id"].as_str(), page.body["total"].as_u64()), (Some(first.as_str()), Some(2)));
+    app.call(Method::GET, "/v1/community/leaderboards/nope/queue", None, None).await.assert_problem(404, "not_found");
 }

@@ -5,7 +5,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use podium_core::id::{CategoryId, RunId};
 use podium_core::model::community::{Judgement, Participation};
-use podium_core::service::community::{RankedRunView, RankingQuery, RunQuery, RunView, SubmitRun};
+use podium_core::service::community::{
+    QueueView, RankedRunView, RankingQuery, RecordView, RunQuery, RunView, SubmitRun,
+};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +25,8 @@ pub(super) fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(run_participations))
         .routes(routes!(run_judgements))
         .routes(routes!(ranking))
+        .routes(routes!(records))
+        .routes(routes!(queue))
 }
 
 /// What members do.
@@ -113,6 +117,14 @@ pub struct RankingParams {
     pub metric: Option<String>,
     /// List obsolete runs too (a better run of the same runners and obsoleting values exists).
     pub include_obsolete: Option<bool>,
+    /// Only runs with a video (ranks counted among them).
+    pub video_only: Option<bool>,
+    /// Only the first N places (ties may carry it past N runs).
+    #[param(minimum = 1)]
+    pub top: Option<u64>,
+    /// The ranking as it was on this day (`YYYY-MM-DD`): today's approved runs played by then.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<chrono::NaiveDate>,
     /// An opaque cursor from a previous page.
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 20).
@@ -138,8 +150,55 @@ async fn ranking(
     let query = RankingQuery {
         metric: q.metric,
         include_obsolete: q.include_obsolete.unwrap_or(false),
+        video_only: q.video_only.unwrap_or(false),
+        top: q.top,
+        as_of: q.as_of,
         variables: variable_params(raw.as_deref()),
     };
     let params = podium_core::page::ListParams { cursor: q.cursor, limit: q.limit, sort: q.sort };
     Ok(Json(s.community.ranking(id, &query, &params).await?.into()))
+}
+
+/// `GET /v1/community/categories/{id}/records` parameters besides `var.…`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordParams {
+    /// The metric (id or slug; default the category's first required metric).
+    pub metric: Option<String>,
+    /// Only runs with a video.
+    pub video_only: Option<bool>,
+}
+
+/// The record history of a category: each approved run that beat the record (among the runs
+/// the `var.…` filter selects), in the order played, with the record it beat and by how much.
+#[utoipa::path(get, path = "/v1/community/categories/{id}/records", tag = "community",
+    params(("id" = CategoryId, Path), RecordParams,
+        ("var.{variable_slug}" = Option<String>, Query, description = "Comma-separated value slugs of that variable; a run matches any of them")),
+    responses((status = 200, body = Vec<RecordView>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn records(
+    State(s): State<AppState>,
+    IdPath(id): IdPath<CategoryId>,
+    ApiQuery(q): ApiQuery<RecordParams>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Vec<RecordView>>> {
+    let query = RankingQuery {
+        metric: q.metric,
+        video_only: q.video_only.unwrap_or(false),
+        variables: variable_params(raw.as_deref()),
+        ..RankingQuery::default()
+    };
+    Ok(Json(s.community.records(id, &query).await?))
+}
+
+/// A leaderboard's moderation queue: the runs of all its categories awaiting judgement,
+/// oldest submission first, with how many in all and per category.
+#[utoipa::path(get, path = "/v1/community/leaderboards/{id}/queue", tag = "community",
+    params(("id" = String, Path, description = "`lbd_…` or the slug"), crate::list::PageQuery),
+    responses((status = 200, body = QueueView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn queue(
+    State(s): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiQuery(page): ApiQuery<crate::list::PageQuery>,
+) -> ApiResult<Json<QueueView>> {
+    Ok(Json(s.community.queue(&id, &page.into()).await?))
 }

@@ -13,5 +13,5 @@ pub use ban::Ban;
 pub use category::{Category, Metric, MetricKind, MetricSort};
 pub use leaderboard::{Leaderboard, Modship};
 pub use member::{Member, MemberName, Password};
-pub use run::{Judgement, Participation, Run, RunStatus, Runner, VodUrl};
+pub use run::{Judgement, Participation, Run, RunStatus, Runner, VodUrl, better};
 pub use variable::{Assignment, Variable, VariableSlug, VariableValue};

@@ -28,7 +28,7 @@ pub use judgements::{Judge, JudgementOutcome};
 pub use leaderboards::{AppointModerator, CreateLeaderboard, UpdateLeaderboard};
 pub use members::{Login, MeView, MemberTokens, MemberView, Register, UpdateMe};
 pub use passwords::Passwords;
-pub use rankings::{RankedRunView, RankingQuery};
+pub use rankings::{QueueView, RankedRunView, RankingQuery, RecordView};
 pub use runs::{FillParticipation, ParticipationInput, RunQuery, RunView, RunnerView, SubmitRun};
 pub use variables::{AssignVariable, CreateVariable, UpdateValue, UpdateVariable, ValueInput};
 

@@ -11,17 +11,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Community;
 use super::runs::RunView;
 use crate::error::{ErrorCode, FieldCode, ServiceError, ServiceResult};
 use crate::id::{CategoryId, MetricId, RunId};
-use crate::model::community::Run;
+use crate::model::community::{Category, Run, RunStatus};
 use crate::page::{ListParams, Page, PageRequest, Pagination, SortValue, Traversal};
 use crate::ranking::RankKey;
-use crate::ranking::community::{Boundary, CommunityRankings, Layout, LayoutVariable, RankQuery};
+use crate::ranking::community::{Boundary, CommunityRankings, Layout, LayoutVariable, RankPage, RankQuery};
 use crate::shared::{Change, RunChange, Subscriber};
+use crate::store::{RunFilter, RunScope};
 use crate::time::now;
 
 /// This node's community rankings, following the change feed.
@@ -45,8 +47,40 @@ pub struct RankingQuery {
     pub metric: Option<String>,
     /// `include_obsolete=true`
     pub include_obsolete: bool,
+    /// `video_only=true`: only runs with a video.
+    pub video_only: bool,
+    /// `top=N`: only the first N places (ties may carry it past N runs).
+    pub top: Option<u64>,
+    /// `as_of=YYYY-MM-DD`: the ranking as it was that day.
+    pub as_of: Option<NaiveDate>,
     /// Each `var.<slug>` parameter with its comma-separated value slugs.
     pub variables: Vec<(String, String)>,
+}
+
+/// One time a record fell.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordView {
+    /// The record it set.
+    pub value: f64,
+    /// The record it beat (`null` for the first).
+    pub previous: Option<f64>,
+    /// By how much (`null` for the first).
+    pub improvement: Option<f64>,
+    /// The run.
+    pub run: RunView,
+}
+
+/// The moderation queue of a leaderboard: its runs awaiting judgement, oldest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QueueView {
+    /// The runs, oldest submission first.
+    pub data: Vec<RunView>,
+    /// Cursors and counts of this page.
+    pub pagination: Pagination,
+    /// How many runs await judgement in all.
+    pub total: u64,
+    /// How many per category (categories with none left out).
+    pub by_category: BTreeMap<CategoryId, u64>,
 }
 
 /// One ranked run.
@@ -153,6 +187,32 @@ impl Community {
         Ok(runs)
     }
 
+    /// The metric a read ranks by: the one named (id or slug), else the category's first
+    /// required one.
+    fn ranking_metric(category: &Category, named: Option<&str>) -> ServiceResult<MetricId> {
+        match named {
+            None | Some("") => category.metrics.iter().find(|m| m.required).or(category.metrics.first()).map(|m| m.id),
+            Some(named) => {
+                category.metrics.iter().find(|m| m.slug.as_str() == named || m.id.to_string() == named).map(|m| m.id)
+            }
+        }
+        .ok_or_else(|| ServiceError::field("metric", FieldCode::NotInCategory))
+    }
+
+    /// The engine query a read asks for.
+    async fn rank_query(&self, category: &Category, query: &RankingQuery) -> ServiceResult<RankQuery> {
+        if query.top == Some(0) {
+            return Err(ServiceError::field("top", FieldCode::OutOfRange));
+        }
+        Ok(RankQuery {
+            metric: Self::ranking_metric(category, query.metric.as_deref())?,
+            filter: self.variable_filter(category.id, &query.variables).await?,
+            include_obsolete: query.include_obsolete,
+            video_only: query.video_only,
+            top: query.top,
+        })
+    }
+
     /// A page of a category's ranking by one metric (anyone).
     pub async fn ranking(
         &self,
@@ -161,18 +221,16 @@ impl Community {
         params: &ListParams,
     ) -> ServiceResult<Page<RankedRunView>> {
         let c = self.get_category(category).await?;
-        let metric: MetricId = match query.metric.as_deref() {
-            None | Some("") => c.metrics.iter().find(|m| m.required).or(c.metrics.first()).map(|m| m.id),
-            Some(named) => {
-                c.metrics.iter().find(|m| m.slug.as_str() == named || m.id.to_string() == named).map(|m| m.id)
-            }
-        }
-        .ok_or_else(|| ServiceError::field("metric", FieldCode::NotInCategory))?;
-        let filter = self.variable_filter(category, &query.variables).await?;
+        let rank_query = self.rank_query(&c, query).await?;
         let scope = format!(
-            "community-ranking:{category}:{metric}:{}:{}",
+            "community-ranking:{category}:{}:{}:{}:{:?}:{:?}:{}",
+            rank_query.metric,
             query.include_obsolete,
-            filter
+            query.video_only,
+            query.top,
+            query.as_of,
+            rank_query
+                .filter
                 .iter()
                 .map(|(v, ids)| format!("{v}={}", ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")))
                 .collect::<Vec<_>>()
@@ -193,14 +251,17 @@ impl Community {
                 }
             }
         };
-        let rank_query = RankQuery { metric, filter, include_obsolete: query.include_obsolete };
         let limit = req.limit as usize;
-        let page = match self.rankings.page(category, &rank_query, boundary, limit) {
+        let read = |rankings: &CommunityRankings| match query.as_of {
+            Some(day) => rankings.page_as_of(category, day, &rank_query, boundary, limit),
+            None => rankings.page(category, &rank_query, boundary, limit),
+        };
+        let page: RankPage = match read(&self.rankings) {
             Some(page) => page,
             None => {
                 // Not indexed here yet (created on another node a moment ago): build it now.
                 self.reset_rankings(category).await?;
-                self.rankings.page(category, &rank_query, boundary, limit).unwrap_or_default()
+                read(&self.rankings).unwrap_or_default()
             }
         };
         let cursor = |key: RankKey, run: RunId, traversal| {
@@ -234,6 +295,54 @@ impl Community {
             },
             data,
         })
+    }
+
+    /// The record history of a category by one metric among the runs a filter selects (anyone):
+    /// each approved run that beat the record of its day, oldest first. `top`, `as_of` and
+    /// `include_obsolete` do not apply (every approved run can have set a record).
+    pub async fn records(&self, category: CategoryId, query: &RankingQuery) -> ServiceResult<Vec<RecordView>> {
+        let c = self.get_category(category).await?;
+        let rank_query = self.rank_query(&c, query).await?;
+        let records = match self.rankings.records(category, &rank_query) {
+            Some(records) => records,
+            None => {
+                self.reset_rankings(category).await?;
+                self.rankings.records(category, &rank_query).unwrap_or_default()
+            }
+        };
+        Ok(records
+            .into_iter()
+            .map(|r| RecordView {
+                value: r.value,
+                previous: r.previous,
+                improvement: r.previous.map(|p| (p - r.value).abs()),
+                run: RunView::from(Run::clone(&r.run)),
+            })
+            .collect())
+    }
+
+    /// A leaderboard's moderation queue (anyone: runs are public): the runs of all its
+    /// categories that await judgement, oldest submission first, with counts.
+    pub async fn queue(&self, leaderboard: &str, params: &ListParams) -> ServiceResult<QueueView> {
+        let lb = self.get_leaderboard(leaderboard).await?;
+        let codec = self.admin.cursors();
+        let req = PageRequest::prepare(
+            params,
+            Run::SORTABLE,
+            "submitted_at:asc",
+            &format!("community-queue:{}", lb.id),
+            codec,
+        )?;
+        let filter = RunFilter {
+            scope: RunScope::Leaderboard(lb.id),
+            status: Some(RunStatus::Submitted),
+            variables: Vec::new(),
+        };
+        let rows = self.admin.store().list_runs(&filter, &req).await?;
+        let page = req.finish(rows, codec).map(RunView::from);
+        let by_category: BTreeMap<CategoryId, u64> =
+            self.admin.store().count_runs(lb.id, RunStatus::Submitted).await?.into_iter().collect();
+        Ok(QueueView { data: page.data, pagination: page.pagination, total: by_category.values().sum(), by_category })
     }
 }
 

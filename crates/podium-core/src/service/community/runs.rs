@@ -19,7 +19,7 @@ use crate::model::Text;
 use crate::model::community::{Category, MetricKind, Participation, Run, RunStatus, Runner, Variable, VodUrl};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::slugs::conflict;
-use crate::store::{RunFilter, StoreError};
+use crate::store::{RunFilter, RunScope, StoreError};
 use crate::time::now;
 
 /// The largest whole number a metric holds exactly (2^53).
@@ -486,7 +486,8 @@ impl Community {
         );
         let codec = self.admin.cursors();
         let req = PageRequest::prepare(params, Run::SORTABLE, "submitted_at:desc", &scope, codec)?;
-        let rows = self.admin.store().list_runs(&RunFilter { category, status, variables }, &req).await?;
+        let filter = RunFilter { scope: RunScope::Category(category), status, variables };
+        let rows = self.admin.store().list_runs(&filter, &req).await?;
         Ok(req.finish(rows, codec).map(RunView::from))
     }
 

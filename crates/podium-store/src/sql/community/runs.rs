@@ -420,12 +420,11 @@ macro_rules! impl_run_store {
                 filter: &podium_core::store::RunFilter,
                 page: &podium_core::page::PageRequest,
             ) -> podium_core::store::StoreResult<Vec<podium_core::model::community::Run>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ",
-                    $crate::run_cols!(),
-                    " FROM community_runs WHERE category_id = "
-                ));
-                qb.push_bind(filter.category.to_string());
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::run_cols!(), " FROM community_runs WHERE "));
+                match filter.scope {
+                    podium_core::store::RunScope::Category(c) => qb.push("category_id = ").push_bind(c.to_string()),
+                    podium_core::store::RunScope::Leaderboard(l) => qb.push("leaderboard_id = ").push_bind(l.to_string()),
+                };
                 if let Some(status) = filter.status {
                     qb.push(" AND status = ").push_bind(status.as_str());
                 }
@@ -448,6 +447,30 @@ macro_rules! impl_run_store {
                 let mut runs = fetched?;
                 load_run_parts(&self.pool, &mut runs).await?;
                 Ok(runs)
+            }
+
+            async fn count_runs(
+                &self,
+                leaderboard: podium_core::id::LeaderboardId,
+                status: podium_core::model::community::RunStatus,
+            ) -> podium_core::store::StoreResult<Vec<(podium_core::id::CategoryId, u64)>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT category_id, COUNT(*) FROM community_runs WHERE leaderboard_id = $1 AND status = $2 \
+                     GROUP BY category_id ORDER BY category_id",
+                )
+                .bind(leaderboard.to_string())
+                .bind(status.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                rows.iter()
+                    .map(|row| {
+                        let id: String = row.try_get(0).map_err($crate::sql::map_err)?;
+                        let n: i64 = row.try_get(1).map_err($crate::sql::map_err)?;
+                        Ok((id.parse().map_err(|_| $crate::sql::corrupt("community_runs.category_id"))?, n as u64))
+                    })
+                    .collect()
             }
 
             async fn approved_runs(
