@@ -730,6 +730,85 @@ async fn version(store: &Arc<dyn Store>, id: podium_core::id::CategoryId) -> chr
     store.get_category(id).await.unwrap().unwrap().updated_at
 }
 
+/// Group commit of runs: one transaction, a savepoint per run.
+async fn a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing(store: Arc<dyn Store>) {
+    use podium_core::model::community::{
+        Category, Metric, MetricKind, MetricSort, Participation, Run, RunStatus, Runner,
+    };
+    let at = now();
+    let lb = celeste(&store, at).await;
+    let ada = member("Ada", "ada@batch.test");
+    store.insert_member(&ada, "hash").await.unwrap();
+    let time = Metric {
+        id: MetricId::generate(),
+        name: Name::parse("Time").unwrap(),
+        slug: Slug::parse("time").unwrap(),
+        kind: MetricKind::Time,
+        sort: MetricSort::Asc,
+        required: true,
+    };
+    let category = Category {
+        id: CategoryId::generate(),
+        leaderboard_id: lb.id,
+        name: Name::parse("Any%").unwrap(),
+        slug: Slug::parse("any").unwrap(),
+        rules: Text::parse("", true).unwrap(),
+        players_min: 1,
+        players_max: 1,
+        metrics: vec![time.clone()],
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert_category(&category).await.unwrap();
+    let job = |ms: f64| {
+        let run = Run {
+            id: RunId::generate(),
+            category_id: category.id,
+            leaderboard_id: lb.id,
+            submitted_by: ada.id,
+            runners: vec![Runner { id: ada.id, name: "Ada".into(), deleted: false }],
+            played_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            submitted_at: at,
+            status: RunStatus::Submitted,
+            variables: Vec::new(),
+            metrics: vec![(time.id, ms)],
+            video: false,
+            updated_at: at,
+        };
+        let participations = vec![Participation {
+            id: ParticipationId::generate(),
+            run_id: run.id,
+            user_id: ada.id,
+            comment: Some(Text::parse("pb", false).unwrap()),
+            vod_url: None,
+            filled_at: Some(at),
+        }];
+        NewRun { run, participations, metrics: vec![time.clone()], category_read_at: at }
+    };
+    // The second repeats the first, the third is slower than the first, the fourth beats it:
+    // each run sees the ones before it in the batch.
+    let batch = vec![job(1000.0), job(1000.0), job(1100.0), job(900.0)];
+    let answers = store.insert_runs(&batch).await.unwrap();
+    assert_eq!(
+        answers,
+        vec![
+            Ok(()),
+            Err(StoreError::Conflict { constraint: "identical".into() }),
+            Err(StoreError::Conflict { constraint: "not_an_improvement".into() }),
+            Ok(())
+        ]
+    );
+    for (job, kept) in batch.iter().zip([true, false, false, true]) {
+        assert_eq!(store.get_run(job.run.id).await.unwrap().is_some(), kept);
+        assert_eq!(store.get_participation(job.participations[0].id).await.unwrap().is_some(), kept);
+    }
+    let stale = NewRun { category_read_at: at - chrono::Duration::seconds(1), ..job(800.0) };
+    assert_eq!(
+        store.insert_runs(&[stale]).await.unwrap(),
+        vec![Err(StoreError::Conflict { constraint: "stale".into() })]
+    );
+}
+
 async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(store: Arc<dyn Store>) {
     use podium_core::model::community::{
         Assignment, Ban, Category, Judgement, Metric, MetricKind, MetricSort, Participation, Run, RunStatus, Runner,
@@ -1054,4 +1133,5 @@ contract!(
     categories_round_trip_with_their_metrics_in_order,
     variables_round_trip_and_leave_with_their_last_category,
     runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each,
+    a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing,
 );

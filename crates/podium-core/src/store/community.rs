@@ -177,6 +177,19 @@ pub struct RunFilter {
     pub variables: Vec<(VariableId, Vec<VariableValueId>)>,
 }
 
+/// A run to insert with everything [`RunStore::insert_run`] takes.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// The run.
+    pub run: Run,
+    /// One participation per runner, the submitter's filled.
+    pub participations: Vec<Participation>,
+    /// The category's metrics (the must-improve rule compares by them).
+    pub metrics: Vec<Metric>,
+    /// The category's `updated_at` the run was checked against.
+    pub category_read_at: DateTime<Utc>,
+}
+
 /// Runs, their participations and their judgements.
 #[async_trait]
 pub trait RunStore: Send + Sync {
@@ -197,6 +210,10 @@ pub trait RunStore: Send + Sync {
         metrics: &[Metric],
         category_read_at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Inserts runs as [`RunStore::insert_run`] does, in one transaction with a savepoint per
+    /// run (group commit: one fsync for the batch): each run gets its own answer, and a refused
+    /// run leaves nothing behind while the others commit. `Err` when the batch itself failed.
+    async fn insert_runs(&self, runs: &[NewRun]) -> StoreResult<Vec<StoreResult<()>>>;
     /// A run.
     async fn get_run(&self, id: RunId) -> StoreResult<Option<Run>>;
     /// A page of runs, newest submission first by default.

@@ -104,7 +104,11 @@ struct Server {
 impl Server {
     /// Starts `podium serve` on a free port with JSON logs and waits until it listens.
     fn start(envs: &[(&str, &str)]) -> Self {
-        let dir = temp_dir();
+        Self::start_in(temp_dir(), envs)
+    }
+
+    /// [`Self::start`] in a given working directory.
+    fn start_in(dir: PathBuf, envs: &[(&str, &str)]) -> Self {
         let mut child = podium(&dir)
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .envs(envs.iter().copied())
@@ -144,6 +148,18 @@ impl Server {
     fn terminate(&self) {
         let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
+    }
+
+    /// Waits for the exit without removing the working directory (the next start uses it).
+    fn wait_keeping(mut self) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(std::time::Instant::now() < deadline, "server did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
@@ -240,11 +256,32 @@ fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
 
 /// One HTTP/1.1 request on a fresh connection; `None` when the server is gone.
 fn http(addr: &str, method: &str, path: &str, body: Option<&serde_json::Value>) -> Option<(u16, serde_json::Value)> {
+    http_with(addr, method, path, &format!("leadr-api-key: {KEY}"), body)
+}
+
+/// [`http`] with a community member's token instead of the API key.
+fn http_as(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&serde_json::Value>,
+) -> Option<(u16, serde_json::Value)> {
+    http_with(addr, method, path, &format!("authorization: Bearer {token}"), body)
+}
+
+fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    credentials: &str,
+    body: Option<&serde_json::Value>,
+) -> Option<(u16, serde_json::Value)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nhost: x\r\n{credentials}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).ok()?;
@@ -332,4 +369,141 @@ async fn acknowledged_submissions_survive_sigkill_on_postgres() {
     let url = db.url().to_owned();
     tokio::task::spawn_blocking(move || acknowledged_submissions_survive_sigkill(&url)).await.unwrap();
     drop(db);
+}
+
+/// A community member registered and logged in on a running server: (id, token).
+fn community_member(addr: &str, name: &str) -> (String, String) {
+    let body = serde_json::json!({"name": name, "email": format!("{name}@crash.test"), "password": "Secret123",
+        "password_confirmation": "Secret123"});
+    let id = id_of(addr, "/v1/community/register", body);
+    let login = serde_json::json!({"name_or_email": name, "password": "Secret123"});
+    let (status, json) = http(addr, "POST", "/v1/community/login", Some(&login)).unwrap();
+    assert_eq!(status, 200, "{json}");
+    (id, json["access_token"].as_str().unwrap().to_owned())
+}
+
+fn created_as(addr: &str, token: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let (status, json) = http_as(addr, "POST", path, token, Some(&body)).expect("server answers");
+    assert_eq!(status, 201, "{path}: {json}");
+    json
+}
+
+/// `n` solo runs of `token`'s member in `category` (each faster than the last).
+fn runs_of(addr: &str, token: &str, category: &str, metric: &str, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let body = serde_json::json!({"category_id": category, "played_on": "2026-11-30",
+                "participation": {"comment": "pb"}, "metrics": {metric: 1_000_000 - i}});
+            created_as(addr, token, "/v1/community/runs", body)["id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// Sends one request from another thread, kills the server without warning `after` later,
+/// and restarts it.
+fn kill_during(
+    server: Server,
+    envs: &[(&str, &str)],
+    after: Duration,
+    send: impl FnOnce(String) + Send + 'static,
+) -> Server {
+    let addr = server.addr.clone();
+    let request = std::thread::spawn(move || send(addr));
+    std::thread::sleep(after);
+    Command::new("kill").args(["-KILL", &server.child.id().to_string()]).status().unwrap();
+    request.join().unwrap();
+    let dir = server.dir.clone();
+    assert!(!server.wait_keeping().success());
+    Server::start_in(dir, envs)
+}
+
+/// A site ban, a category's deletion and an account's deletion each cascade over hundreds of
+/// rows; the server is killed while each is in flight and restarted: each cascade is there
+/// entirely or not at all.
+#[test]
+fn community_cascades_are_whole_or_absent_after_sigkill() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("cascade.db").display());
+    let envs = [("PODIUM_BOOTSTRAP_API_KEY", KEY), ("PODIUM_DATABASE_URL", url.as_str())];
+    let server = Server::start_in(dir, &envs);
+    let addr = server.addr.clone();
+    let (boss_id, boss) = community_member(&addr, "Boss");
+    assert_eq!(
+        http(&addr, "POST", "/v1/community/admins", Some(&serde_json::json!({"user_id": boss_id}))).unwrap().0,
+        201
+    );
+    let (mo_id, mo) = community_member(&addr, "Mo");
+    let (_, zed) = community_member(&addr, "Zed");
+    let (vic_id, vic) = community_member(&addr, "Vic");
+    let lb = created_as(&addr, &boss, "/v1/community/leaderboards", serde_json::json!({"name": "Crash"}))["id"].clone();
+    created_as(&addr, &boss, "/v1/community/modships", serde_json::json!({"user_id": mo_id, "leaderboard_id": lb}));
+    let category = |name: &str| {
+        let c = created_as(
+            &addr,
+            &boss,
+            "/v1/community/categories",
+            serde_json::json!({"leaderboard_id": lb, "name": name, "metrics": [{"name": "Time", "kind": "time"}]}),
+        );
+        (c["id"].as_str().unwrap().to_owned(), c["metrics"][0]["id"].as_str().unwrap().to_owned())
+    };
+    let ((a, a_time), (b, b_time)) = (category("A"), category("B"));
+    created_as(
+        &addr,
+        &boss,
+        "/v1/community/variables",
+        serde_json::json!({"leaderboard_id": lb, "name": "Route",
+        "values": [{"name": "Left"}, {"name": "Right"}], "categories": [{"category_id": b}]}),
+    );
+    const N: usize = 300;
+    let mo_runs = runs_of(&addr, &mo, &a, &a_time, N);
+    let zed_runs = runs_of(&addr, &zed, &b, &b_time, N);
+    let vic_runs = runs_of(&addr, &vic, &a, &a_time, N);
+    let get = |addr: &str, path: &str| http(addr, "GET", path, None).unwrap();
+    let mut outcomes = Vec::new();
+
+    // 1. A site ban: the ban, every rejection and the modship's removal, or none of them.
+    let body = serde_json::json!({"user_id": mo_id, "reason": "crash test"});
+    let token = boss.clone();
+    let server = kill_during(server, &envs, Duration::from_millis(15), move |addr| {
+        let _ = http_as(&addr, "POST", "/v1/community/bans", &token, Some(&body));
+    });
+    let addr = server.addr.clone();
+    let banned = !get(&addr, &format!("/v1/community/bans?user_id={mo_id}")).1["data"].as_array().unwrap().is_empty();
+    let rejected =
+        mo_runs.iter().filter(|r| get(&addr, &format!("/v1/community/runs/{r}")).1["status"] == "rejected").count();
+    let moderates = get(&addr, &format!("/v1/community/users/{mo_id}/moderates")).1.as_array().unwrap().len();
+    assert_eq!((rejected, moderates), if banned { (N, 0) } else { (0, 1) }, "ban committed: {banned}");
+    outcomes.push(("site ban", banned));
+
+    // 2. Deleting a category: it, its runs and the variable assigned to it alone, or none.
+    let token = boss.clone();
+    let path = format!("/v1/community/categories/{b}");
+    let server = kill_during(server, &envs, Duration::from_millis(15), move |addr| {
+        let _ = http_as(&addr, "DELETE", &path, &token, None);
+    });
+    let addr = server.addr.clone();
+    let deleted = get(&addr, &format!("/v1/community/categories/{b}")).0 == 404;
+    let left = zed_runs.iter().filter(|r| get(&addr, &format!("/v1/community/runs/{r}")).0 == 200).count();
+    let variables = get(&addr, &format!("/v1/community/categories/{b}/variables"));
+    assert_eq!(left, if deleted { 0 } else { N }, "category deletion committed: {deleted}");
+    assert!(deleted || variables.1.as_array().is_some_and(|v| v.len() == 1), "{variables:?}");
+    outcomes.push(("category deletion", deleted));
+
+    // 3. Deleting an account: it and every participation of it, or none.
+    let server = kill_during(server, &envs, Duration::from_millis(15), move |addr| {
+        let _ = http_as(&addr, "DELETE", "/v1/community/me", &vic, None);
+    });
+    let addr = server.addr.clone();
+    let gone = get(&addr, &format!("/v1/community/users/{vic_id}")).0 == 404;
+    let kept = vic_runs
+        .iter()
+        .filter(|r| !get(&addr, &format!("/v1/community/runs/{r}/participations")).1.as_array().unwrap().is_empty())
+        .count();
+    assert_eq!(kept, if gone { 0 } else { N }, "account deletion committed: {gone}");
+    outcomes.push(("account deletion", gone));
+    eprintln!("committed before the kill: {outcomes:?}");
+    let dir = server.dir.clone();
+    server.terminate();
+    assert!(server.wait_keeping().success());
+    let _ = std::fs::remove_dir_all(dir);
 }

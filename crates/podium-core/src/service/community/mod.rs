@@ -18,6 +18,7 @@ mod passwords;
 mod rankings;
 mod runs;
 mod variables;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,6 +73,8 @@ pub struct Community {
     config: CommunityConfig,
     /// This node's rankings (following the change feed).
     rankings: Arc<CommunityRankings>,
+    /// Submissions, committed in groups.
+    runs: writer::RunWriter,
 }
 
 impl Community {
@@ -80,7 +83,8 @@ impl Community {
     pub fn start(admin: Admin, config: CommunityConfig) -> ServiceResult<Self> {
         let rankings = Arc::new(CommunityRankings::default());
         admin.shared().changes.subscribe(Arc::new(rankings::RankingCopies(rankings.clone())));
-        Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config, rankings })
+        let runs = writer::spawn(admin.store().clone());
+        Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config, rankings, runs })
     }
 
     /// How many runs rank, over every category (for health and tests).

@@ -19,7 +19,7 @@ use crate::model::Text;
 use crate::model::community::{Category, MetricKind, Participation, Run, RunStatus, Runner, Variable, VodUrl};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::slugs::conflict;
-use crate::store::{RunFilter, RunScope, StoreError};
+use crate::store::{NewRun, RunFilter, RunScope, StoreError};
 use crate::time::now;
 
 /// The largest whole number a metric holds exactly (2^53).
@@ -409,11 +409,9 @@ impl Community {
             video: vod_url.is_some(),
             updated_at: at,
         };
-        self.admin
-            .store()
-            .insert_run(&run, &participations, &category.metrics, category.updated_at)
-            .await
-            .map_err(run_conflict)?;
+        let job = NewRun { run, participations, metrics: category.metrics, category_read_at: category.updated_at };
+        let run = job.run.clone();
+        self.runs.submit(job).await?;
         Ok(run.into())
     }
 

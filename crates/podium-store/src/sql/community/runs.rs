@@ -243,6 +243,185 @@ macro_rules! impl_run_store {
             Ok(())
         }
 
+        /// Inserts a run inside `tx` (see `RunStore::insert_run`).
+        async fn insert_run_in<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            run: &podium_core::model::community::Run,
+            participations: &[podium_core::model::community::Participation],
+            metrics: &[podium_core::model::community::Metric],
+            category_read_at: chrono::DateTime<chrono::Utc>,
+        ) -> podium_core::store::StoreResult<()> {
+            use podium_core::model::community::{Run, RunStatus};
+            use podium_core::store::StoreError;
+            use podium_core::time::to_micros;
+            use sqlx::Row;
+            use $crate::sql::map_err;
+            let category = run.category_id.to_string();
+            let runner_key = run.runner_key();
+            let lock = sqlx::query(concat!("SELECT updated_at FROM community_categories WHERE id = $1", $for_update))
+                .bind(&category)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            let Some(lock) = lock else {
+                return Err(StoreError::NotFound);
+            };
+            // The run was checked against the category (and its variables) as read then.
+            let version: i64 = lock.try_get(0).map_err(map_err)?;
+            if version != to_micros(category_read_at) {
+                return Err(StoreError::Conflict { constraint: "stale".to_owned() });
+            }
+            // Every runner's row is locked (in id order; a ban and an account deletion lock the
+            // member's row too), so a run cannot slip past a ban or name a member deleted
+            // meanwhile.
+            let mut runner_ids: Vec<String> = run.runners.iter().map(|r| r.id.to_string()).collect();
+            runner_ids.sort_unstable();
+            for member in &runner_ids {
+                let live = sqlx::query(concat!(
+                    "SELECT id FROM community_members WHERE id = $1 AND deleted_at IS NULL",
+                    $for_update
+                ))
+                .bind(member)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                if live.is_none() {
+                    return Err(StoreError::Conflict { constraint: "reference".to_owned() });
+                }
+                let banned = sqlx::query(
+                    "SELECT 1 FROM community_bans WHERE member_id = $1 AND lifted_at IS NULL \
+                     AND (leaderboard_id IS NULL OR leaderboard_id = $2) LIMIT 1",
+                )
+                .bind(member)
+                .bind(run.leaderboard_id.to_string())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                if banned.is_some() {
+                    return Err(StoreError::Conflict { constraint: "runner_banned".to_owned() });
+                }
+            }
+            // The runs of the same category and runner set, with their values and metrics in
+            // two reads (not one per run).
+            let mut others: std::collections::HashMap<String, (bool, Run)> = std::collections::HashMap::new();
+            for row in sqlx::query("SELECT id, status FROM community_runs WHERE category_id = $1 AND runner_key = $2")
+                .bind(&category)
+                .bind(&runner_key)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(map_err)?
+            {
+                let id: String = row.try_get(0).map_err(map_err)?;
+                let status: String = row.try_get(1).map_err(map_err)?;
+                let other = Run { variables: Vec::new(), metrics: Vec::new(), ..run.clone() };
+                others.insert(id, (status == RunStatus::Rejected.as_str(), other));
+            }
+            if !others.is_empty() {
+                for r in sqlx::query(
+                    "SELECT v.run_id, v.variable_id, v.value_id FROM community_run_values v \
+                     JOIN community_runs r ON r.id = v.run_id WHERE r.category_id = $1 AND r.runner_key = $2",
+                )
+                .bind(&category)
+                .bind(&runner_key)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(map_err)?
+                {
+                    let (id, variable, value): (String, String, String) =
+                        (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?);
+                    if let (Some((_, other)), Ok(variable), Ok(value)) = (others.get_mut(&id), variable.parse(), value.parse()) {
+                        other.variables.push((variable, value));
+                    }
+                }
+                for r in sqlx::query(
+                    "SELECT m.run_id, m.metric_id, m.value FROM community_run_metrics m \
+                     JOIN community_runs r ON r.id = m.run_id WHERE r.category_id = $1 AND r.runner_key = $2",
+                )
+                .bind(&category)
+                .bind(&runner_key)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(map_err)?
+                {
+                    let (id, metric): (String, String) = (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?);
+                    if let (Some((_, other)), Ok(metric)) = (others.get_mut(&id), metric.parse()) {
+                        other.metrics.push((metric, r.try_get(2).map_err(map_err)?));
+                    }
+                }
+            }
+            for (rejected, other) in others.values_mut() {
+                other.variables.sort_unstable();
+                other.metrics.sort_unstable_by_key(|(m, _)| *m);
+                if run.same_values(other) {
+                    return Err(StoreError::Conflict { constraint: "identical".to_owned() });
+                }
+                if !*rejected && run.variables == other.variables && !run.beats(other, metrics) {
+                    return Err(StoreError::Conflict { constraint: "not_an_improvement".to_owned() });
+                }
+            }
+            let id = run.id.to_string();
+            sqlx::query(
+                "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, played_on, submitted_at, status, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&id)
+            .bind(&category)
+            .bind(run.leaderboard_id.to_string())
+            .bind(run.submitted_by.to_string())
+            .bind(&runner_key)
+            .bind(podium_core::time::to_day_number(run.played_on))
+            .bind(to_micros(run.submitted_at))
+            .bind(run.status.as_str())
+            .bind(to_micros(run.updated_at))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            for (position, r) in run.runners.iter().enumerate() {
+                sqlx::query("INSERT INTO community_run_runners (run_id, member_id, position) VALUES ($1, $2, $3)")
+                    .bind(&id)
+                    .bind(r.id.to_string())
+                    .bind(position as i64)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            for p in participations {
+                sqlx::query(
+                    "INSERT INTO community_participations (id, run_id, member_id, comment, vod_url, filled_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(p.id.to_string())
+                .bind(&id)
+                .bind(p.user_id.to_string())
+                .bind(p.comment.as_ref().map(|c| c.as_str().to_owned()))
+                .bind(p.vod_url.as_ref().map(|v| v.as_str().to_owned()))
+                .bind(p.filled_at.map(to_micros))
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            }
+            for (variable, value) in &run.variables {
+                sqlx::query("INSERT INTO community_run_values (run_id, category_id, variable_id, value_id) VALUES ($1, $2, $3, $4)")
+                    .bind(&id)
+                    .bind(&category)
+                    .bind(variable.to_string())
+                    .bind(value.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            for (metric, value) in &run.metrics {
+                sqlx::query("INSERT INTO community_run_metrics (run_id, metric_id, value) VALUES ($1, $2, $3)")
+                    .bind(&id)
+                    .bind(metric.to_string())
+                    .bind(*value)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            Ok(())
+        }
+
+
         #[async_trait::async_trait]
         impl podium_core::store::RunStore for $store {
             async fn insert_run(
@@ -252,160 +431,35 @@ macro_rules! impl_run_store {
                 metrics: &[podium_core::model::community::Metric],
                 category_read_at: chrono::DateTime<chrono::Utc>,
             ) -> podium_core::store::StoreResult<()> {
-                use podium_core::model::community::{Run, RunStatus};
-                use podium_core::store::StoreError;
-                use podium_core::time::to_micros;
-                use sqlx::Row;
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                insert_run_in(&mut tx, run, participations, metrics, category_read_at).await?;
+                tx.commit().await.map_err($crate::sql::map_err)
+            }
+
+            async fn insert_runs(
+                &self,
+                runs: &[podium_core::store::NewRun],
+            ) -> podium_core::store::StoreResult<Vec<podium_core::store::StoreResult<()>>> {
+                use sqlx::Acquire;
                 use $crate::sql::map_err;
-                let category = run.category_id.to_string();
-                let runner_key = run.runner_key();
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
-                let lock = sqlx::query(concat!("SELECT updated_at FROM community_categories WHERE id = $1", $for_update))
-                    .bind(&category)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                let Some(lock) = lock else {
-                    return Err(StoreError::NotFound);
-                };
-                // The run was checked against the category (and its variables) as read then.
-                let version: i64 = lock.try_get(0).map_err(map_err)?;
-                if version != to_micros(category_read_at) {
-                    return Err(StoreError::Conflict { constraint: "stale".to_owned() });
-                }
-                // Every runner's row is locked (in id order; a ban and an account deletion lock the
-                // member's row too), so a run cannot slip past a ban or name a member deleted
-                // meanwhile.
-                let mut runner_ids: Vec<String> = run.runners.iter().map(|r| r.id.to_string()).collect();
-                runner_ids.sort_unstable();
-                for member in &runner_ids {
-                    let live = sqlx::query(concat!(
-                        "SELECT id FROM community_members WHERE id = $1 AND deleted_at IS NULL",
-                        $for_update
-                    ))
-                    .bind(member)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    if live.is_none() {
-                        return Err(StoreError::Conflict { constraint: "reference".to_owned() });
-                    }
-                    let banned = sqlx::query(
-                        "SELECT 1 FROM community_bans WHERE member_id = $1 AND lifted_at IS NULL \
-                         AND (leaderboard_id IS NULL OR leaderboard_id = $2) LIMIT 1",
-                    )
-                    .bind(member)
-                    .bind(run.leaderboard_id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    if banned.is_some() {
-                        return Err(StoreError::Conflict { constraint: "runner_banned".to_owned() });
-                    }
-                }
-                let rows = sqlx::query("SELECT id, status FROM community_runs WHERE category_id = $1 AND runner_key = $2")
-                    .bind(&category)
-                    .bind(&runner_key)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                for row in &rows {
-                    let id: String = row.try_get(0).map_err(map_err)?;
-                    let status: String = row.try_get(1).map_err(map_err)?;
-                    let mut other = Run { variables: Vec::new(), metrics: Vec::new(), ..run.clone() };
-                    for r in sqlx::query("SELECT variable_id, value_id FROM community_run_values WHERE run_id = $1")
-                        .bind(&id)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(map_err)?
-                    {
-                        let (variable, value): (String, String) = (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?);
-                        if let (Ok(variable), Ok(value)) = (variable.parse(), value.parse()) {
-                            other.variables.push((variable, value));
+                let mut out = Vec::with_capacity(runs.len());
+                for r in runs {
+                    // One savepoint per run: a refused run leaves no trace, the others commit.
+                    let mut one = tx.begin().await.map_err(map_err)?;
+                    match insert_run_in(&mut one, &r.run, &r.participations, &r.metrics, r.category_read_at).await {
+                        Ok(()) => {
+                            one.commit().await.map_err(map_err)?;
+                            out.push(Ok(()));
+                        }
+                        Err(e) => {
+                            one.rollback().await.map_err(map_err)?;
+                            out.push(Err(e));
                         }
                     }
-                    for r in sqlx::query("SELECT metric_id, value FROM community_run_metrics WHERE run_id = $1")
-                        .bind(&id)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(map_err)?
-                    {
-                        let metric: String = r.try_get(0).map_err(map_err)?;
-                        if let Ok(metric) = metric.parse() {
-                            other.metrics.push((metric, r.try_get(1).map_err(map_err)?));
-                        }
-                    }
-                    other.variables.sort_unstable();
-                    other.metrics.sort_unstable_by_key(|(m, _)| *m);
-                    if run.same_values(&other) {
-                        return Err(StoreError::Conflict { constraint: "identical".to_owned() });
-                    }
-                    let rejected = status == RunStatus::Rejected.as_str();
-                    if !rejected && run.variables == other.variables && !run.beats(&other, metrics) {
-                        return Err(StoreError::Conflict { constraint: "not_an_improvement".to_owned() });
-                    }
-                }
-                let id = run.id.to_string();
-                sqlx::query(
-                    "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, played_on, submitted_at, status, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&id)
-                .bind(&category)
-                .bind(run.leaderboard_id.to_string())
-                .bind(run.submitted_by.to_string())
-                .bind(&runner_key)
-                .bind(podium_core::time::to_day_number(run.played_on))
-                .bind(to_micros(run.submitted_at))
-                .bind(run.status.as_str())
-                .bind(to_micros(run.updated_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                for (position, r) in run.runners.iter().enumerate() {
-                    sqlx::query("INSERT INTO community_run_runners (run_id, member_id, position) VALUES ($1, $2, $3)")
-                        .bind(&id)
-                        .bind(r.id.to_string())
-                        .bind(position as i64)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
-                for p in participations {
-                    sqlx::query(
-                        "INSERT INTO community_participations (id, run_id, member_id, comment, vod_url, filled_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(p.id.to_string())
-                    .bind(&id)
-                    .bind(p.user_id.to_string())
-                    .bind(p.comment.as_ref().map(|c| c.as_str().to_owned()))
-                    .bind(p.vod_url.as_ref().map(|v| v.as_str().to_owned()))
-                    .bind(p.filled_at.map(to_micros))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                for (variable, value) in &run.variables {
-                    sqlx::query("INSERT INTO community_run_values (run_id, category_id, variable_id, value_id) VALUES ($1, $2, $3, $4)")
-                        .bind(&id)
-                        .bind(&category)
-                        .bind(variable.to_string())
-                        .bind(value.to_string())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
-                for (metric, value) in &run.metrics {
-                    sqlx::query("INSERT INTO community_run_metrics (run_id, metric_id, value) VALUES ($1, $2, $3)")
-                        .bind(&id)
-                        .bind(metric.to_string())
-                        .bind(*value)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
                 }
                 tx.commit().await.map_err(map_err)?;
-                Ok(())
+                Ok(out)
             }
 
             async fn get_run(

@@ -1,0 +1,38 @@
+//! The run writer: submissions are committed in groups (a [`Commit`] for the shared
+//! [`Batcher`]): whatever has queued up while the previous group committed goes into one
+//! transaction with a savepoint per run, so many submissions share one fsync and each still
+//! gets its own answer (a refused run leaves nothing behind). A submission is answered only
+//! after its group committed.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::runs::run_conflict;
+use crate::batch::{BatchConfig, Batcher, Commit};
+use crate::error::ServiceResult;
+use crate::store::{NewRun, Store};
+
+/// Most runs in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// The sending side of the run writer.
+pub(super) type RunWriter = Batcher<NewRun, ()>;
+
+struct Runs(Arc<dyn Store>);
+
+#[async_trait]
+impl Commit for Runs {
+    type Job = NewRun;
+    type Done = ();
+
+    async fn commit(&mut self, jobs: Vec<NewRun>) -> ServiceResult<Vec<ServiceResult<()>>> {
+        let results = self.0.insert_runs(&jobs).await?;
+        Ok(results.into_iter().map(|r| r.map_err(run_conflict)).collect())
+    }
+}
+
+/// Starts the run writer over `store`.
+pub(super) fn spawn(store: Arc<dyn Store>) -> RunWriter {
+    Batcher::spawn(Runs(store), BatchConfig::new("run writer", MAX_BATCH))
+}
