@@ -24,7 +24,17 @@ use chrono::{DateTime, Utc};
 use super::{RankKey, Ranking};
 use crate::id::{CategoryId, MetricId, RunId, VariableId, VariableValueId};
 use crate::model::SortDirection;
-use crate::model::community::{MetricSort, Run};
+use crate::model::community::{Category, MetricSort, Run, Variable};
+
+/// A category as submissions and reads check against it: the category with its metrics and
+/// the variables assigned to it, as of the category's last reset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    /// The category (its `updated_at` is the version a submission is checked against).
+    pub category: Category,
+    /// Its variables.
+    pub variables: Vec<Variable>,
+}
 
 /// What a category's rankings are built over: its metrics and its variables.
 #[derive(Debug, Clone, PartialEq)]
@@ -435,10 +445,11 @@ fn top_cutoff(cells: &[&Cell], top: u64) -> Option<RankKey> {
     lo.checked_add(1).map(|next| RankKey::from_parts(next, i64::MIN, 0))
 }
 
-/// Every category's rankings.
+/// Every category's rankings, and its shape.
 #[derive(Debug, Default)]
 pub struct CommunityRankings {
     categories: std::sync::RwLock<HashMap<CategoryId, CategoryIndex>>,
+    shapes: std::sync::RwLock<HashMap<CategoryId, Arc<Shape>>>,
 }
 
 impl CommunityRankings {
@@ -452,8 +463,9 @@ impl CommunityRankings {
 
     /// Replaces a category's index by one over `layout` and the approved runs read at
     /// `read_at` (see [`CategoryIndex::rebuild`]).
-    pub fn reset(&self, layout: Arc<Layout>, runs: &[Arc<Run>], read_at: DateTime<Utc>) {
+    pub fn reset(&self, layout: Arc<Layout>, shape: Arc<Shape>, runs: &[Arc<Run>], read_at: DateTime<Utc>) {
         let category = layout.category;
+        self.shapes.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(category, shape);
         // Built outside the lock from a snapshot of what the index knows; swapped in under it.
         let built = self.read(|all| all.get(&category).map(|old| old.rebuild(layout.clone(), runs, read_at)));
         let built = built.unwrap_or_else(|| CategoryIndex::build(layout, runs.iter().cloned()));
@@ -479,6 +491,12 @@ impl CommunityRankings {
         self.write(|all| {
             all.remove(&category);
         });
+        self.shapes.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&category);
+    }
+
+    /// A category's shape as of its last reset.
+    pub fn shape(&self, category: CategoryId) -> Option<Arc<Shape>> {
+        self.shapes.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&category).cloned()
     }
 
     /// Whether a category has an index.

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::id::{CategoryId, GameId, IdentityId, ScoreId, SessionId};
 use crate::model::Score;
 use crate::model::community::Run;
-use crate::ranking::community::Layout;
+use crate::ranking::community::{Layout, Shape};
 use crate::ranking::{PoolKey, RankKey};
 
 /// One committed change.
@@ -32,8 +32,10 @@ pub enum RunChange {
     /// A category's rankings rebuilt over its layout and its approved runs as read at
     /// `read_at` (a new category, an edited one, a variable edit).
     Reset {
-        /// The category's metrics and variables.
+        /// The category's metrics and variables, as the index sees them.
         layout: Arc<Layout>,
+        /// The category and its variables.
+        shape: Arc<Shape>,
         /// Its approved runs.
         runs: Arc<Vec<Arc<Run>>>,
         /// When they were read (changes after it are kept).

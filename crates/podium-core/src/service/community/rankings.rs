@@ -21,7 +21,7 @@ use crate::id::{CategoryId, MetricId, RunId};
 use crate::model::community::{Category, Run, RunStatus};
 use crate::page::{ListParams, Page, PageRequest, Pagination, SortValue, Traversal};
 use crate::ranking::RankKey;
-use crate::ranking::community::{Boundary, CommunityRankings, Layout, LayoutVariable, RankPage, RankQuery};
+use crate::ranking::community::{Boundary, CommunityRankings, Layout, LayoutVariable, RankPage, RankQuery, Shape};
 use crate::shared::{Change, RunChange, Subscriber};
 use crate::store::{RunFilter, RunScope};
 use crate::time::now;
@@ -33,7 +33,9 @@ impl Subscriber for RankingCopies {
     fn apply(&self, change: &Change) {
         let Change::Runs(change) = change else { return };
         match change {
-            RunChange::Reset { layout, runs, read_at } => self.0.reset(layout.clone(), runs, *read_at),
+            RunChange::Reset { layout, shape, runs, read_at } => {
+                self.0.reset(layout.clone(), shape.clone(), runs, *read_at);
+            }
             RunChange::Runs(runs) => self.0.upsert(runs),
             RunChange::Dropped(category) => self.0.drop_category(*category),
         }
@@ -126,10 +128,21 @@ impl Community {
         let n = runs.len();
         self.admin.shared().changes.publish(Change::Runs(RunChange::Reset {
             layout: Arc::new(layout),
+            shape: Arc::new(Shape { category: c, variables }),
             runs: Arc::new(runs),
             read_at,
         }));
         Ok(n)
+    }
+
+    /// A category and its variables from memory (read and indexed on first use): what
+    /// submissions and reads check against without a store round trip. 404 when it is gone.
+    pub(super) async fn shape(&self, category: CategoryId) -> ServiceResult<Arc<Shape>> {
+        if let Some(shape) = self.rankings.shape(category) {
+            return Ok(shape);
+        }
+        self.reset_rankings(category).await?;
+        self.rankings.shape(category).ok_or_else(|| ServiceError::not_found("category"))
     }
 
     /// Publishes runs in their state after a commit; a category this node has no rankings for
@@ -200,13 +213,13 @@ impl Community {
     }
 
     /// The engine query a read asks for.
-    async fn rank_query(&self, category: &Category, query: &RankingQuery) -> ServiceResult<RankQuery> {
+    fn rank_query(shape: &Shape, query: &RankingQuery) -> ServiceResult<RankQuery> {
         if query.top == Some(0) {
             return Err(ServiceError::field("top", FieldCode::OutOfRange));
         }
         Ok(RankQuery {
-            metric: Self::ranking_metric(category, query.metric.as_deref())?,
-            filter: self.variable_filter(category.id, &query.variables).await?,
+            metric: Self::ranking_metric(&shape.category, query.metric.as_deref())?,
+            filter: Self::variable_filter(&shape.variables, &query.variables)?,
             include_obsolete: query.include_obsolete,
             video_only: query.video_only,
             top: query.top,
@@ -220,8 +233,8 @@ impl Community {
         query: &RankingQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<RankedRunView>> {
-        let c = self.get_category(category).await?;
-        let rank_query = self.rank_query(&c, query).await?;
+        let shape = self.shape(category).await?;
+        let rank_query = Self::rank_query(&shape, query)?;
         let scope = format!(
             "community-ranking:{category}:{}:{}:{}:{:?}:{:?}:{}",
             rank_query.metric,
@@ -301,8 +314,8 @@ impl Community {
     /// each approved run that beat the record of its day, oldest first. `top`, `as_of` and
     /// `include_obsolete` do not apply (every approved run can have set a record).
     pub async fn records(&self, category: CategoryId, query: &RankingQuery) -> ServiceResult<Vec<RecordView>> {
-        let c = self.get_category(category).await?;
-        let rank_query = self.rank_query(&c, query).await?;
+        let shape = self.shape(category).await?;
+        let rank_query = Self::rank_query(&shape, query)?;
         let records = match self.rankings.records(category, &rank_query) {
             Some(records) => records,
             None => {

@@ -340,13 +340,17 @@ impl Community {
         let Some(category_id) = cmd.category_id else {
             return Err(ServiceError::field("category_id", FieldCode::Required));
         };
-        let Some(category) = self.admin.store().get_category(category_id).await? else {
-            return Err(ServiceError::field("category_id", FieldCode::NotFound));
+        let shape = match self.shape(category_id).await {
+            Ok(shape) => shape,
+            Err(e) if e.code == ErrorCode::NotFound => {
+                return Err(ServiceError::field("category_id", FieldCode::NotFound));
+            }
+            Err(e) => return Err(e),
         };
+        let (category, variables) = (shape.category.clone(), &shape.variables);
         if self.banned_from(p.member.id, category.leaderboard_id).await? {
             return Err(ServiceError::new(ErrorCode::MemberBanned, "you are banned from this leaderboard"));
         }
-        let variables = self.admin.store().variables_of(category_id).await?;
         let mut errors = FieldErrors::new();
         let today = now().date_naive();
         let played_on = match cmd.played_on.as_deref() {
@@ -375,7 +379,7 @@ impl Community {
             &mut errors,
         );
         let runners = self.parse_runners(p, cmd.runners.as_deref().unwrap_or_default(), &category, &mut errors).await?;
-        let values = Self::parse_run_variables(&cmd.variables.unwrap_or_default(), &category, &variables, &mut errors);
+        let values = Self::parse_run_variables(&cmd.variables.unwrap_or_default(), &category, variables, &mut errors);
         let metrics = Self::parse_run_metrics(&cmd.metrics.unwrap_or_default(), &category, &mut errors);
         errors.into_result()?;
         let Some(played_on) = played_on else {
@@ -422,15 +426,13 @@ impl Community {
 
     /// Resolves `var.<slug>=<value>[,…]` filters against a category's variables: an unknown
     /// variable or value is a 422 naming the parameter.
-    pub(super) async fn variable_filter(
-        &self,
-        category: CategoryId,
+    pub(super) fn variable_filter(
+        variables: &[Variable],
         given: &[(String, String)],
     ) -> ServiceResult<Vec<(VariableId, Vec<VariableValueId>)>> {
         if given.is_empty() {
             return Ok(Vec::new());
         }
-        let variables = self.admin.store().variables_of(category).await?;
         let mut errors = FieldErrors::new();
         let mut out: Vec<(VariableId, Vec<VariableValueId>)> = Vec::new();
         for (slug, values) in given {
@@ -467,12 +469,12 @@ impl Community {
         query: &RunQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<RunView>> {
-        self.get_category(category).await?;
+        let shape = self.shape(category).await?;
         let status = match query.status.as_deref() {
             None | Some("") => None,
             Some(s) => Some(RunStatus::parse(s).ok_or_else(|| ServiceError::field("status", FieldCode::InvalidEnum))?),
         };
-        let variables = self.variable_filter(category, &query.variables).await?;
+        let variables = Self::variable_filter(&shape.variables, &query.variables)?;
         let scope = format!(
             "community-runs:{category}:{}:{}",
             status.map_or("", RunStatus::as_str),

@@ -318,8 +318,8 @@ macro_rules! impl_run_store {
             }
             if !others.is_empty() {
                 for r in sqlx::query(
-                    "SELECT v.run_id, v.variable_id, v.value_id FROM community_run_values v \
-                     JOIN community_runs r ON r.id = v.run_id WHERE r.category_id = $1 AND r.runner_key = $2",
+                    "SELECT run_id, variable_id, value_id FROM community_run_values WHERE run_id IN \
+                     (SELECT id FROM community_runs WHERE category_id = $1 AND runner_key = $2)",
                 )
                 .bind(&category)
                 .bind(&runner_key)
@@ -334,8 +334,8 @@ macro_rules! impl_run_store {
                     }
                 }
                 for r in sqlx::query(
-                    "SELECT m.run_id, m.metric_id, m.value FROM community_run_metrics m \
-                     JOIN community_runs r ON r.id = m.run_id WHERE r.category_id = $1 AND r.runner_key = $2",
+                    "SELECT run_id, metric_id, value FROM community_run_metrics WHERE run_id IN \
+                     (SELECT id FROM community_runs WHERE category_id = $1 AND runner_key = $2)",
                 )
                 .bind(&category)
                 .bind(&runner_key)
