@@ -27,7 +27,9 @@ impl Commit for Runs {
     type Done = ();
 
     async fn commit(&mut self, jobs: Vec<NewRun>) -> ServiceResult<Vec<ServiceResult<()>>> {
+        let started = std::time::Instant::now();
         let results = self.0.insert_runs(&jobs).await?;
+        tracing::debug!(runs = jobs.len(), elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "run batch committed");
         Ok(results.into_iter().map(|r| r.map_err(run_conflict)).collect())
     }
 }

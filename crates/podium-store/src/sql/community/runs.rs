@@ -243,184 +243,238 @@ macro_rules! impl_run_store {
             Ok(())
         }
 
-        /// Inserts a run inside `tx` (see `RunStore::insert_run`).
-        async fn insert_run_in<'c>(
+        /// Inserts a batch of runs inside `tx` (see `RunStore::insert_runs`), set by set: the
+        /// categories are locked one by one, the runners' rows in one locking read (in id
+        /// order), their bans, the stored runs of the same categories and runner sets with
+        /// their values in three reads; every rule is then checked in memory, in order (each
+        /// run sees the accepted ones before it), and the accepted runs are written with
+        /// multi-row inserts. A refused run writes nothing.
+        async fn insert_runs_in<'c>(
             tx: &mut sqlx::Transaction<'c, $db>,
-            run: &podium_core::model::community::Run,
-            participations: &[podium_core::model::community::Participation],
-            metrics: &[podium_core::model::community::Metric],
-            category_read_at: chrono::DateTime<chrono::Utc>,
-        ) -> podium_core::store::StoreResult<()> {
+            jobs: &[podium_core::store::NewRun],
+        ) -> podium_core::store::StoreResult<Vec<podium_core::store::StoreResult<()>>> {
+            use std::collections::{BTreeMap, BTreeSet, HashMap};
             use podium_core::model::community::{Run, RunStatus};
             use podium_core::store::StoreError;
             use podium_core::time::to_micros;
             use sqlx::Row;
             use $crate::sql::map_err;
-            let category = run.category_id.to_string();
-            let runner_key = run.runner_key();
-            let lock = sqlx::query(concat!("SELECT updated_at FROM community_categories WHERE id = $1", $for_update))
-                .bind(&category)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(map_err)?;
-            let Some(lock) = lock else {
-                return Err(StoreError::NotFound);
-            };
-            // The run was checked against the category (and its variables) as read then.
-            let version: i64 = lock.try_get(0).map_err(map_err)?;
-            if version != to_micros(category_read_at) {
-                return Err(StoreError::Conflict { constraint: "stale".to_owned() });
-            }
-            // Every runner's row is locked (in id order; a ban and an account deletion lock the
-            // member's row too), so a run cannot slip past a ban or name a member deleted
-            // meanwhile.
-            let mut runner_ids: Vec<String> = run.runners.iter().map(|r| r.id.to_string()).collect();
-            runner_ids.sort_unstable();
-            for member in &runner_ids {
-                let live = sqlx::query(concat!(
-                    "SELECT id FROM community_members WHERE id = $1 AND deleted_at IS NULL",
-                    $for_update
-                ))
-                .bind(member)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(map_err)?;
-                if live.is_none() {
-                    return Err(StoreError::Conflict { constraint: "reference".to_owned() });
-                }
-                let banned = sqlx::query(
-                    "SELECT 1 FROM community_bans WHERE member_id = $1 AND lifted_at IS NULL \
-                     AND (leaderboard_id IS NULL OR leaderboard_id = $2) LIMIT 1",
-                )
-                .bind(member)
-                .bind(run.leaderboard_id.to_string())
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(map_err)?;
-                if banned.is_some() {
-                    return Err(StoreError::Conflict { constraint: "runner_banned".to_owned() });
+            let conflict = |c: &str| Err(StoreError::Conflict { constraint: c.to_owned() });
+            // Categories, in id order: their version (absent: deleted).
+            let categories: BTreeSet<String> = jobs.iter().map(|j| j.run.category_id.to_string()).collect();
+            let mut versions: HashMap<String, i64> = HashMap::new();
+            for category in &categories {
+                let row = sqlx::query(concat!("SELECT updated_at FROM community_categories WHERE id = $1", $for_update))
+                    .bind(category)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                if let Some(row) = row {
+                    versions.insert(category.clone(), row.try_get(0).map_err(map_err)?);
                 }
             }
-            // The runs of the same category and runner set, with their values and metrics in
-            // two reads (not one per run).
-            let mut others: std::collections::HashMap<String, (bool, Run)> = std::collections::HashMap::new();
-            for row in sqlx::query("SELECT id, status FROM community_runs WHERE category_id = $1 AND runner_key = $2")
-                .bind(&category)
-                .bind(&runner_key)
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(map_err)?
-            {
-                let id: String = row.try_get(0).map_err(map_err)?;
-                let status: String = row.try_get(1).map_err(map_err)?;
-                let other = Run { variables: Vec::new(), metrics: Vec::new(), ..run.clone() };
-                others.insert(id, (status == RunStatus::Rejected.as_str(), other));
+            // Runners: live ones (rows locked in id order, so a ban or a deletion of one waits
+            // for this batch or is seen by it), and the bans in force on them.
+            let members: BTreeSet<String> =
+                jobs.iter().flat_map(|j| j.run.runners.iter().map(|r| r.id.to_string())).collect();
+            let mut live: BTreeSet<String> = BTreeSet::new();
+            let mut bans: Vec<(String, Option<String>)> = Vec::new();
+            if !members.is_empty() {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM community_members WHERE deleted_at IS NULL AND id IN (");
+                let mut list = qb.separated(", ");
+                for m in &members {
+                    list.push_bind(m.clone());
+                }
+                qb.push(concat!(") ORDER BY id", $for_update));
+                for row in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
+                    live.insert(row.try_get(0).map_err(map_err)?);
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT member_id, leaderboard_id FROM community_bans WHERE lifted_at IS NULL AND member_id IN (",
+                );
+                let mut list = qb.separated(", ");
+                for m in &members {
+                    list.push_bind(m.clone());
+                }
+                qb.push(")");
+                for row in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
+                    bans.push((row.try_get(0).map_err(map_err)?, row.try_get(1).map_err(map_err)?));
+                }
             }
-            if !others.is_empty() {
-                for r in sqlx::query(
-                    "SELECT run_id, variable_id, value_id FROM community_run_values WHERE run_id IN \
-                     (SELECT id FROM community_runs WHERE category_id = $1 AND runner_key = $2)",
-                )
-                .bind(&category)
-                .bind(&runner_key)
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(map_err)?
-                {
-                    let (id, variable, value): (String, String, String) =
-                        (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?);
-                    if let (Some((_, other)), Ok(variable), Ok(value)) = (others.get_mut(&id), variable.parse(), value.parse()) {
-                        other.variables.push((variable, value));
+            // The stored runs that the rules compare with: same category, runner set and
+            // variable values (the database matches the values, so a runner's other runs are
+            // never read), then their metrics in one read.
+            type Key = (String, String, Vec<(podium_core::id::VariableId, podium_core::id::VariableValueId)>);
+            let keys: BTreeSet<Key> = jobs
+                .iter()
+                .map(|j| (j.run.category_id.to_string(), j.run.runner_key(), j.run.variables.clone()))
+                .collect();
+            let mut existing: BTreeMap<Key, Vec<(bool, Run)>> = BTreeMap::new();
+            let mut by_id: HashMap<String, (Key, usize)> = HashMap::new();
+            for key in &keys {
+                let (category, runner_key, variables) = key;
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT r.id, r.status FROM community_runs r WHERE r.category_id = ");
+                qb.push_bind(category.clone()).push(" AND r.runner_key = ").push_bind(runner_key.clone());
+                qb.push(" AND (SELECT COUNT(*) FROM community_run_values v WHERE v.run_id = r.id) = ")
+                    .push_bind(variables.len() as i64);
+                if !variables.is_empty() {
+                    qb.push(" AND (SELECT COUNT(*) FROM community_run_values v WHERE v.run_id = r.id AND (");
+                    for (i, (variable, value)) in variables.iter().enumerate() {
+                        if i > 0 {
+                            qb.push(" OR ");
+                        }
+                        qb.push("(v.variable_id = ").push_bind(variable.to_string()).push(" AND v.value_id = ").push_bind(value.to_string()).push(")");
                     }
+                    qb.push(")) = ").push_bind(variables.len() as i64);
                 }
-                for r in sqlx::query(
-                    "SELECT run_id, metric_id, value FROM community_run_metrics WHERE run_id IN \
-                     (SELECT id FROM community_runs WHERE category_id = $1 AND runner_key = $2)",
-                )
-                .bind(&category)
-                .bind(&runner_key)
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(map_err)?
-                {
+                let Some(template) = jobs.iter().find(|j| j.run.category_id.to_string() == *category) else { continue };
+                for row in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
+                    let id: String = row.try_get(0).map_err(map_err)?;
+                    let status: String = row.try_get(1).map_err(map_err)?;
+                    let other = Run { variables: variables.clone(), metrics: Vec::new(), ..template.run.clone() };
+                    let list = existing.entry(key.clone()).or_default();
+                    by_id.insert(id, (key.clone(), list.len()));
+                    list.push((status == RunStatus::Rejected.as_str(), other));
+                }
+            }
+            let ids: Vec<String> = by_id.keys().cloned().collect();
+            for chunk in ids.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT run_id, metric_id, value FROM community_run_metrics WHERE run_id IN (",
+                );
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.clone());
+                }
+                qb.push(")");
+                for r in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
                     let (id, metric): (String, String) = (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?);
-                    if let (Some((_, other)), Ok(metric)) = (others.get_mut(&id), metric.parse()) {
-                        other.metrics.push((metric, r.try_get(2).map_err(map_err)?));
+                    let value: f64 = r.try_get(2).map_err(map_err)?;
+                    if let (Some((key, i)), Ok(metric)) = (by_id.get(&id), metric.parse()) {
+                        if let Some((_, run)) = existing.get_mut(key).and_then(|l| l.get_mut(*i)) {
+                            run.metrics.push((metric, value));
+                        }
                     }
                 }
             }
-            for (rejected, other) in others.values_mut() {
-                other.variables.sort_unstable();
-                other.metrics.sort_unstable_by_key(|(m, _)| *m);
-                if run.same_values(other) {
-                    return Err(StoreError::Conflict { constraint: "identical".to_owned() });
-                }
-                if !*rejected && run.variables == other.variables && !run.beats(other, metrics) {
-                    return Err(StoreError::Conflict { constraint: "not_an_improvement".to_owned() });
+            for list in existing.values_mut() {
+                for (_, run) in list.iter_mut() {
+                    run.metrics.sort_unstable_by_key(|(m, _)| *m);
                 }
             }
-            let id = run.id.to_string();
-            sqlx::query(
-                "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, played_on, submitted_at, status, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&id)
-            .bind(&category)
-            .bind(run.leaderboard_id.to_string())
-            .bind(run.submitted_by.to_string())
-            .bind(&runner_key)
-            .bind(podium_core::time::to_day_number(run.played_on))
-            .bind(to_micros(run.submitted_at))
-            .bind(run.status.as_str())
-            .bind(to_micros(run.updated_at))
-            .execute(&mut **tx)
-            .await
-            .map_err(map_err)?;
-            for (position, r) in run.runners.iter().enumerate() {
-                sqlx::query("INSERT INTO community_run_runners (run_id, member_id, position) VALUES ($1, $2, $3)")
-                    .bind(&id)
-                    .bind(r.id.to_string())
-                    .bind(position as i64)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
+            // The rules, in order; an accepted run is seen by the ones after it.
+            let mut answers = Vec::with_capacity(jobs.len());
+            let mut accepted: Vec<&podium_core::store::NewRun> = Vec::new();
+            for job in jobs {
+                let run = &job.run;
+                let category = run.category_id.to_string();
+                let answer = match versions.get(&category) {
+                    None => Err(StoreError::NotFound),
+                    Some(v) if *v != to_micros(job.category_read_at) => conflict("stale"),
+                    Some(_) if run.runners.iter().any(|r| !live.contains(&r.id.to_string())) => conflict("reference"),
+                    Some(_)
+                        if run.runners.iter().any(|r| {
+                            let id = r.id.to_string();
+                            let lb = run.leaderboard_id.to_string();
+                            bans.iter().any(|(m, l)| *m == id && l.as_ref().is_none_or(|l| *l == lb))
+                        }) =>
+                    {
+                        conflict("runner_banned")
+                    }
+                    Some(_) => {
+                        let others = existing.entry((category, run.runner_key(), run.variables.clone())).or_default();
+                        if others.iter().any(|(_, other)| run.same_values(other)) {
+                            conflict("identical")
+                        } else if others
+                            .iter()
+                            .any(|(rejected, other)| !rejected && run.variables == other.variables && !run.beats(other, &job.metrics))
+                        {
+                            conflict("not_an_improvement")
+                        } else {
+                            others.push((false, run.clone()));
+                            accepted.push(job);
+                            Ok(())
+                        }
+                    }
+                };
+                answers.push(answer);
             }
-            for p in participations {
-                sqlx::query(
-                    "INSERT INTO community_participations (id, run_id, member_id, comment, vod_url, filled_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(p.id.to_string())
-                .bind(&id)
-                .bind(p.user_id.to_string())
-                .bind(p.comment.as_ref().map(|c| c.as_str().to_owned()))
-                .bind(p.vod_url.as_ref().map(|v| v.as_str().to_owned()))
-                .bind(p.filled_at.map(to_micros))
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
+            // The accepted runs, in multi-row inserts (chunked under the bind limits).
+            for chunk in accepted.chunks(200) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, played_on, submitted_at, status, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, job| {
+                    let run = &job.run;
+                    b.push_bind(run.id.to_string())
+                        .push_bind(run.category_id.to_string())
+                        .push_bind(run.leaderboard_id.to_string())
+                        .push_bind(run.submitted_by.to_string())
+                        .push_bind(run.runner_key())
+                        .push_bind(podium_core::time::to_day_number(run.played_on))
+                        .push_bind(to_micros(run.submitted_at))
+                        .push_bind(run.status.as_str())
+                        .push_bind(to_micros(run.updated_at));
+                });
+                qb.build().execute(&mut **tx).await.map_err(map_err)?;
             }
-            for (variable, value) in &run.variables {
-                sqlx::query("INSERT INTO community_run_values (run_id, category_id, variable_id, value_id) VALUES ($1, $2, $3, $4)")
-                    .bind(&id)
-                    .bind(&category)
-                    .bind(variable.to_string())
-                    .bind(value.to_string())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
+            let runners: Vec<(String, String, i64)> = accepted
+                .iter()
+                .flat_map(|j| j.run.runners.iter().enumerate().map(|(i, r)| (j.run.id.to_string(), r.id.to_string(), i as i64)))
+                .collect();
+            for chunk in runners.chunks(2000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO community_run_runners (run_id, member_id, position) ");
+                qb.push_values(chunk, |mut b, (run, member, position)| {
+                    b.push_bind(run.clone()).push_bind(member.clone()).push_bind(*position);
+                });
+                qb.build().execute(&mut **tx).await.map_err(map_err)?;
             }
-            for (metric, value) in &run.metrics {
-                sqlx::query("INSERT INTO community_run_metrics (run_id, metric_id, value) VALUES ($1, $2, $3)")
-                    .bind(&id)
-                    .bind(metric.to_string())
-                    .bind(*value)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
+            let parts: Vec<&podium_core::model::community::Participation> =
+                accepted.iter().flat_map(|j| j.participations.iter()).collect();
+            for chunk in parts.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO community_participations (id, run_id, member_id, comment, vod_url, filled_at) ",
+                );
+                qb.push_values(chunk, |mut b, p| {
+                    b.push_bind(p.id.to_string())
+                        .push_bind(p.run_id.to_string())
+                        .push_bind(p.user_id.to_string())
+                        .push_bind(p.comment.as_ref().map(|c| c.as_str().to_owned()))
+                        .push_bind(p.vod_url.as_ref().map(|v| v.as_str().to_owned()))
+                        .push_bind(p.filled_at.map(to_micros));
+                });
+                qb.build().execute(&mut **tx).await.map_err(map_err)?;
             }
-            Ok(())
+            let values: Vec<(String, String, String, String)> = accepted
+                .iter()
+                .flat_map(|j| {
+                    j.run.variables.iter().map(|(v, x)| {
+                        (j.run.id.to_string(), j.run.category_id.to_string(), v.to_string(), x.to_string())
+                    })
+                })
+                .collect();
+            for chunk in values.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO community_run_values (run_id, category_id, variable_id, value_id) ",
+                );
+                qb.push_values(chunk, |mut b, (run, category, variable, value)| {
+                    b.push_bind(run.clone()).push_bind(category.clone()).push_bind(variable.clone()).push_bind(value.clone());
+                });
+                qb.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            let metrics: Vec<(String, String, f64)> = accepted
+                .iter()
+                .flat_map(|j| j.run.metrics.iter().map(|(m, v)| (j.run.id.to_string(), m.to_string(), *v)))
+                .collect();
+            for chunk in metrics.chunks(2000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO community_run_metrics (run_id, metric_id, value) ");
+                qb.push_values(chunk, |mut b, (run, metric, value)| {
+                    b.push_bind(run.clone()).push_bind(metric.clone()).push_bind(*value);
+                });
+                qb.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            Ok(answers)
         }
-
 
         #[async_trait::async_trait]
         impl podium_core::store::RunStore for $store {
@@ -431,35 +485,27 @@ macro_rules! impl_run_store {
                 metrics: &[podium_core::model::community::Metric],
                 category_read_at: chrono::DateTime<chrono::Utc>,
             ) -> podium_core::store::StoreResult<()> {
-                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
-                insert_run_in(&mut tx, run, participations, metrics, category_read_at).await?;
-                tx.commit().await.map_err($crate::sql::map_err)
+                let job = podium_core::store::NewRun {
+                    run: run.clone(),
+                    participations: participations.to_vec(),
+                    metrics: metrics.to_vec(),
+                    category_read_at,
+                };
+                let mut answers = self.insert_runs(std::slice::from_ref(&job)).await?;
+                answers.pop().unwrap_or(Err(podium_core::store::StoreError::NotFound))
             }
 
             async fn insert_runs(
                 &self,
                 runs: &[podium_core::store::NewRun],
             ) -> podium_core::store::StoreResult<Vec<podium_core::store::StoreResult<()>>> {
-                use sqlx::Acquire;
-                use $crate::sql::map_err;
-                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
-                let mut out = Vec::with_capacity(runs.len());
-                for r in runs {
-                    // One savepoint per run: a refused run leaves no trace, the others commit.
-                    let mut one = tx.begin().await.map_err(map_err)?;
-                    match insert_run_in(&mut one, &r.run, &r.participations, &r.metrics, r.category_read_at).await {
-                        Ok(()) => {
-                            one.commit().await.map_err(map_err)?;
-                            out.push(Ok(()));
-                        }
-                        Err(e) => {
-                            one.rollback().await.map_err(map_err)?;
-                            out.push(Err(e));
-                        }
-                    }
+                if runs.is_empty() {
+                    return Ok(Vec::new());
                 }
-                tx.commit().await.map_err(map_err)?;
-                Ok(out)
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                let answers = insert_runs_in(&mut tx, runs).await?;
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(answers)
             }
 
             async fn get_run(
