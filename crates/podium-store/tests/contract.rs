@@ -975,6 +975,12 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
     let replace = RunEdits { fill: Vec::new(), replace: vec![(switch.id, Some(ps.id))] };
     store.update_variable(&edited, platform.updated_at, &replace).await.unwrap();
     assert_eq!(store.get_run(on_switch.id).await.unwrap().unwrap().variables, vec![(vid, ps.id)]);
+    // The rules follow the moved values: the same run on the replacement is identical now.
+    let moved = Run { id: RunId::generate(), variables: vec![(vid, ps.id)], ..on_switch.clone() };
+    assert_eq!(
+        store.insert_run(&moved, &parts(&moved), &category.metrics, version(&store, category.id).await).await,
+        Err(StoreError::Conflict { constraint: "identical".into() })
+    );
     // A site ban rejects every run of the member by a recorded judgement, and ends their
     // modships and tokens; an approval of a banned runner's run is then refused.
     let ban = Ban {

@@ -243,6 +243,15 @@ macro_rules! impl_run_store {
             Ok(())
         }
 
+        /// A run's variable values as the `value_key` column holds them: `variable=value` pairs
+        /// in the text order of the variable ids, comma-joined (what the migration's
+        /// `string_agg` computes).
+        fn value_key(variables: &[(podium_core::id::VariableId, podium_core::id::VariableValueId)]) -> String {
+            let mut pairs: Vec<String> = variables.iter().map(|(v, x)| format!("{v}={x}")).collect();
+            pairs.sort_unstable();
+            pairs.join(",")
+        }
+
         /// Inserts a batch of runs inside `tx` (see `RunStore::insert_runs`), set by set: the
         /// categories are locked one by one, the runners' rows in one locking read (in id
         /// order), their bans, the stored runs of the same categories and runner sets with
@@ -313,22 +322,14 @@ macro_rules! impl_run_store {
             let mut by_id: HashMap<String, (Key, usize)> = HashMap::new();
             for key in &keys {
                 let (category, runner_key, variables) = key;
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT r.id, r.status FROM community_runs r WHERE r.category_id = ");
-                qb.push_bind(category.clone()).push(" AND r.runner_key = ").push_bind(runner_key.clone());
-                qb.push(" AND (SELECT COUNT(*) FROM community_run_values v WHERE v.run_id = r.id) = ")
-                    .push_bind(variables.len() as i64);
-                if !variables.is_empty() {
-                    qb.push(" AND (SELECT COUNT(*) FROM community_run_values v WHERE v.run_id = r.id AND (");
-                    for (i, (variable, value)) in variables.iter().enumerate() {
-                        if i > 0 {
-                            qb.push(" OR ");
-                        }
-                        qb.push("(v.variable_id = ").push_bind(variable.to_string()).push(" AND v.value_id = ").push_bind(value.to_string()).push(")");
-                    }
-                    qb.push(")) = ").push_bind(variables.len() as i64);
-                }
+                let rows = sqlx::query(
+                    "SELECT id, status FROM community_runs WHERE category_id = $1 AND runner_key = $2 AND value_key = $3",
+                )
+                .bind(category)
+                .bind(runner_key)
+                .bind(value_key(variables));
                 let Some(template) = jobs.iter().find(|j| j.run.category_id.to_string() == *category) else { continue };
-                for row in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
+                for row in rows.fetch_all(&mut **tx).await.map_err(map_err)? {
                     let id: String = row.try_get(0).map_err(map_err)?;
                     let status: String = row.try_get(1).map_err(map_err)?;
                     let other = Run { variables: variables.clone(), metrics: Vec::new(), ..template.run.clone() };
@@ -402,7 +403,7 @@ macro_rules! impl_run_store {
             // The accepted runs, in multi-row inserts (chunked under the bind limits).
             for chunk in accepted.chunks(200) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, played_on, submitted_at, status, updated_at) ",
+                    "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, value_key, played_on, submitted_at, status, updated_at) ",
                 );
                 qb.push_values(chunk, |mut b, job| {
                     let run = &job.run;
@@ -411,6 +412,7 @@ macro_rules! impl_run_store {
                         .push_bind(run.leaderboard_id.to_string())
                         .push_bind(run.submitted_by.to_string())
                         .push_bind(run.runner_key())
+                        .push_bind(value_key(&run.variables))
                         .push_bind(podium_core::time::to_day_number(run.played_on))
                         .push_bind(to_micros(run.submitted_at))
                         .push_bind(run.status.as_str())

@@ -120,6 +120,22 @@ macro_rules! impl_variable_store {
             touch_categories(tx, &v.id.to_string(), podium_core::time::to_micros(v.updated_at)).await
         }
 
+        /// Recomputes the value key of every run of the variable's leaderboard (after its values
+        /// on runs changed); one statement, for an edit that is rare.
+        async fn refresh_value_keys<'c>(tx: &mut sqlx::Transaction<'c, $db>, variable: &str) -> podium_core::store::StoreResult<()> {
+            sqlx::query(
+                "UPDATE community_runs SET value_key = COALESCE((\
+                 SELECT string_agg(v.variable_id || '=' || v.value_id, ',' ORDER BY v.variable_id) \
+                 FROM community_run_values v WHERE v.run_id = community_runs.id), '') \
+                 WHERE leaderboard_id = (SELECT leaderboard_id FROM community_variables WHERE id = $1)",
+            )
+            .bind(variable)
+            .execute(&mut **tx)
+            .await
+            .map_err($crate::sql::map_err)?;
+            Ok(())
+        }
+
         /// Applies a variable edit to the runs: values of categories it left cleared, deleted
         /// values replaced (or cleared, unless required where runs use them), defaults filled.
         async fn apply_run_edits<'c>(
@@ -180,13 +196,18 @@ macro_rules! impl_variable_store {
                 .await
                 .map_err(map_err)?;
             }
-            Ok(())
+            refresh_value_keys(tx, id).await
         }
 
         /// Deletes a variable's rows in a transaction.
         async fn delete_variable_rows<'c>(tx: &mut sqlx::Transaction<'c, $db>, id: &str) -> podium_core::store::StoreResult<u64> {
+            sqlx::query("DELETE FROM community_run_values WHERE variable_id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+            refresh_value_keys(tx, id).await?;
             for sql in [
-                "DELETE FROM community_run_values WHERE variable_id = $1",
                 "DELETE FROM community_variable_values WHERE variable_id = $1",
                 "DELETE FROM community_variable_categories WHERE variable_id = $1",
             ] {
