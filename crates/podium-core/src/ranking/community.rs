@@ -409,13 +409,22 @@ impl CategoryIndex {
             Boundary::Before(_) => (more, elsewhere),
         };
         let direction = self.metrics[m].direction;
+        // Ranks: one count per distinct value (ties share it), over the selected current trees.
+        let mut last: Option<(u64, u64)> = None;
         let runs: Vec<RankedRun> = keys
             .into_iter()
             .filter_map(|(key, obsolete)| {
                 let run = self.entries.get(&key.id())?.run.clone();
-                let floor = RankKey::from_parts(key.score_bits(), i64::MIN, 0);
-                let better: usize = cells.iter().map(|c| c.current.count_before(&floor)).sum();
-                Some(RankedRun { rank: better as u64 + 1, obsolete, value: key.value(direction), key, run })
+                let rank = match last {
+                    Some((bits, rank)) if bits == key.score_bits() => rank,
+                    _ => {
+                        let floor = RankKey::from_parts(key.score_bits(), i64::MIN, 0);
+                        let better: usize = cells.iter().map(|c| c.current.count_before(&floor)).sum();
+                        better as u64 + 1
+                    }
+                };
+                last = Some((key.score_bits(), rank));
+                Some(RankedRun { rank, obsolete, value: key.value(direction), key, run })
             })
             .collect();
         Some(RankPage { runs, has_prev, has_next })

@@ -291,12 +291,7 @@ impl Community {
         let data: Vec<RankedRunView> = page
             .runs
             .into_iter()
-            .map(|r| RankedRunView {
-                rank: r.rank,
-                value: r.value,
-                obsolete: r.obsolete,
-                run: RunView::from(Run::clone(&r.run)),
-            })
+            .map(|r| RankedRunView { rank: r.rank, value: r.value, obsolete: r.obsolete, run: RunView::from(&*r.run) })
             .collect();
         Ok(Page {
             pagination: Pagination {
@@ -329,7 +324,7 @@ impl Community {
                 value: r.value,
                 previous: r.previous,
                 improvement: r.previous.map(|p| (p - r.value).abs()),
-                run: RunView::from(Run::clone(&r.run)),
+                run: RunView::from(&*r.run),
             })
             .collect())
     }

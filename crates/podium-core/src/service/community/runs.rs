@@ -120,8 +120,8 @@ pub struct RunView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Run> for RunView {
-    fn from(run: Run) -> Self {
+impl From<&Run> for RunView {
+    fn from(run: &Run) -> Self {
         let submitter_deleted = run.runners.iter().any(|r| r.id == run.submitted_by && r.deleted);
         Self {
             id: run.id,
@@ -132,11 +132,17 @@ impl From<Run> for RunView {
             played_on: run.played_on,
             submitted_at: run.submitted_at,
             status: run.status,
-            variables: run.variables.into_iter().collect(),
-            metrics: run.metrics.into_iter().collect(),
+            variables: run.variables.iter().copied().collect(),
+            metrics: run.metrics.iter().copied().collect(),
             video: run.video,
             updated_at: run.updated_at,
         }
+    }
+}
+
+impl From<Run> for RunView {
+    fn from(run: Run) -> Self {
+        Self::from(&run)
     }
 }
 
