@@ -6,3 +6,6 @@ UPDATE community_runs SET value_key = COALESCE((
     SELECT string_agg(v.variable_id || '=' || v.value_id, ',' ORDER BY v.variable_id)
     FROM community_run_values v WHERE v.run_id = community_runs.id), '');
 CREATE INDEX community_runs_values ON community_runs (category_id, runner_key, value_key);
+-- The new index covers every lookup by category and runner set; without the old one the
+-- planner cannot pick it and scan a runner's every run for the values.
+DROP INDEX community_runs_runners;
