@@ -472,13 +472,24 @@ impl CommunityRankings {
 
     /// Replaces a category's index by one over `layout` and the approved runs read at
     /// `read_at` (see [`CategoryIndex::rebuild`]).
+    /// A reset read from an older version of the category than the one in force (two resets
+    /// racing) is ignored: the newer one read later.
     pub fn reset(&self, layout: Arc<Layout>, shape: Arc<Shape>, runs: &[Arc<Run>], read_at: DateTime<Utc>) {
         let category = layout.category;
-        self.shapes.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(category, shape);
-        // Built outside the lock from a snapshot of what the index knows; swapped in under it.
-        let built = self.read(|all| all.get(&category).map(|old| old.rebuild(layout.clone(), runs, read_at)));
-        let built = built.unwrap_or_else(|| CategoryIndex::build(layout, runs.iter().cloned()));
+        {
+            let mut shapes = self.shapes.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if shapes.get(&category).is_some_and(|held| held.category.updated_at > shape.category.updated_at) {
+                return;
+            }
+            shapes.insert(category, shape);
+        }
+        // Rebuilt under the write lock, so no run update published meanwhile is lost (a reset
+        // follows a category or variable edit: rare).
         self.write(|all| {
+            let built = match all.get(&category) {
+                Some(old) => old.rebuild(layout, runs, read_at),
+                None => CategoryIndex::build(layout, runs.iter().cloned()),
+            };
             all.insert(category, built);
         });
     }
@@ -527,8 +538,15 @@ impl CommunityRankings {
         boundary: Boundary,
         limit: usize,
     ) -> Option<RankPage> {
-        let then = self.read(|all| all.get(&category).map(|i| i.as_of(day)))?;
-        then.page(query, boundary, limit)
+        // The runs are collected under the lock; the day's index is built outside it.
+        let (layout, runs) = self.read(|all| {
+            all.get(&category).map(|i| {
+                let runs: Vec<Arc<Run>> =
+                    i.entries.values().filter(|e| e.ranked && e.run.played_on <= day).map(|e| e.run.clone()).collect();
+                (i.layout.clone(), runs)
+            })
+        })?;
+        CategoryIndex::build(layout, runs).page(query, boundary, limit)
     }
 
     /// Each time a category's record fell (see [`CategoryIndex::records`]).

@@ -210,9 +210,10 @@ pub trait RunStore: Send + Sync {
         metrics: &[Metric],
         category_read_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// Inserts runs as [`RunStore::insert_run`] does, in one transaction with a savepoint per
-    /// run (group commit: one fsync for the batch): each run gets its own answer, and a refused
-    /// run leaves nothing behind while the others commit. `Err` when the batch itself failed.
+    /// Inserts runs as [`RunStore::insert_run`] does, in one transaction (group commit: one
+    /// fsync for the batch), checked in order so each run sees the accepted ones before it:
+    /// each run gets its own answer, and a refused run leaves nothing behind while the others
+    /// commit. `Err` when the batch itself failed (nothing of it was written).
     async fn insert_runs(&self, runs: &[NewRun]) -> StoreResult<Vec<StoreResult<()>>>;
     /// A run.
     async fn get_run(&self, id: RunId) -> StoreResult<Option<Run>>;

@@ -260,6 +260,10 @@ async fn run_submissions_are_checked_field_by_field() {
         ),
         (json!({"metrics": {&site.time: "fast"}}), &format!("metrics.{}", site.time), "invalid_type"),
     ];
+    // Ids parse ignoring case: one metric named twice in two casings is a duplicate too.
+    let shouting = format!("met_{}", site.time[4..].to_uppercase());
+    let r = site.submit(&app, ann, with(json!({"metrics": {&site.time: 10, shouting: 20}}))).await;
+    assert_eq!(r.field_errors(&format!("metrics.{}", site.time)), ["duplicate"], "{}", r.text);
     for (patch, field, code) in cases {
         let r = site.submit(&app, ann, with(patch.clone())).await;
         r.assert_problem(422, "validation_failed");

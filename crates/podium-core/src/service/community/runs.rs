@@ -241,12 +241,19 @@ impl Community {
         errors: &mut FieldErrors,
     ) -> Vec<(VariableId, VariableValueId)> {
         let mut out = Vec::with_capacity(given.len());
+        // Ids parse ignoring case, so two keys of different case can name one variable.
+        let mut seen: Vec<VariableId> = Vec::with_capacity(given.len());
         for (key, value) in given {
             let field = format!("variables.{key}");
             let Ok(id) = key.parse::<VariableId>() else {
                 errors.add(field, FieldCode::InvalidId);
                 continue;
             };
+            if seen.contains(&id) {
+                errors.add(field, FieldCode::Duplicate);
+                continue;
+            }
+            seen.push(id);
             let Some(variable) = variables.iter().find(|v| v.id == id) else {
                 errors.add(field, FieldCode::NotInCategory);
                 continue;
@@ -259,7 +266,7 @@ impl Community {
         }
         for variable in variables {
             let required = variable.categories.iter().any(|a| a.category_id == category.id && a.required);
-            if required && !given.contains_key(&variable.id.to_string()) {
+            if required && !seen.contains(&variable.id) {
                 errors.add(format!("variables.{}", variable.id), FieldCode::Required);
             }
         }
@@ -274,12 +281,18 @@ impl Community {
         errors: &mut FieldErrors,
     ) -> Vec<(MetricId, f64)> {
         let mut out = Vec::with_capacity(given.len());
+        let mut seen: Vec<MetricId> = Vec::with_capacity(given.len());
         for (key, value) in given {
             let field = format!("metrics.{key}");
             let Ok(id) = key.parse::<MetricId>() else {
                 errors.add(field, FieldCode::InvalidId);
                 continue;
             };
+            if seen.contains(&id) {
+                errors.add(field, FieldCode::Duplicate);
+                continue;
+            }
+            seen.push(id);
             let Some(metric) = category.metrics.iter().find(|m| m.id == id) else {
                 errors.add(field, FieldCode::NotInCategory);
                 continue;
@@ -289,7 +302,7 @@ impl Community {
             }
         }
         for metric in category.metrics.iter().filter(|m| m.required) {
-            if !given.contains_key(&metric.id.to_string()) {
+            if !seen.contains(&metric.id) {
                 errors.add(format!("metrics.{}", metric.id), FieldCode::Required);
             }
         }

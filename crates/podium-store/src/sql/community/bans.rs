@@ -41,14 +41,22 @@ macro_rules! impl_ban_store {
                 let leaderboard = ban.leaderboard_id.map(|l| l.to_string());
                 let at = to_micros(ban.created_at);
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
-                // The member's row first: a run being submitted with them locks it too, so it
-                // either commits before this cascade (and is rejected by it) or sees the ban.
-                sqlx::query(concat!("SELECT id FROM community_members WHERE id = $1", $for_update))
-                    .bind(&member)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?
-                    .ok_or(podium_core::store::StoreError::NotFound)?;
+                // The member's row first (with the banner's, whose key the ban references, in id
+                // order — the order a batch of runs locks runners in): a run being submitted with
+                // them locks it too, so it either commits before this cascade (and is rejected by
+                // it) or sees the ban.
+                let locked = sqlx::query(concat!(
+                    "SELECT id FROM community_members WHERE id IN ($1, $2) ORDER BY id",
+                    $for_update
+                ))
+                .bind(&member)
+                .bind(ban.banned_by.to_string())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if !locked.iter().any(|r| r.try_get::<String, _>(0).is_ok_and(|id| id == member)) {
+                    return Err(podium_core::store::StoreError::NotFound);
+                }
                 sqlx::query(
                     "INSERT INTO community_bans (id, member_id, leaderboard_id, reason, banned_by, created_at, lifted_at, lifted_by) \
                      VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL)",

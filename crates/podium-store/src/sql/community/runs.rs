@@ -32,7 +32,12 @@ macro_rules! impl_run_store {
                 .await
                 .map_err(map_err)?
                 .is_some();
-            sqlx::query("UPDATE community_runs SET status = $2, updated_at = $3 WHERE id = $1")
+            // `updated_at` only grows (a clock that steps back still orders a run's states, which
+            // the rankings rely on to ignore late copies).
+            sqlx::query(
+                "UPDATE community_runs SET status = $2, \
+                 updated_at = CASE WHEN updated_at >= $3 THEN updated_at + 1 ELSE $3 END WHERE id = $1",
+            )
                 .bind(run)
                 .bind(RunStatus::derive(empty, verdict).as_str())
                 .bind(at)
@@ -255,9 +260,9 @@ macro_rules! impl_run_store {
         /// Inserts a batch of runs inside `tx` (see `RunStore::insert_runs`), set by set: the
         /// categories are locked one by one, the runners' rows in one locking read (in id
         /// order), their bans, the stored runs of the same categories and runner sets with
-        /// their values in three reads; every rule is then checked in memory, in order (each
-        /// run sees the accepted ones before it), and the accepted runs are written with
-        /// multi-row inserts. A refused run writes nothing.
+        /// their values in a read per (runners, values) and one for their metrics; every rule
+        /// is then checked in memory, in order (each run sees the accepted ones before it), and
+        /// the accepted runs are written with multi-row inserts. A refused run writes nothing.
         async fn insert_runs_in<'c>(
             tx: &mut sqlx::Transaction<'c, $db>,
             jobs: &[podium_core::store::NewRun],

@@ -3,7 +3,7 @@
 //! does to `community_run_values` in the same transaction.
 
 macro_rules! impl_variable_store {
-    ($store:ty, $db:ty, $begin:literal) => {
+    ($store:ty, $db:ty, $begin:literal, $for_update:literal) => {
         /// Loads a variable with its values and assignments.
         async fn load_variable<'e, E>(
             db: E,
@@ -78,6 +78,16 @@ macro_rules! impl_variable_store {
             variable: &str,
             at_micros: i64,
         ) -> podium_core::store::StoreResult<()> {
+            // Locked in id order first (the order a batch of runs locks categories in).
+            sqlx::query(concat!(
+                "SELECT id FROM community_categories WHERE id IN \
+                 (SELECT category_id FROM community_variable_categories WHERE variable_id = $1) ORDER BY id",
+                $for_update
+            ))
+            .bind(variable)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err($crate::sql::map_err)?;
             sqlx::query(
                 "UPDATE community_categories SET updated_at = $2 WHERE id IN \
                  (SELECT category_id FROM community_variable_categories WHERE variable_id = $1)",
@@ -123,6 +133,17 @@ macro_rules! impl_variable_store {
         /// Recomputes the value key of every run of the variable's leaderboard (after its values
         /// on runs changed); one statement, for an edit that is rare.
         async fn refresh_value_keys<'c>(tx: &mut sqlx::Transaction<'c, $db>, variable: &str) -> podium_core::store::StoreResult<()> {
+            // The runs locked in id order first (the order a ban and an account deletion lock
+            // them in), then rewritten.
+            sqlx::query(concat!(
+                "SELECT id FROM community_runs WHERE leaderboard_id = \
+                 (SELECT leaderboard_id FROM community_variables WHERE id = $1) ORDER BY id",
+                $for_update
+            ))
+            .bind(variable)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err($crate::sql::map_err)?;
             sqlx::query(
                 "UPDATE community_runs SET value_key = COALESCE((\
                  SELECT string_agg(v.variable_id || '=' || v.value_id, ',' ORDER BY v.variable_id) \
