@@ -260,6 +260,20 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page of `data` with the cursors to its neighbours (`None` where there is none).
+    pub fn with_cursors(data: Vec<T>, next_cursor: Option<String>, prev_cursor: Option<String>) -> Self {
+        Page {
+            pagination: Pagination {
+                has_next: next_cursor.is_some(),
+                has_prev: prev_cursor.is_some(),
+                next_cursor,
+                prev_cursor,
+                count: data.len(),
+            },
+            data,
+        }
+    }
+
     /// Converts every row, keeping the pagination.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page { data: self.data.into_iter().map(f).collect(), pagination: self.pagination }

@@ -293,16 +293,7 @@ impl Community {
             .into_iter()
             .map(|r| RankedRunView { rank: r.rank, value: r.value, obsolete: r.obsolete, run: RunView::from(&*r.run) })
             .collect();
-        Ok(Page {
-            pagination: Pagination {
-                has_next: next_cursor.is_some(),
-                has_prev: prev_cursor.is_some(),
-                next_cursor,
-                prev_cursor,
-                count: data.len(),
-            },
-            data,
-        })
+        Ok(Page::with_cursors(data, next_cursor, prev_cursor))
     }
 
     /// The record history of a category by one metric among the runs a filter selects (anyone):

@@ -203,6 +203,33 @@ fn metric_value(kind: MetricKind, v: f64) -> Result<f64, FieldCode> {
     }
 }
 
+/// Walks a JSON object keyed by ids (`variables`, `metrics`): each key must parse as an id
+/// (`invalid_id`) and name a different one than the keys before it — ids parse ignoring case,
+/// so two keys of different case can name one (`duplicate`). `accept` checks each entry under
+/// its field name (`<object>.<key>`). Returns the ids named.
+fn keyed_ids<I: std::str::FromStr + PartialEq + Copy, V>(
+    given: &BTreeMap<String, V>,
+    object: &str,
+    errors: &mut FieldErrors,
+    mut accept: impl FnMut(I, &V, String, &mut FieldErrors),
+) -> Vec<I> {
+    let mut seen: Vec<I> = Vec::with_capacity(given.len());
+    for (key, value) in given {
+        let field = format!("{object}.{key}");
+        let Ok(id) = key.parse::<I>() else {
+            errors.add(field, FieldCode::InvalidId);
+            continue;
+        };
+        if seen.contains(&id) {
+            errors.add(field, FieldCode::Duplicate);
+            continue;
+        }
+        seen.push(id);
+        accept(id, value, field, errors);
+    }
+    seen
+}
+
 /// Maps the store's refusals of a run or a judgement to their codes.
 pub(super) fn run_conflict(e: StoreError) -> ServiceError {
     match &e {
@@ -241,29 +268,16 @@ impl Community {
         errors: &mut FieldErrors,
     ) -> Vec<(VariableId, VariableValueId)> {
         let mut out = Vec::with_capacity(given.len());
-        // Ids parse ignoring case, so two keys of different case can name one variable.
-        let mut seen: Vec<VariableId> = Vec::with_capacity(given.len());
-        for (key, value) in given {
-            let field = format!("variables.{key}");
-            let Ok(id) = key.parse::<VariableId>() else {
-                errors.add(field, FieldCode::InvalidId);
-                continue;
-            };
-            if seen.contains(&id) {
-                errors.add(field, FieldCode::Duplicate);
-                continue;
-            }
-            seen.push(id);
+        let seen = keyed_ids(given, "variables", errors, |id: VariableId, value, field, errors| {
             let Some(variable) = variables.iter().find(|v| v.id == id) else {
-                errors.add(field, FieldCode::NotInCategory);
-                continue;
+                return errors.add(field, FieldCode::NotInCategory);
             };
             match value.parse::<VariableValueId>() {
                 Ok(v) if variable.values.iter().any(|x| x.id == v) => out.push((id, v)),
                 Ok(_) => errors.add(field, FieldCode::NotInCategory),
                 Err(_) => errors.add(field, FieldCode::InvalidId),
             }
-        }
+        });
         for variable in variables {
             let required = variable.categories.iter().any(|a| a.category_id == category.id && a.required);
             if required && !seen.contains(&variable.id) {
@@ -281,26 +295,14 @@ impl Community {
         errors: &mut FieldErrors,
     ) -> Vec<(MetricId, f64)> {
         let mut out = Vec::with_capacity(given.len());
-        let mut seen: Vec<MetricId> = Vec::with_capacity(given.len());
-        for (key, value) in given {
-            let field = format!("metrics.{key}");
-            let Ok(id) = key.parse::<MetricId>() else {
-                errors.add(field, FieldCode::InvalidId);
-                continue;
-            };
-            if seen.contains(&id) {
-                errors.add(field, FieldCode::Duplicate);
-                continue;
-            }
-            seen.push(id);
+        let seen = keyed_ids(given, "metrics", errors, |id: MetricId, value, field, errors| {
             let Some(metric) = category.metrics.iter().find(|m| m.id == id) else {
-                errors.add(field, FieldCode::NotInCategory);
-                continue;
+                return errors.add(field, FieldCode::NotInCategory);
             };
             if let Some(v) = errors.check(&field, metric_value(metric.kind, *value)) {
                 out.push((id, v));
             }
-        }
+        });
         for metric in category.metrics.iter().filter(|m| m.required) {
             if !seen.contains(&metric.id) {
                 errors.add(format!("metrics.{}", metric.id), FieldCode::Required);

@@ -8,7 +8,7 @@ use crate::error::FieldCode;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::id::{GameId, ScoreEventId, ScoreId};
 use crate::model::{Board, Score, ScoreEvent, ScoreStatus, SortDirection};
-use crate::page::{ListParams, Page, PageRequest, Pagination, SortValue, Sortable};
+use crate::page::{ListParams, Page, PageRequest, SortValue, Sortable};
 use crate::ranking::{PoolKey, RankKey, Window};
 use crate::scoring::rank_key;
 use crate::store::{ScoreEventFilter, ScoreFilter};
@@ -243,16 +243,7 @@ impl Scores {
         };
         let next_cursor = if has_next { last_key.map(|k| cursor(k, crate::page::Traversal::Forward)) } else { None };
         let prev_cursor = if has_prev { first_key.map(|k| cursor(k, crate::page::Traversal::Backward)) } else { None };
-        Ok(Page {
-            pagination: Pagination {
-                has_next: next_cursor.is_some(),
-                has_prev: prev_cursor.is_some(),
-                next_cursor,
-                prev_cursor,
-                count: data.len(),
-            },
-            data,
-        })
+        Ok(Page::with_cursors(data, next_cursor, prev_cursor))
     }
 
     /// Entries by id: from the entry cache, the rest from the store (and then cached).
