@@ -4,7 +4,9 @@
 --           combination, so each is an improvement), then the moderator approves the run the
 --           last answer named;
 --   submit  runs only (they stay `submitted`);
---   read    GET …/leaderboard with a random filter of one or two values of each variable;
+--   read    GET …/leaderboard with a random filter of one or two values of each variable
+--           (first pages: rendered once per ranking version and query string, then reused);
+--   uncached the same reads, each query string new, so every page is rendered;
 --   login   POST /v1/community/login as a random member.
 -- TOKENS: comma-separated member tokens; NAMES: comma-separated member names (login);
 -- BOSS: the moderator's token; CATEGORY, METRIC; VARS: "var_id:val_id|val_id…;var_id:…";
@@ -76,11 +78,15 @@ function request()
     return wrk.format("POST", "/v1/community/judgements",
       { ["authorization"] = "Bearer " .. boss, ["content-type"] = "application/json" },
       string.format('{"run_id":"%s","approved":true}', run))
-  elseif mode == "read" then
+  elseif mode == "read" or mode == "uncached" then
     local query = {}
     for _, v in ipairs(slugs) do
       local a, b = v.values[math.random(#v.values)], v.values[math.random(#v.values)]
       table.insert(query, "var." .. v.id .. "=" .. (a == b and a or a .. "," .. b))
+    end
+    if mode == "uncached" then
+      -- A parameter the server ignores makes every query string new: no rendered page is reused.
+      table.insert(query, "nocache=" .. math.random(1, 1000000000))
     end
     return wrk.format("GET", "/v1/community/categories/" .. category .. "/leaderboard?limit=20&" .. table.concat(query, "&"))
   elseif mode == "login" then

@@ -49,6 +49,18 @@ pub struct Services {
     /// Serialised first pages of client score lists, with the ranking version they were
     /// rendered at (reused while the version is unchanged).
     pub first_pages: FirstPages,
+    /// Serialised first pages of community rankings, reused while the category's ranking
+    /// version is unchanged.
+    pub community_pages: CommunityPages,
+}
+
+/// Serialised first pages of community rankings. Key: category and the query string as sent.
+/// Value: the category's ranking version and the JSON body.
+pub type CommunityPages = podium_core::cache::TtlCache<(podium_core::id::CategoryId, String), (u64, axum::body::Bytes)>;
+
+/// An empty community first-page cache (bounded; entries live at most the cache TTL).
+pub fn community_pages() -> CommunityPages {
+    podium_core::cache::TtlCache::new(podium_core::service::CACHE_TTL, 10_000)
 }
 
 /// Key: board, test pool, `limit` as sent. Value: ranking version and the JSON body.

@@ -143,6 +143,7 @@ pub async fn state_on(
         store,
         metrics: podium_api::metrics_handle(),
         first_pages: podium_api::state::first_pages(),
+        community_pages: podium_api::state::community_pages(),
     }))
 }
 

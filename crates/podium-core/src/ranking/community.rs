@@ -459,7 +459,13 @@ fn top_cutoff(cells: &[&Cell], top: u64) -> Option<RankKey> {
 pub struct CommunityRankings {
     categories: std::sync::RwLock<HashMap<CategoryId, CategoryIndex>>,
     shapes: std::sync::RwLock<HashMap<CategoryId, Arc<Shape>>>,
+    /// Each category's version: changes with every change applied to it (a rendered page is
+    /// reused while it holds).
+    versions: std::sync::RwLock<HashMap<CategoryId, u64>>,
 }
+
+/// Source of category versions: unique across the process, so a version never comes back.
+static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl CommunityRankings {
     fn read<T>(&self, f: impl FnOnce(&HashMap<CategoryId, CategoryIndex>) -> T) -> T {
@@ -468,6 +474,19 @@ impl CommunityRankings {
 
     fn write<T>(&self, f: impl FnOnce(&mut HashMap<CategoryId, CategoryIndex>) -> T) -> T {
         f(&mut self.categories.write().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Gives the categories new versions (after a change to them was applied).
+    fn bump(&self, categories: impl IntoIterator<Item = CategoryId>) {
+        let mut versions = self.versions.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for category in categories {
+            versions.insert(category, NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        }
+    }
+
+    /// A category's version, while it has rankings.
+    pub fn version(&self, category: CategoryId) -> Option<u64> {
+        self.versions.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&category).copied()
     }
 
     /// Replaces a category's index by one over `layout` and the approved runs read at
@@ -492,6 +511,7 @@ impl CommunityRankings {
             };
             all.insert(category, built);
         });
+        self.bump([category]);
     }
 
     /// Applies runs' current states. Runs of a category without an index are skipped (the
@@ -504,6 +524,7 @@ impl CommunityRankings {
                 }
             }
         });
+        self.bump(runs.iter().map(|r| r.category_id));
     }
 
     /// Forgets a deleted category.
@@ -512,6 +533,7 @@ impl CommunityRankings {
             all.remove(&category);
         });
         self.shapes.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&category);
+        self.versions.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&category);
     }
 
     /// A category's shape as of its last reset.

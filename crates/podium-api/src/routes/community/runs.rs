@@ -146,7 +146,21 @@ async fn ranking(
     IdPath(id): IdPath<CategoryId>,
     ApiQuery(q): ApiQuery<RankingParams>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<ListResponse<RankedRunView>>> {
+) -> ApiResult<axum::response::Response> {
+    // A first page is served from its serialised form while the category's ranking version is
+    // unchanged (the same query string, the same answer).
+    let cache = match (q.cursor.as_deref(), s.community.ranking_version(id)) {
+        (None | Some(""), Some(version)) => {
+            let key = (id, raw.clone().unwrap_or_default());
+            if let Some((v, body)) = s.community_pages.get(&key)
+                && v == version
+            {
+                return Ok(json_body(body));
+            }
+            Some((key, version))
+        }
+        _ => None,
+    };
     let query = RankingQuery {
         metric: q.metric,
         include_obsolete: q.include_obsolete.unwrap_or(false),
@@ -156,7 +170,20 @@ async fn ranking(
         variables: variable_params(raw.as_deref()),
     };
     let params = podium_core::page::ListParams { cursor: q.cursor, limit: q.limit, sort: q.sort };
-    Ok(Json(s.community.ranking(id, &query, &params).await?.into()))
+    let list: ListResponse<RankedRunView> = s.community.ranking(id, &query, &params).await?.into();
+    let body = axum::body::Bytes::from(serde_json::to_vec(&list).map_err(|_| {
+        crate::problem::ApiError::new(podium_core::error::ErrorCode::Internal, "the page could not be rendered")
+    })?);
+    if let Some((key, version)) = cache {
+        s.community_pages.put(key, (version, body.clone()));
+    }
+    Ok(json_body(body))
+}
+
+fn json_body(body: axum::body::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let json = axum::http::HeaderValue::from_static("application/json");
+    ([(axum::http::header::CONTENT_TYPE, json)], body).into_response()
 }
 
 /// `GET /v1/community/categories/{id}/records` parameters besides `var.…`.

@@ -87,6 +87,13 @@ impl Community {
         Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config, rankings, runs })
     }
 
+    /// A category's ranking version on this node (changes with every change applied to its
+    /// rankings or shape; `None` until it is indexed). A page rendered at a version can be
+    /// served again while it holds.
+    pub fn ranking_version(&self, category: crate::id::CategoryId) -> Option<u64> {
+        self.rankings.version(category)
+    }
+
     /// How many runs rank, over every category (for health and tests).
     pub fn ranked_runs(&self) -> usize {
         self.rankings.total()
