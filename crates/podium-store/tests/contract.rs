@@ -730,15 +730,15 @@ async fn version(store: &Arc<dyn Store>, id: podium_core::id::CategoryId) -> chr
     store.get_category(id).await.unwrap().unwrap().updated_at
 }
 
-/// Group commit of runs: one transaction, a savepoint per run.
-async fn a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing(store: Arc<dyn Store>) {
-    use podium_core::model::community::{
-        Category, Metric, MetricKind, MetricSort, Participation, Run, RunStatus, Runner,
-    };
-    let at = now();
-    let lb = celeste(&store, at).await;
-    let ada = member("Ada", "ada@batch.test");
-    store.insert_member(&ada, "hash").await.unwrap();
+/// An "Any%" category of `lb` for up to `players_max` runners, with one required time metric
+/// (ascending), stored: (category, its metric).
+async fn any_percent(
+    store: &Arc<dyn Store>,
+    lb: &podium_core::model::community::Leaderboard,
+    players_max: u32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (podium_core::model::community::Category, podium_core::model::community::Metric) {
+    use podium_core::model::community::{Category, Metric, MetricKind, MetricSort};
     let time = Metric {
         id: MetricId::generate(),
         name: Name::parse("Time").unwrap(),
@@ -754,12 +754,23 @@ async fn a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing(store
         slug: Slug::parse("any").unwrap(),
         rules: Text::parse("", true).unwrap(),
         players_min: 1,
-        players_max: 1,
+        players_max,
         metrics: vec![time.clone()],
         created_at: at,
         updated_at: at,
     };
     store.insert_category(&category).await.unwrap();
+    (category, time)
+}
+
+/// Group commit of runs: one transaction, a savepoint per run.
+async fn a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing(store: Arc<dyn Store>) {
+    use podium_core::model::community::{Participation, Run, RunStatus, Runner};
+    let at = now();
+    let lb = celeste(&store, at).await;
+    let ada = member("Ada", "ada@batch.test");
+    store.insert_member(&ada, "hash").await.unwrap();
+    let (category, time) = any_percent(&store, &lb, 1, at).await;
     let job = |ms: f64| {
         let run = Run {
             id: RunId::generate(),
@@ -811,8 +822,8 @@ async fn a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing(store
 
 async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(store: Arc<dyn Store>) {
     use podium_core::model::community::{
-        Assignment, Ban, Category, Judgement, Metric, MetricKind, MetricSort, Participation, Run, RunStatus, Runner,
-        Variable, VariableSlug, VariableValue, VodUrl,
+        Assignment, Ban, Category, Judgement, Metric, MetricSort, Participation, Run, RunStatus, Runner, Variable,
+        VariableSlug, VariableValue, VodUrl,
     };
     let at = from_micros(podium_core::time::to_micros(now()));
     let (ada, bob, mod_) = (member("Ada", "ada@x.test"), member("Bob", "bob@x.test"), member("Mo", "mo@x.test"));
@@ -820,27 +831,7 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
         store.insert_member(m, "h").await.unwrap();
     }
     let lb = celeste(&store, at).await;
-    let time = Metric {
-        id: MetricId::generate(),
-        name: Name::parse("Time").unwrap(),
-        slug: Slug::parse("time").unwrap(),
-        kind: MetricKind::Time,
-        sort: MetricSort::Asc,
-        required: true,
-    };
-    let category = Category {
-        id: CategoryId::generate(),
-        leaderboard_id: lb.id,
-        name: Name::parse("Any%").unwrap(),
-        slug: Slug::parse("any").unwrap(),
-        rules: Text::parse("", true).unwrap(),
-        players_min: 1,
-        players_max: 2,
-        metrics: vec![time.clone()],
-        created_at: at,
-        updated_at: at,
-    };
-    store.insert_category(&category).await.unwrap();
+    let (category, time) = any_percent(&store, &lb, 2, at).await;
     let vid = VariableId::generate();
     let value = |slug: &str| VariableValue {
         id: VariableValueId::generate(),

@@ -336,8 +336,12 @@ impl CategoryIndex {
     /// The index as it was on `day`: the runs that rank now and were played on or before it,
     /// grouped afresh (a runner's best then is current then).
     pub fn as_of(&self, day: chrono::NaiveDate) -> Self {
-        let runs = self.entries.values().filter(|e| e.ranked && e.run.played_on <= day).map(|e| e.run.clone());
-        Self::build(self.layout.clone(), runs)
+        Self::build(self.layout.clone(), self.ranked_by(day))
+    }
+
+    /// The runs that rank now and were played on or before `day`.
+    fn ranked_by(&self, day: chrono::NaiveDate) -> Vec<Arc<Run>> {
+        self.entries.values().filter(|e| e.ranked && e.run.played_on <= day).map(|e| e.run.clone()).collect()
     }
 
     /// Each time the record by `query.metric` fell among the runs `query` selects (obsolete
@@ -561,13 +565,7 @@ impl CommunityRankings {
         limit: usize,
     ) -> Option<RankPage> {
         // The runs are collected under the lock; the day's index is built outside it.
-        let (layout, runs) = self.read(|all| {
-            all.get(&category).map(|i| {
-                let runs: Vec<Arc<Run>> =
-                    i.entries.values().filter(|e| e.ranked && e.run.played_on <= day).map(|e| e.run.clone()).collect();
-                (i.layout.clone(), runs)
-            })
-        })?;
+        let (layout, runs) = self.read(|all| all.get(&category).map(|i| (i.layout.clone(), i.ranked_by(day))))?;
         CategoryIndex::build(layout, runs).page(query, boundary, limit)
     }
 

@@ -81,6 +81,25 @@ macro_rules! claim_row {
 }
 pub(crate) use claim_row;
 
+/// Decodes `(id, count)` rows (an id column, then a BIGINT count), naming `what` when an id
+/// does not parse.
+pub(crate) fn id_counts<R, I>(rows: &[R], what: &str) -> podium_core::store::StoreResult<Vec<(I, u64)>>
+where
+    R: sqlx::Row,
+    I: std::str::FromStr,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get(0).map_err(map_err)?;
+            let n: i64 = row.try_get(1).map_err(map_err)?;
+            Ok((id.parse().map_err(|_| corrupt(what))?, n.max(0) as u64))
+        })
+        .collect()
+}
+
 /// `NotFound` when an update touched no row (the row is missing or soft-deleted).
 pub(crate) fn one_row_updated(rows_affected: u64) -> podium_core::store::StoreResult<()> {
     if rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }

@@ -561,7 +561,6 @@ macro_rules! impl_run_store {
                 leaderboard: podium_core::id::LeaderboardId,
                 status: podium_core::model::community::RunStatus,
             ) -> podium_core::store::StoreResult<Vec<(podium_core::id::CategoryId, u64)>> {
-                use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT category_id, COUNT(*) FROM community_runs WHERE leaderboard_id = $1 AND status = $2 \
                      GROUP BY category_id ORDER BY category_id",
@@ -571,13 +570,7 @@ macro_rules! impl_run_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
-                rows.iter()
-                    .map(|row| {
-                        let id: String = row.try_get(0).map_err($crate::sql::map_err)?;
-                        let n: i64 = row.try_get(1).map_err($crate::sql::map_err)?;
-                        Ok((id.parse().map_err(|_| $crate::sql::corrupt("community_runs.category_id"))?, n as u64))
-                    })
-                    .collect()
+                $crate::sql::id_counts(&rows, "community_runs.category_id")
             }
 
             async fn approved_runs(

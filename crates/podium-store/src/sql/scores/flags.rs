@@ -352,20 +352,13 @@ macro_rules! impl_flag_store {
             async fn accepted_totals(
                 &self,
             ) -> podium_core::store::StoreResult<Vec<(podium_core::id::IdentityId, u64)>> {
-                use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT identity_id, CAST(SUM(submission_count) AS BIGINT) FROM score_submission_metadata GROUP BY identity_id",
                 )
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
-                rows.iter()
-                    .map(|r| {
-                        let id: String = r.try_get(0).map_err($crate::sql::map_err)?;
-                        let n: i64 = r.try_get(1).map_err($crate::sql::map_err)?;
-                        Ok((id.parse().map_err(|_| $crate::sql::corrupt("identity id"))?, n.max(0) as u64))
-                    })
-                    .collect()
+                $crate::sql::id_counts(&rows, "identity id")
             }
 
             async fn review_state(
