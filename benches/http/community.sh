@@ -11,6 +11,10 @@
 #    rendered, then at half the target rate (10 000 reads/s);
 # 4. logins as fast as they go (each one an Argon2id verification; each from its own address
 #    through a trusted proxy header, so the per-address failure limit stays out of the way).
+# SEEDED=dir keeps the seeded site for later runs: when dir holds none yet, the database (after
+# the last phase, server stopped) and the members' tokens are saved there; when it does, they are
+# copied in and the members and seeding phases are skipped (tokens last 7 days), so a profile or
+# an A/B of the later phases starts in seconds. Seeding figures come only from runs that seed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-20}"
@@ -20,6 +24,11 @@ RUNS="${RUNS:-100000}"
 . benches/http/lib.sh
 bench_prepare
 port=18183
+reuse=""
+if [ -n "${SEEDED:-}" ] && [ -f "$SEEDED/bench.db" ] && [ -f "$SEEDED/env.sh" ]; then
+  cp "$SEEDED"/bench.db* "$WORK/"
+  reuse=1
+fi
 bench_server "$BIN" "$WORK" "$port" "sqlite://$WORK/bench.db" PODIUM_TRUSTED_PROXIES=127.0.0.1
 api="127.0.0.1:$port/v1/community"
 json() { curl -s -H 'content-type: application/json' "$@"; }
@@ -28,6 +37,10 @@ member() { # name -> token (registers, logs in)
   json "$api/register" -d "{\"name\":\"$1\",\"email\":\"$1@bench.test\",\"password\":\"Secret123\",\"password_confirmation\":\"Secret123\"}" >/dev/null
   json "$api/login" -d "{\"name_or_email\":\"$1\",\"password\":\"Secret123\"}" | field access_token
 }
+if [ -n "$reuse" ]; then
+  . "$SEEDED/env.sh"
+  echo "== reusing the site seeded in $SEEDED (round $round)"
+else
 echo "== $MEMBERS members, a leaderboard, a category with two obsoleting variables"
 boss=$(member Boss)
 boss_id=$(curl -s "$api/me" -H "authorization: Bearer $boss" | field id)
@@ -65,6 +78,9 @@ while [ "$approved" -lt "$RUNS" ]; do
   approved=$((approved + $(echo "$out" | sed -n 's/.*runs ([0-9]*\/s), \([0-9]*\) approvals.*/\1/p')))
   echo "approved so far: $approved"
 done
+fi
+export TOKENS="$tokens" NAMES="$names" BOSS="$boss" CATEGORY="$category" METRIC="$metric" VARS="$vars" SLUGS="$slugs" CONNS
+lua=benches/http/community.lua
 echo "== submissions alone, ${DURATION}s"
 ROUND=$((round + 1)) MODE=submit wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s $lua "http://127.0.0.1:$port" | grep -E "^submit|Requests/sec|50%|99%|Non-2xx|Socket"
 echo "== ranking reads with a variable filter, ${DURATION}s, unthrottled"
@@ -80,3 +96,12 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 start=$(date +%s.%N)
 bench_server "$BIN" "$WORK" "$port" "sqlite://$WORK/bench.db"
 echo "ready after $(python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))" "$(date +%s.%N)" "$start") s"
+if [ -n "${SEEDED:-}" ] && [ -z "$reuse" ]; then
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  mkdir -p "$SEEDED"
+  cp "$WORK"/bench.db* "$SEEDED/"
+  # The next run's submissions start below this run's (round + 1 was the submissions phase).
+  round=$((round + 1))
+  declare -p tokens names boss category metric vars slugs round >"$SEEDED/env.sh"
+  echo "saved the seeded site in $SEEDED"
+fi
