@@ -37,6 +37,10 @@ member() { # name -> token (registers, logs in)
   json "$api/register" -d "{\"name\":\"$1\",\"email\":\"$1@bench.test\",\"password\":\"Secret123\",\"password_confirmation\":\"Secret123\"}" >/dev/null
   json "$api/login" -d "{\"name_or_email\":\"$1\",\"password\":\"Secret123\"}" | field access_token
 }
+lua=benches/http/community.lua
+export_site() { # the site, for the wrk script
+  export TOKENS="$tokens" NAMES="$names" BOSS="$boss" CATEGORY="$category" METRIC="$metric" VARS="$vars" SLUGS="$slugs" CONNS
+}
 if [ -n "$reuse" ]; then
   . "$SEEDED/env.sh"
   echo "== reusing the site seeded in $SEEDED (round $round)"
@@ -67,8 +71,7 @@ for i in $(seq "$MEMBERS"); do
   names="$names${names:+,}Runner$i"
 done
 echo "registered and logged in $MEMBERS members in $(python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))" "$(date +%s.%N)" "$start") s (two Argon2id hashes each, sequential)"
-export TOKENS="$tokens" NAMES="$names" BOSS="$boss" CATEGORY="$category" METRIC="$metric" VARS="$vars" SLUGS="$slugs" CONNS
-lua=benches/http/community.lua
+export_site
 echo "== seeding: submission + approval pairs until $RUNS runs are approved ($CONNS connections)"
 approved=0 round=0
 while [ "$approved" -lt "$RUNS" ]; do
@@ -79,8 +82,7 @@ while [ "$approved" -lt "$RUNS" ]; do
   echo "approved so far: $approved"
 done
 fi
-export TOKENS="$tokens" NAMES="$names" BOSS="$boss" CATEGORY="$category" METRIC="$metric" VARS="$vars" SLUGS="$slugs" CONNS
-lua=benches/http/community.lua
+export_site
 echo "== submissions alone, ${DURATION}s"
 ROUND=$((round + 1)) MODE=submit wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s $lua "http://127.0.0.1:$port" | grep -E "^submit|Requests/sec|50%|99%|Non-2xx|Socket"
 echo "== ranking reads with a variable filter, ${DURATION}s, unthrottled"
