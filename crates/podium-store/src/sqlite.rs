@@ -29,13 +29,18 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             // 32 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes of a
             // community category with 100 000 runs stay in memory instead of being re-read.
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", "-32768")
+            // Checkpoints run beside the writers (`checkpoints`), not inside whichever commit
+            // crosses SQLite's 1 000-page mark: that commit would copy the pages into the
+            // database file and sync it before it could answer.
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
             .map_err(map_err)?;
+        tokio::spawn(checkpoints(pool.clone()));
         Ok(Self { pool })
     }
 
@@ -47,6 +52,25 @@ impl SqliteStore {
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`] until the pool
+/// closes, in SQLite's `PASSIVE` mode: it never waits for a reader or a writer, so commits keep
+/// only their own WAL append and sync; the WAL starts over once a checkpoint has caught up.
+async fn checkpoints(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !pool.is_closed() {
+        tick.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await
+            && !pool.is_closed()
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
     }
 }
 

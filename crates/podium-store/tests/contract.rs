@@ -738,13 +738,26 @@ async fn any_percent(
     players_max: u32,
     at: chrono::DateTime<chrono::Utc>,
 ) -> (podium_core::model::community::Category, podium_core::model::community::Metric) {
-    use podium_core::model::community::{Category, Metric, MetricKind, MetricSort};
+    use podium_core::model::community::{MetricKind, MetricSort};
+    category_by(store, lb, players_max, at, MetricKind::Time, MetricSort::Asc).await
+}
+
+/// A category with one required metric of `kind`, sorted `sort`.
+async fn category_by(
+    store: &Arc<dyn Store>,
+    lb: &podium_core::model::community::Leaderboard,
+    players_max: u32,
+    at: chrono::DateTime<chrono::Utc>,
+    kind: podium_core::model::community::MetricKind,
+    sort: podium_core::model::community::MetricSort,
+) -> (podium_core::model::community::Category, podium_core::model::community::Metric) {
+    use podium_core::model::community::{Category, Metric};
     let time = Metric {
         id: MetricId::generate(),
         name: Name::parse("Time").unwrap(),
         slug: Slug::parse("time").unwrap(),
-        kind: MetricKind::Time,
-        sort: MetricSort::Asc,
+        kind,
+        sort,
         required: true,
     };
     let category = Category {
@@ -763,39 +776,48 @@ async fn any_percent(
     (category, time)
 }
 
+/// A run of `runner` alone in `category` (no variables) giving `value` for `metric`.
+fn solo_run(
+    runner: &podium_core::model::community::Member,
+    category: &podium_core::model::community::Category,
+    metric: &podium_core::model::community::Metric,
+    value: f64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> NewRun {
+    use podium_core::model::community::{Participation, Run, RunStatus, Runner};
+    let run = Run {
+        id: RunId::generate(),
+        category_id: category.id,
+        leaderboard_id: category.leaderboard_id,
+        submitted_by: runner.id,
+        runners: vec![Runner { id: runner.id, name: runner.name.as_str().to_owned(), deleted: false }],
+        played_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        submitted_at: at,
+        status: RunStatus::Submitted,
+        variables: Vec::new(),
+        metrics: vec![(metric.id, value)],
+        video: false,
+        updated_at: at,
+    };
+    let participations = vec![Participation {
+        id: ParticipationId::generate(),
+        run_id: run.id,
+        user_id: runner.id,
+        comment: Some(Text::parse("pb", false).unwrap()),
+        vod_url: None,
+        filled_at: Some(at),
+    }];
+    NewRun { run, participations, metrics: vec![metric.clone()], category_read_at: at }
+}
+
 /// Group commit of runs: one transaction, a savepoint per run.
 async fn a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing(store: Arc<dyn Store>) {
-    use podium_core::model::community::{Participation, Run, RunStatus, Runner};
     let at = now();
     let lb = celeste(&store, at).await;
     let ada = member("Ada", "ada@batch.test");
     store.insert_member(&ada, "hash").await.unwrap();
     let (category, time) = any_percent(&store, &lb, 1, at).await;
-    let job = |ms: f64| {
-        let run = Run {
-            id: RunId::generate(),
-            category_id: category.id,
-            leaderboard_id: lb.id,
-            submitted_by: ada.id,
-            runners: vec![Runner { id: ada.id, name: "Ada".into(), deleted: false }],
-            played_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-            submitted_at: at,
-            status: RunStatus::Submitted,
-            variables: Vec::new(),
-            metrics: vec![(time.id, ms)],
-            video: false,
-            updated_at: at,
-        };
-        let participations = vec![Participation {
-            id: ParticipationId::generate(),
-            run_id: run.id,
-            user_id: ada.id,
-            comment: Some(Text::parse("pb", false).unwrap()),
-            vod_url: None,
-            filled_at: Some(at),
-        }];
-        NewRun { run, participations, metrics: vec![time.clone()], category_read_at: at }
-    };
+    let job = |ms: f64| solo_run(&ada, &category, &time, ms, at);
     // The second repeats the first, the third is slower than the first, the fourth beats it:
     // each run sees the ones before it in the batch.
     let batch = vec![job(1000.0), job(1000.0), job(1100.0), job(900.0)];
@@ -1091,6 +1113,51 @@ async fn runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each(sto
         Err(StoreError::NotFound),
         "the category is gone"
     );
+}
+
+/// The identical and must-improve rules compare metric values exactly, whether a run's values
+/// are read from its row's `metric_key` or, for runs stored before that column existed, from
+/// `community_run_metrics`.
+async fn the_run_rules_compare_stored_metric_values_exactly_old_rows_included(db: &podium_testkit::TestDb) {
+    use podium_core::model::community::{MetricKind, MetricSort};
+    let store = db.store();
+    let at = now();
+    let lb = celeste(&store, at).await;
+    let ada = member("Ada", "ada@exact.test");
+    store.insert_member(&ada, "hash").await.unwrap();
+    let (category, points) = category_by(&store, &lb, 1, at, MetricKind::Score, MetricSort::Desc).await;
+    let tricky = 0.1 + 0.2; // 0.30000000000000004: 17 significant digits
+    let conflict = |c: &str| Err(StoreError::Conflict { constraint: c.into() });
+    let run = |v: f64| solo_run(&ada, &category, &points, v, at);
+    assert_eq!(store.insert_runs(&[run(tricky)]).await.unwrap(), vec![Ok(())]);
+    let check = || async {
+        // The same value is identical; 0.3 is a different value and lower, so no improvement.
+        assert_eq!(
+            store.insert_runs(&[run(tricky), run(0.3)]).await.unwrap(),
+            vec![conflict("identical"), conflict("not_an_improvement")]
+        );
+    };
+    check().await;
+    db.execute("UPDATE community_runs SET metric_key = NULL").await;
+    check().await;
+    assert_eq!(store.insert_runs(&[run(0.5)]).await.unwrap(), vec![Ok(())]);
+    // The new run has its key, the old one still has none: each is compared.
+    assert_eq!(
+        store.insert_runs(&[run(0.5), run(tricky), run(0.4)]).await.unwrap(),
+        vec![conflict("identical"), conflict("identical"), conflict("not_an_improvement")]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_the_run_rules_compare_stored_metric_values_exactly_old_rows_included() {
+    let db = podium_testkit::TestDb::sqlite().await;
+    the_run_rules_compare_stored_metric_values_exactly_old_rows_included(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_the_run_rules_compare_stored_metric_values_exactly_old_rows_included() {
+    let Some(db) = podium_testkit::TestDb::postgres().await else { return };
+    the_run_rules_compare_stored_metric_values_exactly_old_rows_included(&db).await;
 }
 
 macro_rules! contract {

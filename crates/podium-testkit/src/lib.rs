@@ -109,6 +109,21 @@ impl TestDb {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// Runs raw SQL on the database over a connection of its own, as an operator's tool or
+    /// an older release would (tests make rows as earlier versions left them this way).
+    pub async fn execute(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("open sqlite");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("run sql");
+            let _ = c.close().await;
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect to postgres");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("run sql");
+            let _ = c.close().await;
+        }
+    }
 }
 
 impl Drop for TestDb {

@@ -196,8 +196,10 @@ pub trait RunStore: Send + Sync {
     /// Inserts a run with its runners, participations, values and metrics, in one transaction
     /// that first locks its category and its runners' rows — `Conflict { constraint:
     /// "reference" }` when a runner's account is deleted, `Conflict { constraint:
-    /// "runner_banned" }` when a runner is banned site-wide or on the leaderboard — and then
-    /// checks the stored runs of the same category and runner set: `Conflict { constraint: "identical" }` when one gives the same values,
+    /// "submitter_banned" }` when the submitter is banned site-wide or on the leaderboard,
+    /// `Conflict { constraint: "runner_banned" }` when another runner is — and then checks the
+    /// stored runs of the same category and runner set: `Conflict { constraint: "identical" }`
+    /// when one gives the same values,
     /// `Conflict { constraint: "not_an_improvement" }` when a non-rejected one with the same
     /// variable values is not beaten (`Run::beats` by `metrics`). `NotFound` when the category
     /// is gone, `Conflict { constraint: "stale" }` when the category's `updated_at` (bumped by

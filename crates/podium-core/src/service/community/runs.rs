@@ -239,6 +239,7 @@ pub(super) fn run_conflict(e: StoreError) -> ServiceError {
                 ErrorCode::NotAnImprovement,
                 "the run must beat each existing run of these runners and variable values in at least one metric",
             ),
+            "submitter_banned" => ServiceError::new(ErrorCode::MemberBanned, "you are banned from this leaderboard"),
             "runner_banned" => {
                 ServiceError::new(ErrorCode::RunnerBanned, "a runner is banned from the site or from this leaderboard")
             }
@@ -254,12 +255,6 @@ pub(super) fn run_conflict(e: StoreError) -> ServiceError {
 }
 
 impl Community {
-    /// Whether a member is barred from a leaderboard (a site ban or a ban on it).
-    pub(super) async fn banned_from(&self, member: MemberId, leaderboard: LeaderboardId) -> ServiceResult<bool> {
-        let bans = self.admin.store().active_bans(member).await?;
-        Ok(bans.iter().any(|b| b.leaderboard_id.is_none_or(|l| l == leaderboard)))
-    }
-
     /// Checks the variables of a submission against the category's.
     fn parse_run_variables(
         given: &BTreeMap<String, String>,
@@ -369,9 +364,6 @@ impl Community {
             Err(e) => return Err(e),
         };
         let (category, variables) = (shape.category.clone(), &shape.variables);
-        if self.banned_from(p.member.id, category.leaderboard_id).await? {
-            return Err(ServiceError::new(ErrorCode::MemberBanned, "you are banned from this leaderboard"));
-        }
         let mut errors = FieldErrors::new();
         let today = now().date_naive();
         let played_on = match cmd.played_on.as_deref() {

@@ -252,9 +252,35 @@ macro_rules! impl_run_store {
         /// in the text order of the variable ids, comma-joined (what the migration's
         /// `string_agg` computes).
         fn value_key(variables: &[(podium_core::id::VariableId, podium_core::id::VariableValueId)]) -> String {
-            let mut pairs: Vec<String> = variables.iter().map(|(v, x)| format!("{v}={x}")).collect();
+            pairs_key(variables)
+        }
+
+        /// `key=value` pairs in text order, comma-joined (ids sort as their text does).
+        fn pairs_key<K: std::fmt::Display, V: std::fmt::Display>(pairs: &[(K, V)]) -> String {
+            let mut pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
             pairs.sort_unstable();
             pairs.join(",")
+        }
+
+        /// A run's metric values as the `metric_key` column holds them: `metric=value` pairs in
+        /// the text order of the metric ids, comma-joined, each value in Rust's shortest form that
+        /// parses back to the same double.
+        fn metric_key(metrics: &[(podium_core::id::MetricId, f64)]) -> String {
+            pairs_key(metrics)
+        }
+
+        /// The metric values a `metric_key` holds, sorted by metric id (`None`: malformed).
+        fn parse_metric_key(key: &str) -> Option<Vec<(podium_core::id::MetricId, f64)>> {
+            let mut metrics = key
+                .split(',')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| {
+                    let (metric, value) = pair.split_once('=')?;
+                    Some((metric.parse().ok()?, value.parse().ok()?))
+                })
+                .collect::<Option<Vec<(podium_core::id::MetricId, f64)>>>()?;
+            metrics.sort_unstable_by_key(|(m, _)| *m);
+            Some(metrics)
         }
 
         /// Inserts a batch of runs inside `tx` (see `RunStore::insert_runs`), set by set: the
@@ -316,34 +342,59 @@ macro_rules! impl_run_store {
                 }
             }
             // The stored runs that the rules compare with: same category, runner set and
-            // variable values (the database matches the values, so a runner's other runs are
-            // never read), then their metrics in one read.
+            // variable values (the database matches them, so a runner's other runs are never
+            // read), 200 sets to a statement, each an index range of `community_runs_rules`
+            // that holds their status and metrics, packed into one row per set (`status|metrics`
+            // joined by `;`: rows cost more to hand over than to read). Runs stored before
+            // `metric_key` existed come as `status|?id` and have their metrics read from
+            // `community_run_metrics`.
             type Key = (String, String, Vec<(podium_core::id::VariableId, podium_core::id::VariableValueId)>);
             let keys: BTreeSet<Key> = jobs
                 .iter()
                 .map(|j| (j.run.category_id.to_string(), j.run.runner_key(), j.run.variables.clone()))
                 .collect();
+            let by_text: HashMap<(String, String, String), &Key> =
+                keys.iter().map(|k| ((k.0.clone(), k.1.clone(), value_key(&k.2)), k)).collect();
             let mut existing: BTreeMap<Key, Vec<(bool, Run)>> = BTreeMap::new();
-            let mut by_id: HashMap<String, (Key, usize)> = HashMap::new();
-            for key in &keys {
-                let (category, runner_key, variables) = key;
-                let rows = sqlx::query(
-                    "SELECT id, status FROM community_runs WHERE category_id = $1 AND runner_key = $2 AND value_key = $3",
-                )
-                .bind(category)
-                .bind(runner_key)
-                .bind(value_key(variables));
-                let Some(template) = jobs.iter().find(|j| j.run.category_id.to_string() == *category) else { continue };
-                for row in rows.fetch_all(&mut **tx).await.map_err(map_err)? {
-                    let id: String = row.try_get(0).map_err(map_err)?;
-                    let status: String = row.try_get(1).map_err(map_err)?;
-                    let other = Run { variables: variables.clone(), metrics: Vec::new(), ..template.run.clone() };
+            let mut unkeyed: HashMap<String, (Key, usize)> = HashMap::new();
+            let texts: Vec<&(String, String, String)> = by_text.keys().collect();
+            let malformed = || StoreError::Backend("a stored run has a malformed metric_key".to_owned());
+            for chunk in texts.chunks(200) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT k.column1, k.column2, k.column3, \
+                     string_agg(c.status || '|' || COALESCE(c.metric_key, '?' || c.id), ';') FROM (",
+                );
+                qb.push_values(chunk, |mut b, (category, runners, values)| {
+                    b.push_bind(category.clone()).push_bind(runners.clone()).push_bind(values.clone());
+                });
+                qb.push(
+                    ") AS k JOIN community_runs c ON c.category_id = k.column1 AND c.runner_key = k.column2 \
+                     AND c.value_key = k.column3 GROUP BY k.column1, k.column2, k.column3",
+                );
+                for row in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
+                    let text: (String, String, String) =
+                        (row.try_get(0).map_err(map_err)?, row.try_get(1).map_err(map_err)?, row.try_get(2).map_err(map_err)?);
+                    let packed: String = row.try_get(3).map_err(map_err)?;
+                    let Some(&key) = by_text.get(&text) else { continue };
+                    let Some(template) = jobs.iter().find(|j| j.run.category_id.to_string() == key.0) else { continue };
                     let list = existing.entry(key.clone()).or_default();
-                    by_id.insert(id, (key.clone(), list.len()));
-                    list.push((status == RunStatus::Rejected.as_str(), other));
+                    for stored in packed.split(';') {
+                        let (status, metrics) = stored.split_once('|').ok_or_else(malformed)?;
+                        let other = match metrics.strip_prefix('?') {
+                            Some(id) => {
+                                unkeyed.insert(id.to_owned(), (key.clone(), list.len()));
+                                Run { variables: key.2.clone(), metrics: Vec::new(), ..template.run.clone() }
+                            }
+                            None => {
+                                let metrics = parse_metric_key(metrics).ok_or_else(malformed)?;
+                                Run { variables: key.2.clone(), metrics, ..template.run.clone() }
+                            }
+                        };
+                        list.push((status == RunStatus::Rejected.as_str(), other));
+                    }
                 }
             }
-            let ids: Vec<String> = by_id.keys().cloned().collect();
+            let ids: Vec<String> = unkeyed.keys().cloned().collect();
             for chunk in ids.chunks(500) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "SELECT run_id, metric_id, value FROM community_run_metrics WHERE run_id IN (",
@@ -356,7 +407,7 @@ macro_rules! impl_run_store {
                 for r in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
                     let (id, metric): (String, String) = (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?);
                     let value: f64 = r.try_get(2).map_err(map_err)?;
-                    if let (Some((key, i)), Ok(metric)) = (by_id.get(&id), metric.parse()) {
+                    if let (Some((key, i)), Ok(metric)) = (unkeyed.get(&id), metric.parse()) {
                         if let Some((_, run)) = existing.get_mut(key).and_then(|l| l.get_mut(*i)) {
                             run.metrics.push((metric, value));
                         }
@@ -374,19 +425,15 @@ macro_rules! impl_run_store {
             for job in jobs {
                 let run = &job.run;
                 let category = run.category_id.to_string();
+                let leaderboard = run.leaderboard_id.to_string();
+                let banned =
+                    |member: &str| bans.iter().any(|(m, l)| m == member && l.as_ref().is_none_or(|l| *l == leaderboard));
                 let answer = match versions.get(&category) {
                     None => Err(StoreError::NotFound),
                     Some(v) if *v != to_micros(job.category_read_at) => conflict("stale"),
                     Some(_) if run.runners.iter().any(|r| !live.contains(&r.id.to_string())) => conflict("reference"),
-                    Some(_)
-                        if run.runners.iter().any(|r| {
-                            let id = r.id.to_string();
-                            let lb = run.leaderboard_id.to_string();
-                            bans.iter().any(|(m, l)| *m == id && l.as_ref().is_none_or(|l| *l == lb))
-                        }) =>
-                    {
-                        conflict("runner_banned")
-                    }
+                    Some(_) if banned(&run.submitted_by.to_string()) => conflict("submitter_banned"),
+                    Some(_) if run.runners.iter().any(|r| banned(&r.id.to_string())) => conflict("runner_banned"),
                     Some(_) => {
                         let others = existing.entry((category, run.runner_key(), run.variables.clone())).or_default();
                         if others.iter().any(|(_, other)| run.same_values(other)) {
@@ -408,7 +455,7 @@ macro_rules! impl_run_store {
             // The accepted runs, in multi-row inserts (chunked under the bind limits).
             for chunk in accepted.chunks(200) {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, value_key, played_on, submitted_at, status, updated_at) ",
+                    "INSERT INTO community_runs (id, category_id, leaderboard_id, submitted_by, runner_key, value_key, metric_key, played_on, submitted_at, status, updated_at) ",
                 );
                 qb.push_values(chunk, |mut b, job| {
                     let run = &job.run;
@@ -418,6 +465,7 @@ macro_rules! impl_run_store {
                         .push_bind(run.submitted_by.to_string())
                         .push_bind(run.runner_key())
                         .push_bind(value_key(&run.variables))
+                        .push_bind(metric_key(&run.metrics))
                         .push_bind(podium_core::time::to_day_number(run.played_on))
                         .push_bind(to_micros(run.submitted_at))
                         .push_bind(run.status.as_str())
