@@ -1148,6 +1148,41 @@ async fn the_run_rules_compare_stored_metric_values_exactly_old_rows_included(db
     );
 }
 
+/// The largest runner set a category allows (100) is stored and checked like any other: its key
+/// is longer than a PostgreSQL index entry may be.
+async fn a_run_of_a_hundred_runners_is_stored_and_its_duplicate_refused(store: Arc<dyn Store>) {
+    use podium_core::model::community::{Participation, Runner};
+    let at = now();
+    let lb = celeste(&store, at).await;
+    let mut runners = Vec::new();
+    for i in 0..100 {
+        let m = member(&format!("Runner{i}"), &format!("runner{i}@many.test"));
+        store.insert_member(&m, "hash").await.unwrap();
+        runners.push(m);
+    }
+    let (category, time) = any_percent(&store, &lb, 100, at).await;
+    let run = || {
+        let mut job = solo_run(&runners[0], &category, &time, 1000.0, at);
+        job.run.runners =
+            runners.iter().map(|m| Runner { id: m.id, name: m.name.as_str().to_owned(), deleted: false }).collect();
+        job.participations.extend(runners[1..].iter().map(|m| Participation {
+            id: ParticipationId::generate(),
+            run_id: job.run.id,
+            user_id: m.id,
+            comment: None,
+            vod_url: None,
+            filled_at: None,
+        }));
+        job
+    };
+    assert!(run().run.runner_key().len() > 3000);
+    assert_eq!(store.insert_runs(&[run()]).await.unwrap(), vec![Ok(())]);
+    assert_eq!(
+        store.insert_runs(&[run()]).await.unwrap(),
+        vec![Err(StoreError::Conflict { constraint: "identical".into() })]
+    );
+}
+
 #[tokio::test]
 async fn sqlite_the_run_rules_compare_stored_metric_values_exactly_old_rows_included() {
     let db = podium_testkit::TestDb::sqlite().await;
@@ -1198,4 +1233,5 @@ contract!(
     variables_round_trip_and_leave_with_their_last_category,
     runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each,
     a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing,
+    a_run_of_a_hundred_runners_is_stored_and_its_duplicate_refused,
 );

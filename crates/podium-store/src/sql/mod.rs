@@ -120,7 +120,7 @@ macro_rules! impl_store {
         $crate::sql::impl_leaderboard_store!($store, $db);
         $crate::sql::impl_category_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_variable_store!($store, $db, $begin, $for_update);
-        $crate::sql::impl_run_store!($store, $db, $begin, $for_update);
+        $crate::sql::impl_run_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_ban_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_system_store!($store, $db, $name);
     };
