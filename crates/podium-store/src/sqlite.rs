@@ -31,9 +31,12 @@ impl SqliteStore {
             // community category with 100 000 runs stay in memory instead of being re-read.
             .pragma("cache_size", "-32768")
             // Checkpoints run beside the writers (`checkpoints`), not inside whichever commit
-            // crosses SQLite's 1 000-page mark: that commit would copy the pages into the
-            // database file and sync it before it could answer.
-            .pragma("wal_autocheckpoint", "0");
+            // crosses SQLite's default 1 000-page mark: that commit would copy the pages into
+            // the database file and sync it before it could answer. The automatic checkpoint
+            // stays as a backstop at 16 384 pages (64 MiB) should the task fall behind, and
+            // the WAL file is cut back to 64 MiB when it starts over.
+            .pragma("wal_autocheckpoint", "16384")
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))

@@ -739,13 +739,14 @@ async fn any_percent(
     at: chrono::DateTime<chrono::Utc>,
 ) -> (podium_core::model::community::Category, podium_core::model::community::Metric) {
     use podium_core::model::community::{MetricKind, MetricSort};
-    category_by(store, lb, players_max, at, MetricKind::Time, MetricSort::Asc).await
+    category_by(store, lb, "any", players_max, at, MetricKind::Time, MetricSort::Asc).await
 }
 
-/// A category with one required metric of `kind`, sorted `sort`.
+/// A category (`slug`) with one required metric of `kind`, sorted `sort`.
 async fn category_by(
     store: &Arc<dyn Store>,
     lb: &podium_core::model::community::Leaderboard,
+    slug: &str,
     players_max: u32,
     at: chrono::DateTime<chrono::Utc>,
     kind: podium_core::model::community::MetricKind,
@@ -764,7 +765,7 @@ async fn category_by(
         id: CategoryId::generate(),
         leaderboard_id: lb.id,
         name: Name::parse("Any%").unwrap(),
-        slug: Slug::parse("any").unwrap(),
+        slug: Slug::parse(slug).unwrap(),
         rules: Text::parse("", true).unwrap(),
         players_min: 1,
         players_max,
@@ -1125,7 +1126,7 @@ async fn the_run_rules_compare_stored_metric_values_exactly_old_rows_included(db
     let lb = celeste(&store, at).await;
     let ada = member("Ada", "ada@exact.test");
     store.insert_member(&ada, "hash").await.unwrap();
-    let (category, points) = category_by(&store, &lb, 1, at, MetricKind::Score, MetricSort::Desc).await;
+    let (category, points) = category_by(&store, &lb, "points", 1, at, MetricKind::Score, MetricSort::Desc).await;
     let tricky = 0.1 + 0.2; // 0.30000000000000004: 17 significant digits
     let conflict = |c: &str| Err(StoreError::Conflict { constraint: c.into() });
     let run = |v: f64| solo_run(&ada, &category, &points, v, at);
@@ -1145,6 +1146,37 @@ async fn the_run_rules_compare_stored_metric_values_exactly_old_rows_included(db
     assert_eq!(
         store.insert_runs(&[run(0.5), run(tricky), run(0.4)]).await.unwrap(),
         vec![conflict("identical"), conflict("identical"), conflict("not_an_improvement")]
+    );
+}
+
+/// One group's rule read covers several categories and runner sets at once: each run is
+/// compared with its own set's stored runs only.
+async fn a_batch_over_several_categories_and_runner_sets_compares_each_run_with_its_own(store: Arc<dyn Store>) {
+    use podium_core::model::community::{MetricKind, MetricSort};
+    let at = now();
+    let lb = celeste(&store, at).await;
+    let (ada, bob) = (member("Ada", "ada@sets.test"), member("Bob", "bob@sets.test"));
+    for m in [&ada, &bob] {
+        store.insert_member(m, "hash").await.unwrap();
+    }
+    let (any, time) = any_percent(&store, &lb, 1, at).await;
+    let (low, low_time) = category_by(&store, &lb, "low", 1, at, MetricKind::Time, MetricSort::Asc).await;
+    let stored = [
+        solo_run(&ada, &any, &time, 1000.0, at),
+        solo_run(&bob, &any, &time, 2000.0, at),
+        solo_run(&ada, &low, &low_time, 3000.0, at),
+    ];
+    assert_eq!(store.insert_runs(&stored).await.unwrap(), vec![Ok(()), Ok(()), Ok(())]);
+    let batch = [
+        solo_run(&ada, &any, &time, 1500.0, at),     // slower than Ada's 1000 here
+        solo_run(&bob, &any, &time, 1500.0, at),     // beats Bob's 2000
+        solo_run(&ada, &low, &low_time, 2500.0, at), // beats Ada's 3000 there
+        solo_run(&bob, &low, &low_time, 5000.0, at), // Bob's first there
+        solo_run(&ada, &any, &time, 999.0, at),      // beats Ada's 1000 (her 1500 was refused)
+    ];
+    assert_eq!(
+        store.insert_runs(&batch).await.unwrap(),
+        vec![Err(StoreError::Conflict { constraint: "not_an_improvement".into() }), Ok(()), Ok(()), Ok(()), Ok(())]
     );
 }
 
@@ -1234,4 +1266,5 @@ contract!(
     runs_keep_their_rules_statuses_and_cascades_in_one_transaction_each,
     a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing,
     a_run_of_a_hundred_runners_is_stored_and_its_duplicate_refused,
+    a_batch_over_several_categories_and_runner_sets_compares_each_run_with_its_own,
 );

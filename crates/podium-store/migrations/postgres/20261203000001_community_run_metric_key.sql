@@ -6,6 +6,9 @@
 ALTER TABLE community_runs ADD COLUMN metric_key TEXT;
 -- The rules' lookup by category, runner set and values. A B-tree entry holds at most 2 704
 -- bytes and a run of a hundred runners has a runner key of 3 099, so the index holds the keys'
--- digests; the lookup compares the keys themselves as well.
-CREATE INDEX community_runs_rules ON community_runs (category_id, md5(runner_key), md5(value_key));
+-- digests (SHA-256: md5 is refused on FIPS-mode servers; the keys are ids, '=' and ',', so the
+-- text-to-bytea cast, which would read backslashes as escapes, takes them byte for byte); the
+-- lookup compares the keys themselves as well.
+CREATE INDEX community_runs_rules ON community_runs
+    (category_id, sha256(runner_key::bytea), sha256(value_key::bytea));
 DROP INDEX community_runs_values;

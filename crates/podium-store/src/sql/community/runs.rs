@@ -284,11 +284,12 @@ macro_rules! impl_run_store {
         }
 
         /// Inserts a batch of runs inside `tx` (see `RunStore::insert_runs`), set by set: the
-        /// categories are locked one by one, the runners' rows in one locking read (in id
-        /// order), their bans, the stored runs of the same categories and runner sets with
-        /// their values in a read per (runners, values) and one for their metrics; every rule
-        /// is then checked in memory, in order (each run sees the accepted ones before it), and
-        /// the accepted runs are written with multi-row inserts. A refused run writes nothing.
+        /// categories are locked one by one, the runners' and submitters' rows in one locking
+        /// read (in id order), their bans, the stored runs of the same categories, runner sets
+        /// and values in one statement per 200 of those (with the metrics of any run stored
+        /// before `metric_key` in one more); every rule is then checked in memory, in order
+        /// (each run sees the accepted ones before it), and the accepted runs are written with
+        /// multi-row inserts. A refused run writes nothing.
         async fn insert_runs_in<'c>(
             tx: &mut sqlx::Transaction<'c, $db>,
             jobs: &[podium_core::store::NewRun],
@@ -315,8 +316,11 @@ macro_rules! impl_run_store {
             }
             // Runners: live ones (rows locked in id order, so a ban or a deletion of one waits
             // for this batch or is seen by it), and the bans in force on them.
-            let members: BTreeSet<String> =
-                jobs.iter().flat_map(|j| j.run.runners.iter().map(|r| r.id.to_string())).collect();
+            let members: BTreeSet<String> = jobs
+                .iter()
+                .flat_map(|j| j.run.runners.iter().map(|r| r.id).chain([j.run.submitted_by]))
+                .map(|id| id.to_string())
+                .collect();
             let mut live: BTreeSet<String> = BTreeSet::new();
             let mut bans: Vec<(String, Option<String>)> = Vec::new();
             if !members.is_empty() {
@@ -371,7 +375,10 @@ macro_rules! impl_run_store {
                 if $name == "postgres" {
                     // PostgreSQL's B-tree entries stop at 2 704 bytes, which a hundred runners'
                     // key passes: its index holds the keys' digests (see the migration).
-                    qb.push(" AND md5(c.runner_key) = md5(k.column2) AND md5(c.value_key) = md5(k.column3)");
+                    qb.push(
+                        " AND sha256(c.runner_key::bytea) = sha256(k.column2::bytea) \
+                         AND sha256(c.value_key::bytea) = sha256(k.column3::bytea)",
+                    );
                 }
                 qb.push(" GROUP BY k.column1, k.column2, k.column3");
                 for row in qb.build().fetch_all(&mut **tx).await.map_err(map_err)? {
