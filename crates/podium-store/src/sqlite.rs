@@ -30,11 +30,12 @@ impl SqliteStore {
             // 32 MiB of page cache per connection (SQLite's default is 2 MiB): the indexes of a
             // community category with 100 000 runs stay in memory instead of being re-read.
             .pragma("cache_size", "-32768")
-            // Checkpoints run beside the writers (`checkpoints`), not inside whichever commit
-            // crosses SQLite's default 1 000-page mark: that commit would copy the pages into
-            // the database file and sync it before it could answer. The automatic checkpoint
-            // stays as a backstop at 16 384 pages (64 MiB) should the task fall behind, and
-            // the WAL file is cut back to 64 MiB when it starts over.
+            // Checkpoints mostly run beside the writers (`checkpoints`), not inside whichever
+            // commit crosses SQLite's default 1 000-page mark: that commit would copy the pages
+            // into the database file and sync it before it could answer. The WAL only starts
+            // over after a checkpoint with no write behind it, which a pass beside steady
+            // writes never is, so the automatic one stays, at 16 384 pages (64 MiB): it copies
+            // what the task has not and lets the WAL start over; the file is kept at 64 MiB.
             .pragma("wal_autocheckpoint", "16384")
             .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
@@ -62,8 +63,8 @@ impl SqliteStore {
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`] until the pool
-/// closes, in SQLite's `PASSIVE` mode: it never waits for a reader or a writer, so commits keep
-/// only their own WAL append and sync; the WAL starts over once a checkpoint has caught up.
+/// closes, in SQLite's `PASSIVE` mode: it never waits for a reader or a writer, so the commit
+/// that runs the automatic checkpoint finds little left to copy.
 async fn checkpoints(pool: SqlitePool) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

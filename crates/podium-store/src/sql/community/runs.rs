@@ -390,16 +390,14 @@ macro_rules! impl_run_store {
                     let list = existing.entry(key.clone()).or_default();
                     for stored in packed.split(';') {
                         let (status, metrics) = stored.split_once('|').ok_or_else(malformed)?;
-                        let other = match metrics.strip_prefix('?') {
+                        let metrics = match metrics.strip_prefix('?') {
                             Some(id) => {
                                 unkeyed.insert(id.to_owned(), (key.clone(), list.len()));
-                                Run { variables: key.2.clone(), metrics: Vec::new(), ..template.run.clone() }
+                                Vec::new()
                             }
-                            None => {
-                                let metrics = parse_metric_key(metrics).ok_or_else(malformed)?;
-                                Run { variables: key.2.clone(), metrics, ..template.run.clone() }
-                            }
+                            None => parse_metric_key(metrics).ok_or_else(malformed)?,
                         };
+                        let other = Run { variables: key.2.clone(), metrics, ..template.run.clone() };
                         list.push((status == RunStatus::Rejected.as_str(), other));
                     }
                 }
