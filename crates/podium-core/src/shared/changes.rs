@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::id::{CategoryId, GameId, IdentityId, ScoreId, SessionId};
+use crate::id::{CategoryId, GameId, IdentityId, MemberId, ScoreId, SessionId};
 use crate::model::Score;
 use crate::model::community::Run;
 use crate::ranking::community::{Layout, Shape};
@@ -99,6 +99,12 @@ pub enum Invalidation {
         session: Option<SessionId>,
         /// The player, if all of theirs.
         identity: Option<IdentityId>,
+    },
+    /// Every cached token of a community member (a logout, a role or profile change, a site
+    /// ban, a deleted account).
+    Member {
+        /// The member.
+        id: MemberId,
     },
 }
 

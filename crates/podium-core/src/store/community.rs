@@ -61,8 +61,8 @@ pub trait MemberStore: Send + Sync {
     async fn delete_member(&self, id: MemberId, at: DateTime<Utc>) -> StoreResult<Vec<RunId>>;
     /// Stores a new token.
     async fn insert_member_token(&self, token: &MemberToken) -> StoreResult<()>;
-    /// The live member a live token belongs to.
-    async fn member_by_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Member>>;
+    /// The live member a live token belongs to, and when the token expires.
+    async fn member_by_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<(Member, DateTime<Utc>)>>;
     /// Deletes a token (logout).
     async fn delete_member_token(&self, hash: &str) -> StoreResult<()>;
 }

@@ -161,6 +161,21 @@ async fn logout_and_account_deletion_end_tokens_at_once_and_deletion_frees_the_n
 }
 
 #[tokio::test]
+async fn a_token_used_on_two_nodes_sharing_their_state_ends_on_both_at_once() {
+    let a = TestApp::spawn().await;
+    let (id, token) = member(&a, "Ada").await;
+    let b = a.second_node(podium::app::ClientSettings::default()).await;
+    // Both nodes now hold the token's member.
+    assert_eq!(me(&a, &token).await.body["admin"], false);
+    assert_eq!(me(&b, &token).await.body["admin"], false);
+    a.post("/v1/community/admins", SUPERADMIN_KEY, json!({"user_id": id})).await.assert(201);
+    assert_eq!(me(&b, &token).await.body["admin"], true);
+    b.client(Method::POST, "/v1/community/logout", Some(&token), None, &[]).await.assert(204);
+    me(&a, &token).await.assert_problem(401, "unauthorized");
+    me(&b, &token).await.assert_problem(401, "unauthorized");
+}
+
+#[tokio::test]
 async fn the_owner_appoints_and_removes_site_admins_and_existing_tokens_follow_at_once() {
     let app = TestApp::spawn().await;
     let (id, token) = member(&app, "Ada").await;

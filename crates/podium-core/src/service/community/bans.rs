@@ -97,6 +97,7 @@ impl Community {
             lifted_by: None,
         };
         let rejected = store.insert_ban(&ban, reason.as_str()).await?;
+        self.member_changed(user_id);
         self.publish_run_ids(&rejected).await?;
         Ok(ban)
     }

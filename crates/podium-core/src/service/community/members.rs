@@ -2,16 +2,20 @@
 //! shared state), tokens, `me`, public profiles, account deletion, and the owner appointing
 //! and removing site admins.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Community, MemberPrincipal};
 use crate::auth::{Principal, generate_secret, hash_secret};
+use crate::cache::TtlCache;
 use crate::error::{ErrorCode, FieldCode, FieldErrors, ServiceError, ServiceResult, StoreError};
 use crate::id::MemberId;
 use crate::model::community::{Member, MemberName, Password};
 use crate::model::{Email, Text};
-use crate::shared::Failures;
+use crate::service::CACHE_TTL;
+use crate::shared::{Change, Failures, Invalidation, Subscriber};
 use crate::store::MemberToken;
 use crate::time::now;
 
@@ -297,13 +301,26 @@ impl Community {
             return Err(dead());
         }
         let token_hash = hash_secret(token);
-        let member = self.admin.store().member_by_token(&token_hash, now()).await?.ok_or_else(dead)?;
+        let at = now();
+        if let Some(member) = self.tokens.get(&token_hash, at) {
+            return Ok(MemberPrincipal { member, token_hash });
+        }
+        let generation = self.tokens.generation();
+        let (member, expires_at) = self.admin.store().member_by_token(&token_hash, at).await?.ok_or_else(dead)?;
+        self.tokens.put(token_hash.clone(), member.clone(), expires_at, generation);
         Ok(MemberPrincipal { member, token_hash })
+    }
+
+    /// Tells every node that `member` changed: their cached tokens of it are forgotten.
+    pub(super) fn member_changed(&self, member: MemberId) {
+        self.admin.publish(Change::Invalidate(Invalidation::Member { id: member }));
     }
 
     /// Ends the token used (logout).
     pub async fn logout(&self, p: &MemberPrincipal) -> ServiceResult<()> {
-        Ok(self.admin.store().delete_member_token(&p.token_hash).await?)
+        self.admin.store().delete_member_token(&p.token_hash).await?;
+        self.member_changed(p.member.id);
+        Ok(())
     }
 
     /// The caller, with their e-mail address.
@@ -319,6 +336,7 @@ impl Community {
         }
         member.updated_at = now();
         self.admin.store().set_member_about(member.id, member.about.as_str(), member.updated_at).await?;
+        self.member_changed(member.id);
         // The role as it stands now, not as it stood when the token was checked.
         if let Some(current) = self.admin.store().get_member(member.id).await? {
             member.admin = current.admin;
@@ -330,6 +348,7 @@ impl Community {
     /// e-mail address become free.
     pub async fn delete_me(&self, p: &MemberPrincipal) -> ServiceResult<()> {
         let runs = self.admin.store().delete_member(p.member.id, now()).await?;
+        self.member_changed(p.member.id);
         self.publish_run_ids(&runs).await
     }
 
@@ -358,7 +377,52 @@ impl Community {
         member.admin = admin;
         member.updated_at = now();
         self.admin.store().set_member_admin(id, admin, member.updated_at).await?;
+        self.member_changed(id);
         Ok(MemberView::from(&member))
+    }
+}
+
+/// Members behind recently used tokens, by token hash: an entry lives for
+/// [`CACHE_TTL`] (how long a change made through another node may go unseen here) and never
+/// past its token's expiry, and every [`Invalidation::Member`] forgets that member's entries.
+/// A read that raced with an invalidation is not cached (the generation moved on).
+pub(super) struct TokenCache {
+    entries: TtlCache<String, (Member, DateTime<Utc>)>,
+    generation: AtomicU64,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        Self { entries: TtlCache::new(CACHE_TTL, 1_000_000), generation: AtomicU64::new(0) }
+    }
+}
+
+impl TokenCache {
+    /// The member behind a cached token that is still live at `at`.
+    fn get(&self, hash: &str, at: DateTime<Utc>) -> Option<Member> {
+        self.entries.get(&hash.to_owned()).filter(|(_, expires_at)| *expires_at > at).map(|(m, _)| m)
+    }
+
+    /// The invalidations seen so far (read before the store, given back to [`Self::put`]).
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Caches a token read from the store, unless an invalidation came after `generation`.
+    fn put(&self, hash: String, member: Member, expires_at: DateTime<Utc>, generation: u64) {
+        self.entries.put(hash, (member, expires_at));
+        if self.generation() != generation {
+            self.entries.clear();
+        }
+    }
+}
+
+impl Subscriber for TokenCache {
+    fn apply(&self, change: &Change) {
+        if let Change::Invalidate(Invalidation::Member { id }) = change {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            self.entries.retain(|_, (m, _)| m.id != *id);
+        }
     }
 }
 
@@ -376,4 +440,49 @@ fn failure_key(address: std::net::IpAddr) -> String {
 /// 429 `rate_limited` with the wait.
 fn limited(wait: std::time::Duration) -> ServiceError {
     ServiceError::new(ErrorCode::RateLimited, "too many failed logins; retry later").retry_after(wait)
+}
+
+#[cfg(test)]
+mod token_cache_tests {
+    use super::*;
+    use crate::model::community::Member;
+
+    fn member(id: MemberId) -> Member {
+        Member {
+            id,
+            name: MemberName::parse("Ada").unwrap(),
+            email: Email::parse("ada@example.test").unwrap(),
+            about: Text::parse("", true).unwrap(),
+            admin: false,
+            created_at: now(),
+            updated_at: now(),
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn a_read_that_raced_with_an_invalidation_is_not_cached() {
+        let cache = TokenCache::default();
+        let ada = MemberId::generate();
+        let expires = now() + chrono::Duration::days(1);
+        let before = cache.generation();
+        cache.apply(&Change::Invalidate(Invalidation::Member { id: ada }));
+        cache.put("h".to_owned(), member(ada), expires, before);
+        assert!(cache.get("h", now()).is_none());
+        cache.put("h".to_owned(), member(ada), expires, cache.generation());
+        assert!(cache.get("h", now()).is_some());
+    }
+
+    #[test]
+    fn an_entry_never_outlives_its_token_and_an_invalidation_forgets_only_its_member() {
+        let cache = TokenCache::default();
+        let (ada, bob) = (MemberId::generate(), MemberId::generate());
+        let soon = now() + chrono::Duration::seconds(1);
+        cache.put("a".to_owned(), member(ada), soon, cache.generation());
+        cache.put("b".to_owned(), member(bob), soon, cache.generation());
+        assert!(cache.get("a", soon).is_none(), "expired at its token's expiry");
+        cache.apply(&Change::Invalidate(Invalidation::Member { id: ada }));
+        assert!(cache.get("a", now()).is_none());
+        assert!(cache.get("b", now()).is_some());
+    }
 }

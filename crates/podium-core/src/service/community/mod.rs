@@ -5,9 +5,11 @@
 //! these, one `impl Community` block per file.
 //!
 //! Member tokens are random prefixed secrets (`pcm_…`) stored as SHA-256 hashes with an
-//! expiry; every authenticated call reads the member behind the token from the store, so a
-//! role change, a deletion or a logout applies to existing tokens at once (no token cache yet:
-//! one indexed read per call).
+//! expiry. The member behind a token is read from the store and kept for a few seconds
+//! ([`CACHE_TTL`](crate::service::CACHE_TTL), never past the token's expiry); every change to a
+//! member — a logout, a role or profile change, a site ban, a deleted account — is published
+//! on the change feed and forgets that member's cached tokens, so it applies to existing
+//! tokens at once.
 
 mod bans;
 mod categories;
@@ -75,6 +77,8 @@ pub struct Community {
     rankings: Arc<CommunityRankings>,
     /// Submissions, committed in groups.
     runs: writer::RunWriter,
+    /// Members behind recently used tokens (following the change feed).
+    tokens: Arc<members::TokenCache>,
 }
 
 impl Community {
@@ -83,8 +87,10 @@ impl Community {
     pub fn start(admin: Admin, config: CommunityConfig) -> ServiceResult<Self> {
         let rankings = Arc::new(CommunityRankings::default());
         admin.shared().changes.subscribe(Arc::new(rankings::RankingCopies(rankings.clone())));
+        let tokens = Arc::new(members::TokenCache::default());
+        admin.shared().changes.subscribe(tokens.clone());
         let runs = writer::spawn(admin.store().clone());
-        Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config, rankings, runs })
+        Ok(Self { admin, passwords: Passwords::new(config.parallel_hashes)?, config, rankings, runs, tokens })
     }
 
     /// A category's ranking version on this node (changes with every change applied to its

@@ -200,14 +200,18 @@ macro_rules! impl_member_store {
                 &self,
                 hash: &str,
                 now: chrono::DateTime<chrono::Utc>,
-            ) -> podium_core::store::StoreResult<Option<podium_core::model::community::Member>> {
+            ) -> podium_core::store::StoreResult<Option<(podium_core::model::community::Member, chrono::DateTime<chrono::Utc>)>> {
                 $crate::sql::fetch_optional!(
                     &self.pool,
                     concat!(
-                        "SELECT ", $crate::member_cols!(), " FROM community_tokens t JOIN community_members m ON m.id = t.member_id \
+                        "SELECT ", $crate::member_cols!(), ", t.expires_at FROM community_tokens t JOIN community_members m ON m.id = t.member_id \
                          WHERE t.hash = $1 AND t.expires_at > $2 AND m.deleted_at IS NULL"
                     ),
-                    member_from_row,
+                    |row: &<$db as sqlx::Database>::Row| -> podium_core::store::StoreResult<_> {
+                        use sqlx::Row;
+                        let expires_at: i64 = row.try_get(8).map_err($crate::sql::map_err)?;
+                        Ok((member_from_row(row)?, podium_core::time::from_micros(expires_at)))
+                    },
                     hash,
                     podium_core::time::to_micros(now)
                 )
