@@ -5,6 +5,7 @@
 //! the outside world is reached through the traits in [`store`], so the same services and the
 //! same contract tests run on every backend.
 
+pub mod activity;
 pub mod anticheat;
 pub mod auth;
 pub mod batch;

@@ -6,6 +6,7 @@
 //! delete markers) are `#[serde(skip)]`.
 
 pub mod account;
+pub mod activity;
 pub mod anti_cheat;
 pub mod api_key;
 pub mod board;

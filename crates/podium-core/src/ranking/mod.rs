@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use crate::id::BoardId;
 use crate::model::SortDirection;
 
+pub mod activity;
 pub mod community;
 mod tree;
 

@@ -3,14 +3,15 @@
 //!
 //! One module per surface — `admin` (accounts, users, API keys, games, boards), `scores`
 //! (identities, events, entries, flags), `clients` (devices, sessions, nonces) — and
-//! `community` (members and their tokens, leaderboards and their moderators), and [`Store`], the supertrait a backend implements,
-//! over all of them and [`SystemStore`]. The activity surface will take `activity.rs` beside
-//! them.
+//! `community` (members and their tokens, leaderboards and their moderators), `activity`
+//! (policies, judged events, days), and [`Store`], the supertrait a backend implements, over
+//! all of them and [`SystemStore`].
 //!
 //! Reads of single resources return only live (not soft-deleted) rows. Updates write the whole
 //! entity, soft deletes included (`deleted_at` set). Lists take a [`PageRequest`](crate::page::PageRequest) and return at
 //! most `fetch_limit()` rows past its keyset, in traversal order.
 
+mod activity;
 mod admin;
 mod clients;
 mod community;
@@ -19,6 +20,7 @@ mod scores;
 use async_trait::async_trait;
 
 pub use crate::error::{StoreError, StoreResult};
+pub use activity::*;
 pub use admin::*;
 pub use clients::*;
 pub use community::*;
@@ -51,6 +53,7 @@ pub trait Store:
     + VariableStore
     + RunStore
     + BanStore
+    + ActivityStore
     + SystemStore
     + 'static
 {
@@ -71,6 +74,7 @@ impl<T> Store for T where
         + VariableStore
         + RunStore
         + BanStore
+        + ActivityStore
         + SystemStore
         + 'static
 {

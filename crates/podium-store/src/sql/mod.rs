@@ -11,12 +11,14 @@
 //! sessions, nonces), `community` (members and their tokens); the activity surface will take
 //! `activity/` beside them.
 
+mod activity;
 pub(crate) mod admin;
 mod clients;
 mod community;
 mod scores;
 mod system;
 
+pub(crate) use activity::impl_activity_store;
 pub(crate) use admin::{impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_user_store};
 pub(crate) use clients::impl_client_store;
 pub(crate) use community::{
@@ -122,6 +124,7 @@ macro_rules! impl_store {
         $crate::sql::impl_variable_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_run_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_ban_store!($store, $db, $begin, $for_update);
+        $crate::sql::impl_activity_store!($store, $db, $begin);
         $crate::sql::impl_system_store!($store, $db, $name);
     };
 }

@@ -1,0 +1,110 @@
+//! Activity scores' storage: each game's policy document, the judged events (with the answer
+//! given for each, which the start-up rebuild replays and the history lists), the users' days
+//! and all-time sums. One batch of events is written in one transaction
+//! ([`ActivityStore::insert_activity_batch`]), so an answered batch is durable as a whole.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::activity::UserDay;
+use crate::error::StoreResult;
+use crate::id::GameId;
+use crate::model::activity::{Key, Outcome};
+
+/// One judged event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredActivityEvent {
+    /// The game.
+    pub game_id: GameId,
+    /// The app's idempotency key.
+    pub event_id: Key,
+    /// Arrival order within the game (the order the rules judged it in).
+    pub seq: i64,
+    /// The type as given (absent when the event named none).
+    pub event_type: Option<String>,
+    /// When it happened, when given and well-formed.
+    pub at: Option<DateTime<Utc>>,
+    /// When podium judged it.
+    pub received_at: DateTime<Utc>,
+    /// Its type-specific fields, as judged (`{}` for an invalid event).
+    pub fields: serde_json::Value,
+    /// What it came to.
+    pub outcome: Outcome,
+    /// The users it names or paid, for the history read.
+    pub users: Vec<Key>,
+    /// The answer given for it (`users`, `points`, `reasons`, `errors`).
+    pub result: serde_json::Value,
+}
+
+/// One user's stored day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityDayRow {
+    /// The game.
+    pub game_id: GameId,
+    /// The user.
+    pub user: Key,
+    /// The day (policy time zone).
+    pub day: NaiveDate,
+    /// Points, streak, total.
+    pub value: UserDay,
+}
+
+/// One user's all-time sums: friends, meetups, games, popularity, total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityTotalRow {
+    /// The game.
+    pub game_id: GameId,
+    /// The user.
+    pub user: Key,
+    /// The sums.
+    pub sums: [i64; 5],
+}
+
+/// What one group of batches writes, in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActivityWrite {
+    /// The judged events.
+    pub events: Vec<StoredActivityEvent>,
+    /// Days that changed, as they are now.
+    pub days: Vec<ActivityDayRow>,
+    /// All-time sums that changed, as they are now.
+    pub totals: Vec<ActivityTotalRow>,
+}
+
+/// Activity scores' tables.
+#[async_trait]
+pub trait ActivityStore: Send + Sync {
+    /// A game's policy document and when it was set.
+    async fn get_activity_policy(&self, game: GameId) -> StoreResult<Option<(serde_json::Value, DateTime<Utc>)>>;
+    /// Sets a game's policy document.
+    async fn put_activity_policy(
+        &self,
+        game: GameId,
+        document: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Which of `ids` the game has stored events for (duplicates).
+    async fn known_activity_events(&self, game: GameId, ids: &[&str]) -> StoreResult<Vec<String>>;
+    /// Writes a group of judged batches in one transaction.
+    async fn insert_activity_batch(&self, write: &ActivityWrite) -> StoreResult<()>;
+    /// The highest `seq` stored for a game (0 when none).
+    async fn last_activity_seq(&self, game: GameId) -> StoreResult<i64>;
+    /// A game's events received at or after `since`, in `seq` order (the start-up replay).
+    async fn activity_events_since(&self, game: GameId, since: DateTime<Utc>) -> StoreResult<Vec<StoredActivityEvent>>;
+    /// A user's events received at or after `since`, newest first, at most `limit`, before
+    /// `before_seq` when given (the history read).
+    async fn user_activity_events(
+        &self,
+        game: GameId,
+        user: &Key,
+        since: DateTime<Utc>,
+        before_seq: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredActivityEvent>>;
+    /// A game's stored days from `since` on.
+    async fn activity_days(&self, game: GameId, since: NaiveDate) -> StoreResult<Vec<ActivityDayRow>>;
+    /// A game's all-time sums.
+    async fn activity_totals(&self, game: GameId) -> StoreResult<Vec<ActivityTotalRow>>;
+    /// Games with a policy or events (loaded at start-up).
+    async fn activity_games(&self) -> StoreResult<Vec<GameId>>;
+}

@@ -1,0 +1,58 @@
+-- Activity scores: each game's policy document; the judged events, with the answer given for
+-- each (result, JSON) and their users for the history read; users' days and all-time sums.
+-- Timestamps are INTEGER microseconds (UTC); days are day numbers (days since 1970-01-01) of
+-- the policy's time zone. seq is the order the rules judged a game's events in.
+
+CREATE TABLE activity_policies (
+    game_id    TEXT PRIMARY KEY REFERENCES games (id),
+    document   TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE activity_events (
+    game_id     TEXT NOT NULL REFERENCES games (id),
+    event_id    TEXT NOT NULL,
+    seq         BIGINT NOT NULL,
+    event_type  TEXT,
+    at          BIGINT,
+    received_at BIGINT NOT NULL,
+    fields      TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    result      TEXT NOT NULL,
+    PRIMARY KEY (game_id, event_id)
+);
+CREATE INDEX activity_events_seq ON activity_events (game_id, seq);
+
+CREATE TABLE activity_event_users (
+    game_id  TEXT NOT NULL,
+    user_id  TEXT NOT NULL,
+    seq      BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (game_id, user_id, seq, event_id)
+);
+
+CREATE TABLE activity_days (
+    game_id    TEXT NOT NULL REFERENCES games (id),
+    user_id    TEXT NOT NULL,
+    day        BIGINT NOT NULL,
+    friends    BIGINT NOT NULL,
+    meetups    BIGINT NOT NULL,
+    games      BIGINT NOT NULL,
+    popularity BIGINT NOT NULL,
+    active     BOOLEAN NOT NULL,
+    streak     BIGINT NOT NULL,
+    multiplier DOUBLE PRECISION NOT NULL,
+    total      BIGINT NOT NULL,
+    PRIMARY KEY (game_id, day, user_id)
+);
+
+CREATE TABLE activity_totals (
+    game_id    TEXT NOT NULL REFERENCES games (id),
+    user_id    TEXT NOT NULL,
+    friends    BIGINT NOT NULL,
+    meetups    BIGINT NOT NULL,
+    games      BIGINT NOT NULL,
+    popularity BIGINT NOT NULL,
+    total      BIGINT NOT NULL,
+    PRIMARY KEY (game_id, user_id)
+);

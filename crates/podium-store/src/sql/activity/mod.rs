@@ -1,0 +1,335 @@
+//! The activity surface's tables: policies, judged events with their users, days and all-time
+//! sums. A group of batches is one transaction of multi-row inserts (chunked under the bind
+//! limits); days and sums are upserts of their current values.
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! activity_event_cols {
+    () => {
+        "e.game_id, e.event_id, e.seq, e.event_type, e.at, e.received_at, e.fields, e.outcome, e.result"
+    };
+}
+
+macro_rules! impl_activity_store {
+    ($store:ty, $db:ty, $begin:literal) => {
+        fn activity_event_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::store::StoredActivityEvent> {
+            use podium_core::model::activity::{Key, Outcome};
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let game: String = row.try_get(0).map_err(map_err)?;
+            let outcome: String = row.try_get(7).map_err(map_err)?;
+            let fields: String = row.try_get(6).map_err(map_err)?;
+            let result: String = row.try_get(8).map_err(map_err)?;
+            let at: Option<i64> = row.try_get(4).map_err(map_err)?;
+            let result: serde_json::Value = serde_json::from_str(&result).map_err(|_| corrupt("activity result"))?;
+            let users = result["users"]
+                .as_object()
+                .map(|m| m.keys().map(|k| Key::from_trusted(k.clone())).collect())
+                .unwrap_or_default();
+            Ok(podium_core::store::StoredActivityEvent {
+                game_id: game.parse().map_err(|_| corrupt("game id"))?,
+                event_id: Key::from_trusted(row.try_get(1).map_err(map_err)?),
+                seq: row.try_get(2).map_err(map_err)?,
+                event_type: row.try_get(3).map_err(map_err)?,
+                at: at.map(podium_core::time::from_micros),
+                received_at: podium_core::time::from_micros(row.try_get(5).map_err(map_err)?),
+                fields: serde_json::from_str(&fields).map_err(|_| corrupt("activity fields"))?,
+                outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("activity outcome"))?,
+                users,
+                result,
+            })
+        }
+
+        fn activity_day_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::store::ActivityDayRow> {
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let game: String = row.try_get(0).map_err(map_err)?;
+            let day: i64 = row.try_get(2).map_err(map_err)?;
+            let streak: i64 = row.try_get(8).map_err(map_err)?;
+            Ok(podium_core::store::ActivityDayRow {
+                game_id: game.parse().map_err(|_| corrupt("game id"))?,
+                user: podium_core::model::activity::Key::from_trusted(row.try_get(1).map_err(map_err)?),
+                day: podium_core::time::from_day_number(day).ok_or_else(|| corrupt("activity day"))?,
+                value: podium_core::activity::UserDay {
+                    points: [
+                        row.try_get(3).map_err(map_err)?,
+                        row.try_get(4).map_err(map_err)?,
+                        row.try_get(5).map_err(map_err)?,
+                        row.try_get(6).map_err(map_err)?,
+                    ],
+                    active: row.try_get(7).map_err(map_err)?,
+                    streak: u32::try_from(streak).map_err(|_| corrupt("activity streak"))?,
+                    multiplier: row.try_get(9).map_err(map_err)?,
+                    total: row.try_get(10).map_err(map_err)?,
+                },
+            })
+        }
+
+        #[async_trait::async_trait]
+        impl podium_core::store::ActivityStore for $store {
+            async fn get_activity_policy(
+                &self,
+                game: podium_core::id::GameId,
+            ) -> podium_core::store::StoreResult<Option<(serde_json::Value, chrono::DateTime<chrono::Utc>)>> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT document, updated_at FROM activity_policies WHERE game_id = $1")
+                    .bind(game.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let Some(row) = row else { return Ok(None) };
+                let document: String = row.try_get(0).map_err($crate::sql::map_err)?;
+                let at: i64 = row.try_get(1).map_err($crate::sql::map_err)?;
+                let document = serde_json::from_str(&document).map_err(|_| $crate::sql::corrupt("activity policy"))?;
+                Ok(Some((document, podium_core::time::from_micros(at))))
+            }
+
+            async fn put_activity_policy(
+                &self,
+                game: podium_core::id::GameId,
+                document: &serde_json::Value,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO activity_policies (game_id, document, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (game_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+                )
+                .bind(game.to_string())
+                .bind(document.to_string())
+                .bind(podium_core::time::to_micros(at))
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(())
+            }
+
+            async fn known_activity_events(
+                &self,
+                game: podium_core::id::GameId,
+                ids: &[&str],
+            ) -> podium_core::store::StoreResult<Vec<String>> {
+                use sqlx::Row;
+                let mut known = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT event_id FROM activity_events WHERE game_id = ");
+                    qb.push_bind(game.to_string()).push(" AND event_id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    qb.push(")");
+                    for row in qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)? {
+                        known.push(row.try_get(0).map_err($crate::sql::map_err)?);
+                    }
+                }
+                Ok(known)
+            }
+
+            async fn insert_activity_batch(
+                &self,
+                write: &podium_core::store::ActivityWrite,
+            ) -> podium_core::store::StoreResult<()> {
+                use podium_core::time::{to_day_number, to_micros};
+                use $crate::sql::map_err;
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                for chunk in write.events.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO activity_events (game_id, event_id, seq, event_type, at, received_at, fields, outcome, result) ",
+                    );
+                    qb.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.game_id.to_string())
+                            .push_bind(e.event_id.as_str().to_owned())
+                            .push_bind(e.seq)
+                            .push_bind(e.event_type.clone())
+                            .push_bind(e.at.map(to_micros))
+                            .push_bind(to_micros(e.received_at))
+                            .push_bind(e.fields.to_string())
+                            .push_bind(e.outcome.as_str())
+                            .push_bind(e.result.to_string());
+                    });
+                    qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let users: Vec<(&podium_core::store::StoredActivityEvent, &podium_core::model::activity::Key)> =
+                    write.events.iter().flat_map(|e| e.users.iter().map(move |u| (e, u))).collect();
+                for chunk in users.chunks(1000) {
+                    let mut qb =
+                        sqlx::QueryBuilder::<$db>::new("INSERT INTO activity_event_users (game_id, user_id, seq, event_id) ");
+                    qb.push_values(chunk, |mut b, (e, u)| {
+                        b.push_bind(e.game_id.to_string())
+                            .push_bind(u.as_str().to_owned())
+                            .push_bind(e.seq)
+                            .push_bind(e.event_id.as_str().to_owned());
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING");
+                    qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                for chunk in write.days.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO activity_days (game_id, user_id, day, friends, meetups, games, popularity, active, streak, multiplier, total) ",
+                    );
+                    qb.push_values(chunk, |mut b, d| {
+                        b.push_bind(d.game_id.to_string())
+                            .push_bind(d.user.as_str().to_owned())
+                            .push_bind(to_day_number(d.day))
+                            .push_bind(d.value.points[0])
+                            .push_bind(d.value.points[1])
+                            .push_bind(d.value.points[2])
+                            .push_bind(d.value.points[3])
+                            .push_bind(d.value.active)
+                            .push_bind(i64::from(d.value.streak))
+                            .push_bind(d.value.multiplier)
+                            .push_bind(d.value.total);
+                    });
+                    qb.push(
+                        " ON CONFLICT (game_id, day, user_id) DO UPDATE SET friends = excluded.friends, meetups = excluded.meetups, \
+                         games = excluded.games, popularity = excluded.popularity, active = excluded.active, \
+                         streak = excluded.streak, multiplier = excluded.multiplier, total = excluded.total",
+                    );
+                    qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                for chunk in write.totals.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO activity_totals (game_id, user_id, friends, meetups, games, popularity, total) ",
+                    );
+                    qb.push_values(chunk, |mut b, t| {
+                        b.push_bind(t.game_id.to_string()).push_bind(t.user.as_str().to_owned());
+                        for v in t.sums {
+                            b.push_bind(v);
+                        }
+                    });
+                    qb.push(
+                        " ON CONFLICT (game_id, user_id) DO UPDATE SET friends = excluded.friends, meetups = excluded.meetups, \
+                         games = excluded.games, popularity = excluded.popularity, total = excluded.total",
+                    );
+                    qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn last_activity_seq(&self, game: podium_core::id::GameId) -> podium_core::store::StoreResult<i64> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT MAX(seq) FROM activity_events WHERE game_id = $1")
+                    .bind(game.to_string())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let max: Option<i64> = row.try_get(0).map_err($crate::sql::map_err)?;
+                Ok(max.unwrap_or(0))
+            }
+
+            async fn activity_events_since(
+                &self,
+                game: podium_core::id::GameId,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::store::StoredActivityEvent>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::activity_event_cols!(),
+                    " FROM activity_events e WHERE e.game_id = $1 AND e.received_at >= $2 ORDER BY e.seq"
+                ))
+                    .bind(game.to_string())
+                    .bind(podium_core::time::to_micros(since))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                rows.iter().map(activity_event_from_row).collect()
+            }
+
+            async fn user_activity_events(
+                &self,
+                game: podium_core::id::GameId,
+                user: &podium_core::model::activity::Key,
+                since: chrono::DateTime<chrono::Utc>,
+                before_seq: Option<i64>,
+                limit: usize,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::store::StoredActivityEvent>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::activity_event_cols!(),
+                    " FROM activity_event_users u \
+                     JOIN activity_events e ON e.game_id = u.game_id AND e.event_id = u.event_id \
+                     WHERE u.game_id = $1 AND u.user_id = $2 AND u.seq < $3 AND e.received_at >= $4 \
+                     ORDER BY u.seq DESC LIMIT $5"
+                ))
+                    .bind(game.to_string())
+                    .bind(user.as_str().to_owned())
+                    .bind(before_seq.unwrap_or(i64::MAX))
+                    .bind(podium_core::time::to_micros(since))
+                    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                rows.iter().map(activity_event_from_row).collect()
+            }
+
+            async fn activity_days(
+                &self,
+                game: podium_core::id::GameId,
+                since: chrono::NaiveDate,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::store::ActivityDayRow>> {
+                let rows = sqlx::query(
+                    "SELECT game_id, user_id, day, friends, meetups, games, popularity, active, streak, multiplier, total \
+                     FROM activity_days WHERE game_id = $1 AND day >= $2 ORDER BY day",
+                )
+                .bind(game.to_string())
+                .bind(podium_core::time::to_day_number(since))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                rows.iter().map(activity_day_from_row).collect()
+            }
+
+            async fn activity_totals(
+                &self,
+                game: podium_core::id::GameId,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::store::ActivityTotalRow>> {
+                use sqlx::Row;
+                use $crate::sql::map_err;
+                let rows = sqlx::query(
+                    "SELECT user_id, friends, meetups, games, popularity, total FROM activity_totals WHERE game_id = $1",
+                )
+                .bind(game.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(podium_core::store::ActivityTotalRow {
+                            game_id: game,
+                            user: podium_core::model::activity::Key::from_trusted(r.try_get(0).map_err(map_err)?),
+                            sums: [
+                                r.try_get(1).map_err(map_err)?,
+                                r.try_get(2).map_err(map_err)?,
+                                r.try_get(3).map_err(map_err)?,
+                                r.try_get(4).map_err(map_err)?,
+                                r.try_get(5).map_err(map_err)?,
+                            ],
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn activity_games(&self) -> podium_core::store::StoreResult<Vec<podium_core::id::GameId>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT game_id FROM activity_policies UNION SELECT DISTINCT game_id FROM activity_totals",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let id: String = r.try_get(0).map_err($crate::sql::map_err)?;
+                        id.parse().map_err(|_| $crate::sql::corrupt("game id"))
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+pub(crate) use impl_activity_store;
