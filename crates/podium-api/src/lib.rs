@@ -56,6 +56,7 @@ lists use one envelope with opaque cursors. Admin routes take an API key in `lea
         (name = "identities", description = "Players and their client sessions"),
         (name = "anti-cheat", description = "Flags raised by the detections, and submission counts"),
         (name = "client", description = "Game clients (LEADR SDK compatible): sessions, nonces, boards, scores"),
+        (name = "activity", description = "Activity scores: policies, event batches, users' days, live rankings, history"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use podium_core::service::activity::Activity;
 use podium_core::service::community::Community;
 use podium_core::service::{Admin, Clients, Scores};
 use podium_core::store::Store;
@@ -40,6 +41,8 @@ pub struct Services {
     pub clients: Clients,
     /// The community site.
     pub community: Community,
+    /// Activity scores.
+    pub activity: Activity,
     /// Client addresses, GeoIP and rate limits.
     pub edge: Arc<Edge>,
     /// The store, for health checks.

@@ -515,7 +515,10 @@ async fn members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_token
     };
     store.insert_member_token(&live).await.unwrap();
     store.insert_member_token(&old).await.unwrap();
-    assert_eq!(store.member_by_token("live", at).await.unwrap().map(|m| m.id), Some(ada.id));
+    assert_eq!(
+        store.member_by_token("live", at).await.unwrap().map(|(m, expires)| (m.id, expires)),
+        Some((ada.id, podium_core::time::from_micros(podium_core::time::to_micros(live.expires_at))))
+    );
     assert!(store.member_by_token("old", at).await.unwrap().is_none());
     assert!(store.member_by_token("none", at).await.unwrap().is_none());
     store.delete_member_token("live").await.unwrap();
@@ -1227,6 +1230,73 @@ async fn postgres_the_run_rules_compare_stored_metric_values_exactly_old_rows_in
     the_run_rules_compare_stored_metric_values_exactly_old_rows_included(&db).await;
 }
 
+async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn Store>) {
+    use podium_core::activity::UserDay;
+    use podium_core::model::activity::{Key, Outcome};
+    use podium_core::store::{ActivityDayRow, ActivityTotalRow, ActivityWrite, StoredActivityEvent};
+    let a = account("acme");
+    store.insert_account(&a).await.unwrap();
+    let g = game(&a, "divan");
+    store.insert_game(&g).await.unwrap();
+    let at = podium_core::time::from_micros(podium_core::time::to_micros(now()));
+    assert_eq!(store.get_activity_policy(g.id).await.unwrap(), None);
+    let doc = serde_json::json!({"daily_caps": {"dms": 3}});
+    store.put_activity_policy(g.id, &doc, at).await.unwrap();
+    store.put_activity_policy(g.id, &doc, at).await.unwrap();
+    assert_eq!(store.get_activity_policy(g.id).await.unwrap(), Some((doc, at)));
+    let (ann, bo) = (Key::parse("ann").unwrap(), Key::parse("bo").unwrap());
+    let event = |id: &str, seq: i64, users: Vec<Key>| StoredActivityEvent {
+        game_id: g.id,
+        event_id: Key::parse(id).unwrap(),
+        seq,
+        event_type: Some("dm_sent".into()),
+        at: Some(at),
+        received_at: at,
+        fields: serde_json::json!({"from": "ann", "to": "bo"}),
+        outcome: Outcome::Counted,
+        users: users.clone(),
+        result: serde_json::json!({"users": users.iter().map(|u| (u.to_string(), serde_json::json!({"outcome": "counted"}))).collect::<serde_json::Map<_, _>>()}),
+    };
+    let day = at.date_naive();
+    let value = UserDay { points: [2, 0, 0, 0], active: true, streak: 1, multiplier: 1.0, total: 2 };
+    let write = ActivityWrite {
+        events: vec![event("e1", 1, vec![ann.clone(), bo.clone()]), event("e2", 2, vec![ann.clone()])],
+        days: vec![ActivityDayRow { game_id: g.id, user: ann.clone(), day, value }],
+        totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [2, 0, 0, 0, 2] }],
+    };
+    store.insert_activity_batch(&write).await.unwrap();
+    // The next values of the same day and sums replace them.
+    let later = UserDay { total: 4, points: [4, 0, 0, 0], ..value };
+    let again = ActivityWrite {
+        events: vec![event("e3", 3, vec![bo.clone()])],
+        days: vec![ActivityDayRow { game_id: g.id, user: ann.clone(), day, value: later }],
+        totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [4, 0, 0, 0, 4] }],
+    };
+    store.insert_activity_batch(&again).await.unwrap();
+    let mut known = store.known_activity_events(g.id, &["e1", "e3", "nope"]).await.unwrap();
+    known.sort();
+    assert_eq!(known, ["e1", "e3"]);
+    assert_eq!(store.last_activity_seq(g.id).await.unwrap(), 3);
+    let since = store.activity_events_since(g.id, at).await.unwrap();
+    assert_eq!(since.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(since[0], write.events[0]);
+    let history = store.user_activity_events(g.id, &ann, at, None, 10).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e2", "e1"]);
+    let older = store.user_activity_events(g.id, &ann, at, Some(2), 10).await.unwrap();
+    assert_eq!(older.len(), 1);
+    assert_eq!(
+        store.activity_days(g.id, day).await.unwrap(),
+        vec![ActivityDayRow { game_id: g.id, user: ann.clone(), day, value: later }]
+    );
+    assert_eq!(store.activity_totals(g.id).await.unwrap()[0].sums, [4, 0, 0, 0, 4]);
+    assert_eq!(store.activity_games().await.unwrap(), vec![g.id]);
+    // A batch that repeats a stored event id fails as a whole and leaves nothing.
+    let clash =
+        ActivityWrite { events: vec![event("e4", 4, vec![]), event("e1", 5, vec![])], ..ActivityWrite::default() };
+    assert!(store.insert_activity_batch(&clash).await.is_err());
+    assert_eq!(store.last_activity_seq(g.id).await.unwrap(), 3);
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -1267,4 +1337,5 @@ contract!(
     a_batch_of_runs_answers_each_run_and_a_refused_one_leaves_nothing,
     a_run_of_a_hundred_runners_is_stored_and_its_duplicate_refused,
     a_batch_over_several_categories_and_runner_sets_compares_each_run_with_its_own,
+    activity_batches_policies_days_and_history_round_trip,
 );

@@ -133,12 +133,15 @@ pub async fn state_on(
     let community =
         Community::start(admin.clone(), settings.community).context("cannot initialise the community service")?;
     community.load_rankings().await.context("cannot load the community rankings")?;
+    let activity = podium_core::service::activity::Activity::start(admin.clone());
+    activity.load_all().await.context("cannot load the activity scores")?;
     let edge = Arc::new(Edge::new(&settings.edge, settings.geo, shared.rates.clone()));
     Ok(AppState::new(podium_api::state::Services {
         admin,
         scores,
         clients,
         community,
+        activity,
         edge,
         store,
         metrics: podium_api::metrics_handle(),

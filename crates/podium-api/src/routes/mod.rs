@@ -1,8 +1,8 @@
-//! The routers, one folder per surface — [`admin`], [`scores`], [`clients`], [`community`] —
-//! plus [`health`]; each module exposes `routes()` with its handlers and their OpenAPI
-//! descriptions, and each surface declares its authentication scheme ([`security`]). The
-//! activity surface will take `activity/` beside them.
+//! The routers, one folder per surface — [`admin`], [`scores`], [`clients`], [`community`],
+//! [`activity`] — plus [`health`]; each module exposes `routes()` with its handlers and their
+//! OpenAPI descriptions, and each surface declares its authentication scheme ([`security`]).
 
+pub mod activity;
 pub mod admin;
 pub mod clients;
 pub mod community;
@@ -22,4 +22,5 @@ pub fn all() -> OpenApiRouter<AppState> {
         .merge(scores::routes())
         .merge(clients::routes())
         .merge(community::routes())
+        .merge(activity::routes())
 }

@@ -9,3 +9,28 @@ pub mod scores;
 
 pub use rules::{ActivityFlagType, Award, Counters, RaisedFlag, Recorded, UserVerdict, Verdict};
 pub use scores::{Moved, Period, Scope, ScoreBook, Standing, UserDay};
+
+use std::sync::Arc;
+
+use crate::model::activity::Policy;
+
+/// What a node keeps of one game: its policy, the rules' counts, the users' days, and the next
+/// `seq` to give an event.
+#[derive(Debug)]
+pub struct GameActivity {
+    /// The policy in force (applies to events received after it was set).
+    pub policy: Arc<Policy>,
+    /// The rules' counts.
+    pub counters: Counters,
+    /// The users' days and sums.
+    pub book: ScoreBook,
+    /// The `seq` the next judged event gets.
+    pub next_seq: i64,
+}
+
+impl GameActivity {
+    /// A game with nothing recorded yet.
+    pub fn new(policy: Arc<Policy>, next_seq: i64) -> Self {
+        Self { policy, counters: Counters::default(), book: ScoreBook::default(), next_seq }
+    }
+}

@@ -41,7 +41,8 @@ impl Scope {
         if s == "total" { Some(Scope::Total) } else { Category::parse(s).map(Scope::Category) }
     }
 
-    fn index(self) -> usize {
+    /// Its index in a `[i64; 5]` of sums (friends, meetups, games, popularity, total).
+    pub fn index(self) -> usize {
         match self {
             Scope::Total => 4,
             Scope::Category(c) => c.index(),

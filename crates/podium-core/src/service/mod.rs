@@ -2,9 +2,10 @@
 //! and the store that keeps rows. One folder per surface — [`admin`] (accounts, users, API
 //! keys, games, boards), [`scores`] (submissions, rankings, anti-cheat flags and reviews),
 //! [`clients`] (game clients' sessions, nonces, reads and writes, and the admin side of
-//! players), [`community`] (the community site's members and roles) — each with its service
-//! object; the activity surface will take `activity/` beside them.
+//! players), [`community`] (the community site's members and roles), [`activity`] (activity
+//! scores: policies, event batches, days and rankings) — each with its service object.
 
+pub mod activity;
 pub mod admin;
 pub mod clients;
 pub mod community;

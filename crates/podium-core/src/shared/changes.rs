@@ -24,6 +24,19 @@ pub enum Change {
     Invalidate(Invalidation),
     /// Community runs or categories whose rankings changed.
     Runs(RunChange),
+    /// Activity points that moved.
+    Activity(ActivityChange),
+}
+
+/// Activity values that moved in one game (a judged batch, a reviewed flag).
+#[derive(Debug, Clone)]
+pub struct ActivityChange {
+    /// The game.
+    pub game: GameId,
+    /// What moved.
+    pub moved: Arc<Vec<crate::activity::Moved>>,
+    /// When (ties are listed by who reached their points first).
+    pub at_micros: i64,
 }
 
 /// A change to the community rankings.

@@ -11,11 +11,13 @@
 //! - [`RateBuckets`]: per-address token buckets of the network edge, and sliding windows of
 //!   failures (community logins per member and per address), checked and counted in one step.
 //! - [`NonceClaims`]: single use of client nonces.
+//! - [`ActivityState`]: activity scores' rules counts and users' days, per game.
 //!
 //! [`SharedState::in_memory`] is the one implementation today: one process, the feed delivered
 //! to this node's subscribers before `publish` returns, counters and buckets in this process's
 //! memory, nonce claims decided by the store.
 
+mod activity;
 mod changes;
 mod claims;
 mod counters;
@@ -23,7 +25,10 @@ mod rates;
 
 use std::sync::Arc;
 
-pub use changes::{Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, RunChange, Subscriber};
+pub use activity::{ActivityState, LocalActivity};
+pub use changes::{
+    ActivityChange, Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, RunChange, Subscriber,
+};
 pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, LocalCounters};
 pub use rates::{Bucket, Failures, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
@@ -39,6 +44,8 @@ pub struct SharedState {
     pub rates: Arc<dyn RateBuckets>,
     /// Nonce single use.
     pub claims: Arc<dyn NonceClaims>,
+    /// Activity scores' per-game state.
+    pub activity: Arc<dyn ActivityState>,
 }
 
 impl SharedState {
@@ -49,6 +56,7 @@ impl SharedState {
             counters: Arc::new(LocalCounters::default()),
             rates: Arc::new(LocalRates::new(limits)),
             claims: Arc::new(LocalClaims::start(store)),
+            activity: Arc::new(LocalActivity::default()),
         }
     }
 

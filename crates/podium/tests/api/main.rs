@@ -8,6 +8,7 @@ mod conformance;
 mod helpers;
 
 mod accounts;
+mod activity;
 mod anticheat;
 mod api_keys;
 mod boards;

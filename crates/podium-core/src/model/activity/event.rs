@@ -485,11 +485,11 @@ impl Fields<'_> {
             }
         });
         let players = players?;
-        if let Some(w) = &winner {
-            if !players.contains(w) {
-                self.errors.add("winner", FieldCode::InvalidValue);
-                return None;
-            }
+        if let Some(w) = &winner
+            && !players.contains(w)
+        {
+            self.errors.add("winner", FieldCode::InvalidValue);
+            return None;
         }
         Some(EventKind::GameCompleted { players, winner, duration_s: duration_s?, moves: moves? })
     }

@@ -89,7 +89,7 @@ macro_rules! policy_groups {
                     out
                 }
 
-                fn to_json(&self) -> Value {
+                fn to_json(self) -> Value {
                     let mut m = Map::new();
                     $( m.insert(stringify!($field).to_owned(), FieldValue::to_json(self.$field)); )*
                     Value::Object(m)

@@ -1,0 +1,314 @@
+//! `POST /v1/activity/events`: a batch of 1–1 000 events is checked as a whole (a missing or
+//! malformed `event_id` refuses it: an event without its idempotency key cannot be answered
+//! safely), then handed to the activity writer, which judges whatever batches have queued up
+//! in arrival order and commits them in one transaction before answering any of them (a
+//! [`Commit`] for the shared [`Batcher`]). An event seen before — stored, or earlier in the
+//! same group — is `duplicate` and counts nothing, so a retried batch counts nothing twice.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Activity, closes_at, day_of, load, touched};
+use crate::activity::{Moved, Recorded, Verdict};
+use crate::auth::Principal;
+use crate::batch::{BatchConfig, Batcher, Commit};
+use crate::error::{FieldCode, FieldErrors, ServiceError, ServiceResult};
+use crate::id::GameId;
+use crate::model::activity::{Event, Key, Outcome, Parsed};
+use crate::service::Admin;
+use crate::shared::{ActivityChange, Change};
+use crate::store::{ActivityDayRow, ActivityTotalRow, ActivityWrite, StoredActivityEvent};
+use crate::time::{now, to_micros};
+
+/// Most events in one batch.
+pub const MAX_EVENTS: usize = 1000;
+/// Most batches judged and committed together.
+const MAX_GROUP: usize = 64;
+/// How late an event may arrive.
+const OLDEST: Duration = Duration::hours(24);
+/// How far ahead of the server's clock an event may be.
+const AHEAD: Duration = Duration::minutes(5);
+
+/// `POST /v1/activity/events`
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct RecordEvents {
+    /// The game (`gam_…`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub game_id: Option<Value>,
+    /// 1–1 000 events: `event_id`, `type`, `at` (RFC 3339, default now) and the type's fields.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub events: Option<Value>,
+}
+
+/// What one user got from one event.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct UserResult {
+    /// `counted` or the refusal that applied to them.
+    pub outcome: Outcome,
+    /// Points earned (before the streak multiplier).
+    pub points: i64,
+    /// Why (stable codes, see docs/activity.md).
+    pub reasons: Vec<String>,
+}
+
+/// What one event came to.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct EventResult {
+    /// The app's id of the event.
+    pub event_id: String,
+    /// `counted` when anyone earned points (or it passed every rule); otherwise the first
+    /// refusal in the order duplicate, invalid, blocked, muted, capped, cooldown.
+    pub outcome: Outcome,
+    /// Points earned, per user (only users who earned).
+    pub points: BTreeMap<String, i64>,
+    /// Every reason given, in order.
+    pub reasons: Vec<String>,
+    /// Per user the event names (or paid, as a meetup's host).
+    pub users: BTreeMap<String, UserResult>,
+    /// For an `invalid` event whose fields are wrong: field → codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub errors: Option<FieldErrors>,
+}
+
+/// `200` of `POST /v1/activity/events`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordedEvents {
+    /// One per event, in input order.
+    pub results: Vec<EventResult>,
+}
+
+impl EventResult {
+    fn from_verdict(event_id: &Key, v: &Verdict, errors: Option<FieldErrors>) -> Self {
+        let mut reasons: Vec<String> = Vec::new();
+        for (_, u) in &v.users {
+            for r in &u.reasons {
+                if !reasons.iter().any(|x| x == r) {
+                    reasons.push((*r).to_owned());
+                }
+            }
+        }
+        Self {
+            event_id: event_id.to_string(),
+            outcome: v.outcome,
+            points: v.points().into_iter().map(|(u, p)| (u.to_string(), p)).collect(),
+            reasons,
+            users: v
+                .users
+                .iter()
+                .map(|(u, r)| {
+                    let reasons = r.reasons.iter().map(|s| (*s).to_owned()).collect();
+                    (u.to_string(), UserResult { outcome: r.outcome, points: r.points, reasons })
+                })
+                .collect(),
+            errors,
+        }
+    }
+}
+
+/// The per-user outcomes of a stored answer (what the replay counts again).
+pub(super) fn recorded_outcomes(result: &Value) -> Recorded {
+    result["users"]
+        .as_object()
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|(u, r)| Some((Key::from_trusted(u.clone()), Outcome::parse(r["outcome"].as_str()?)?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One batch, checked, for the writer.
+pub(super) struct Job {
+    game: GameId,
+    events: Vec<Parsed>,
+    received_at: DateTime<Utc>,
+}
+
+impl Activity {
+    /// Records a batch of events (see the module note). The answer comes after the commit.
+    pub async fn record(&self, p: &Principal, cmd: RecordEvents) -> ServiceResult<RecordedEvents> {
+        let mut errors = FieldErrors::new();
+        let game = match &cmd.game_id {
+            None | Some(Value::Null) => {
+                errors.add("game_id", FieldCode::Required);
+                None
+            }
+            Some(Value::String(s)) => errors.check("game_id", s.parse::<GameId>().map_err(|_| FieldCode::InvalidId)),
+            Some(_) => {
+                errors.add("game_id", FieldCode::InvalidType);
+                None
+            }
+        };
+        let received_at = now();
+        let mut parsed = Vec::new();
+        match &cmd.events {
+            None | Some(Value::Null) => errors.add("events", FieldCode::Required),
+            Some(Value::Array(list)) if list.is_empty() => errors.add("events", FieldCode::TooFew),
+            Some(Value::Array(list)) if list.len() > MAX_EVENTS => errors.add("events", FieldCode::TooMany),
+            Some(Value::Array(list)) => {
+                for (i, v) in list.iter().enumerate() {
+                    match Event::parse(v, received_at) {
+                        Ok(p) => parsed.push(p),
+                        Err(code) if v.is_object() => errors.add(format!("events[{i}].event_id"), code),
+                        Err(code) => errors.add(format!("events[{i}]"), code),
+                    }
+                }
+            }
+            Some(_) => errors.add("events", FieldCode::InvalidType),
+        }
+        errors.into_result()?;
+        let Some(game) = game else { return Err(ServiceError::field("game_id", FieldCode::Required)) };
+        self.visible_game(p, game).await?;
+        let results = self.writer.submit(Job { game, events: parsed, received_at }).await?;
+        Ok(RecordedEvents { results })
+    }
+
+    /// The game, if the key's account owns it (404 otherwise, as for any game).
+    pub(super) async fn visible_game(&self, p: &Principal, game: GameId) -> ServiceResult<()> {
+        self.admin.get_game(p, game).await.map(|_| ())
+    }
+}
+
+/// The writer's side: judges and commits groups of batches.
+struct Writer {
+    admin: Admin,
+}
+
+/// Starts the activity writer.
+pub(super) fn spawn(admin: Admin) -> Batcher<Job, Vec<EventResult>> {
+    Batcher::spawn(Writer { admin }, BatchConfig::new("activity writer", MAX_GROUP))
+}
+
+#[async_trait]
+impl Commit for Writer {
+    type Job = Job;
+    type Done = Vec<EventResult>;
+
+    async fn commit(&mut self, jobs: Vec<Job>) -> ServiceResult<Vec<ServiceResult<Vec<EventResult>>>> {
+        let mut games: Vec<GameId> = jobs.iter().map(|j| j.game).collect();
+        games.sort();
+        games.dedup();
+        let mut answers: Vec<Vec<EventResult>> = jobs.iter().map(|_| Vec::new()).collect();
+        let mut write = ActivityWrite::default();
+        let mut changes: Vec<ActivityChange> = Vec::new();
+        for game in &games {
+            let state = load(&self.admin, *game).await?;
+            let ids: Vec<&str> = jobs
+                .iter()
+                .filter(|j| j.game == *game)
+                .flat_map(|j| j.events.iter().map(|e| parsed_id(e).as_str()))
+                .collect();
+            let known: HashSet<String> =
+                self.admin.store().known_activity_events(*game, &ids).await?.into_iter().collect();
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let policy = st.policy.clone();
+            let mut moved: Vec<Moved> = Vec::new();
+            let mut latest = DateTime::<Utc>::MIN_UTC;
+            for (i, job) in jobs.iter().enumerate().filter(|(_, j)| j.game == *game) {
+                latest = latest.max(job.received_at);
+                for parsed in &job.events {
+                    let id = parsed_id(parsed);
+                    let duplicate = known.contains(id.as_str()) || !seen.insert(id.as_str());
+                    let (verdict, errors, event, event_type, at, fields) = match parsed {
+                        _ if duplicate => {
+                            let v = Verdict::refused(Outcome::Duplicate, "duplicate", &[]);
+                            answers[i].push(EventResult::from_verdict(id, &v, None));
+                            // A repeat is answered but not stored again (its first answer stands).
+                            continue;
+                        }
+                        Parsed::Invalid { event_type, at, errors, .. } => {
+                            let v = Verdict::refused(Outcome::Invalid, "invalid_event", &[]);
+                            (v, Some(errors.clone()), None, event_type.map(|t| t.as_str().to_owned()), *at, json!({}))
+                        }
+                        Parsed::Event(e) => {
+                            let users = e.users();
+                            let v = if e.at < job.received_at - OLDEST {
+                                Verdict::refused(Outcome::Invalid, "too_old", &users)
+                            } else if e.at > job.received_at + AHEAD {
+                                Verdict::refused(Outcome::Invalid, "in_future", &users)
+                            } else if closes_at(&policy, day_of(&policy, e.at)) <= job.received_at {
+                                Verdict::refused(Outcome::Invalid, "day_closed", &users)
+                            } else {
+                                st.counters.judge(&policy, e)
+                            };
+                            (v, None, Some(e), Some(e.event_type().as_str().to_owned()), Some(e.at), e.fields_json())
+                        }
+                    };
+                    if let Some(e) = event {
+                        let day = day_of(&policy, e.at);
+                        for (user, u) in &verdict.users {
+                            if u.outcome == Outcome::Counted {
+                                moved.extend(st.book.add(&policy, user, day, None, true));
+                            }
+                        }
+                        for award in &verdict.awards {
+                            moved.extend(st.book.add(
+                                &policy,
+                                &award.user,
+                                day,
+                                Some((award.category, award.points)),
+                                true,
+                            ));
+                        }
+                    }
+                    let result = EventResult::from_verdict(id, &verdict, errors);
+                    let seq = st.next_seq;
+                    st.next_seq += 1;
+                    write.events.push(StoredActivityEvent {
+                        game_id: *game,
+                        event_id: id.clone(),
+                        seq,
+                        event_type,
+                        at,
+                        received_at: job.received_at,
+                        fields,
+                        outcome: result.outcome,
+                        users: verdict.users.iter().map(|(u, _)| u.clone()).collect(),
+                        result: serde_json::to_value(&result).unwrap_or(Value::Null),
+                    });
+                    answers[i].push(result);
+                }
+            }
+            for (user, day) in touched(&moved) {
+                let Some(standing) = st.book.standing(&user) else { continue };
+                match day {
+                    Some(day) => {
+                        if let Some(value) = standing.days.get(&day) {
+                            write.days.push(ActivityDayRow { game_id: *game, user, day, value: *value });
+                        }
+                    }
+                    None => write.totals.push(ActivityTotalRow { game_id: *game, user, sums: standing.all_time }),
+                }
+            }
+            changes.push(ActivityChange { game: *game, moved: Arc::new(moved), at_micros: to_micros(latest) });
+        }
+        if let Err(e) = self.admin.store().insert_activity_batch(&write).await {
+            // The counts moved for events that are not stored: rebuild them from the store.
+            for game in &games {
+                self.admin.shared().activity.forget(*game);
+            }
+            return Err(e.into());
+        }
+        for change in changes {
+            self.admin.publish(Change::Activity(change));
+        }
+        Ok(answers.into_iter().map(Ok).collect())
+    }
+}
+
+fn parsed_id(p: &Parsed) -> &Key {
+    match p {
+        Parsed::Event(e) => &e.event_id,
+        Parsed::Invalid { event_id, .. } => event_id,
+    }
+}

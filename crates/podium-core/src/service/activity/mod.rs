@@ -1,0 +1,172 @@
+//! Activity scores (activity spec): an app's backend reports what its users did, in batches;
+//! podium judges each event against the game's policy at once, commits the batch (events,
+//! outcomes, changed days) in one group-committed transaction, and keeps live daily and
+//! all-time rankings that the answer already reflects. Auth is an admin API key of the account
+//! that owns the game.
+//!
+//! Each game's counts and users' days live in memory behind the shared-state seam
+//! ([`ActivityState`](crate::shared::ActivityState)), built on first use (or at start-up) from
+//! the stored days, sums and the events of the last eight days, replayed with their recorded
+//! outcomes. Policy, batch and reads take their files beside this one.
+
+mod events;
+mod policy;
+mod reads;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+pub use events::{EventResult, RecordEvents, RecordedEvents, UserResult};
+pub use reads::{DayView, HistoryQuery, LeaderboardQuery, LeaderboardRow, StoredEventView};
+
+use crate::activity::{GameActivity, Moved, Period, Scope};
+use crate::batch::Batcher;
+use crate::error::ServiceResult;
+use crate::id::GameId;
+use crate::model::activity::{Event, Key, Outcome, Policy};
+use crate::ranking::activity::ActivityRankings;
+use crate::service::Admin;
+use crate::shared::{ActivityChange, Change, Subscriber};
+use crate::time::now;
+
+/// Days of stored days kept in memory (the history window, and more than any streak needs to
+/// look back for an open day).
+const DAYS_KEPT: i64 = 40;
+/// How far back the start-up replay reads events: the longest fraud window plus a day.
+const REPLAY_DAYS: i64 = 8;
+
+/// The activity service; cheap to clone.
+#[derive(Clone)]
+pub struct Activity {
+    admin: Admin,
+    rankings: Arc<ActivityRankings>,
+    writer: Batcher<events::Job, Vec<EventResult>>,
+}
+
+/// This node's rankings, following the change feed.
+struct RankingCopies(Arc<ActivityRankings>);
+
+impl Subscriber for RankingCopies {
+    fn apply(&self, change: &Change) {
+        if let Change::Activity(c) = change {
+            self.0.apply(c.game, &c.moved, c.at_micros);
+        }
+    }
+}
+
+/// The day `at` falls on in the policy's time zone.
+pub fn day_of(policy: &Policy, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&policy.time_zone).date_naive()
+}
+
+/// When `day` starts in the policy's time zone (the first instant of that date: after a
+/// daylight-saving gap at midnight, the first existing time).
+pub fn day_start(policy: &Policy, day: NaiveDate) -> DateTime<Utc> {
+    let tz = policy.time_zone;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    for hour in 0..4 {
+        if let Some(t) = tz.from_local_datetime(&(midnight + Duration::hours(hour))).earliest() {
+            return t.with_timezone(&Utc);
+        }
+    }
+    Utc.from_utc_datetime(&midnight)
+}
+
+/// When `day` freezes: one hour after it ends.
+pub fn closes_at(policy: &Policy, day: NaiveDate) -> DateTime<Utc> {
+    day_start(policy, day.succ_opt().unwrap_or(day)) + Duration::hours(1)
+}
+
+impl Activity {
+    /// Starts the service over the admin service's store; its rankings follow the change feed.
+    pub fn start(admin: Admin) -> Self {
+        let rankings = Arc::new(ActivityRankings::default());
+        admin.shared().changes.subscribe(Arc::new(RankingCopies(rankings.clone())));
+        let writer = events::spawn(admin.clone());
+        Self { admin, rankings, writer }
+    }
+
+    /// Loads every game that has activity (start-up), so the rankings answer at once.
+    pub async fn load_all(&self) -> ServiceResult<usize> {
+        let games = self.admin.store().activity_games().await?;
+        for game in &games {
+            load(&self.admin, *game).await?;
+        }
+        Ok(games.len())
+    }
+}
+
+/// A game's state, loaded from the store on first use.
+pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex<GameActivity>>> {
+    if let Some(state) = admin.shared().activity.game(game) {
+        return Ok(state);
+    }
+    let store = admin.store();
+    let policy = match store.get_activity_policy(game).await? {
+        Some((doc, _)) => Policy::parse(&doc).unwrap_or_default(),
+        None => Policy::default(),
+    };
+    let at = now();
+    let today = day_of(&policy, at);
+    let oldest = today - Duration::days(DAYS_KEPT);
+    let mut state = GameActivity::new(Arc::new(policy), store.last_activity_seq(game).await? + 1);
+    let mut moved = Vec::new();
+    for row in store.activity_days(game, oldest).await? {
+        for scope in Scope::ALL {
+            moved.push(Moved {
+                user: row.user.clone(),
+                scope,
+                period: Period::Day(row.day),
+                old: None,
+                new: row.value.value(scope),
+            });
+        }
+        state.book.load_day(&row.user, row.day, row.value);
+    }
+    for row in store.activity_totals(game).await? {
+        for scope in Scope::ALL {
+            let new = row.sums[scope.index()];
+            moved.push(Moved { user: row.user.clone(), scope, period: Period::AllTime, old: None, new });
+        }
+        state.book.set_all_time(&row.user, row.sums);
+    }
+    for stored in store.activity_events_since(game, at - Duration::days(REPLAY_DAYS)).await? {
+        let (Some(event_type), Some(at)) =
+            (stored.event_type.as_deref().and_then(crate::model::activity::EventType::parse), stored.at)
+        else {
+            continue;
+        };
+        if matches!(stored.outcome, Outcome::Duplicate | Outcome::Invalid)
+            && stored.result["users"].as_object().is_none_or(|u| u.is_empty())
+        {
+            continue;
+        }
+        let Some(event) = Event::from_stored(stored.event_id.clone(), event_type, at, &stored.fields) else { continue };
+        let recorded = events::recorded_outcomes(&stored.result);
+        let policy = state.policy.clone();
+        state.counters.replay(&policy, &event, &recorded);
+    }
+    let state = admin.shared().activity.insert(game, state);
+    admin.publish(Change::Activity(ActivityChange { game, moved: Arc::new(moved), at_micros: 0 }));
+    Ok(state)
+}
+
+/// The users of a moved list, for the rows the writer stores.
+pub(super) fn touched(moved: &[Moved]) -> Vec<(Key, Option<NaiveDate>)> {
+    let mut out: Vec<(Key, Option<NaiveDate>)> = moved
+        .iter()
+        .map(|m| {
+            (
+                m.user.clone(),
+                match m.period {
+                    Period::Day(d) => Some(d),
+                    Period::AllTime => None,
+                },
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,283 @@
+//! Activity scores through the router (activity spec): the policy document, event batches and
+//! their outcomes, the seed's three scenarios, idempotency, the time window, users' days, the
+//! live rankings and the history.
+
+use axum::http::Method;
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::{Response, Tenant, TestApp};
+
+struct Site {
+    app: TestApp,
+    t: Tenant,
+    game: String,
+}
+
+impl Site {
+    async fn new() -> Self {
+        let app = TestApp::spawn().await;
+        let t = app.tenant("acme").await;
+        let game = app.game(&t, "Divan").await;
+        Self { app, t, game }
+    }
+
+    async fn send(&self, events: Value) -> Response {
+        self.app.post("/v1/activity/events", &self.t.key, json!({"game_id": self.game, "events": events})).await
+    }
+
+    /// Sends events and returns their results.
+    async fn results(&self, events: Value) -> Vec<Value> {
+        let r = self.send(events).await;
+        r.assert(200);
+        r.body["results"].as_array().unwrap().clone()
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.app.get(path, &self.t.key).await
+    }
+}
+
+/// `minutes` ago, RFC 3339.
+fn ago(minutes: i64) -> String {
+    (Utc::now() - Duration::minutes(minutes)).to_rfc3339()
+}
+
+fn game(id: &str, at: &str, a: &str, b: &str, winner: Option<&str>, duration: u32, moves: u32) -> Value {
+    json!({"event_id": id, "type": "game_completed", "at": at, "players": [a, b], "winner": winner,
+        "duration_s": duration, "moves": moves})
+}
+
+#[tokio::test]
+async fn scenario_1_alice_and_bob_alice_wins_200_to_50() {
+    let site = Site::new().await;
+    let results = site.results(json!([game("g1", &ago(1), "alice", "bob", Some("alice"), 120, 9)])).await;
+    assert_eq!(results[0]["outcome"], "counted");
+    assert_eq!(results[0]["points"], json!({"alice": 200, "bob": 50}));
+    let alice = site.get(&format!("/v1/activity/users/alice?game_id={}", site.game)).await;
+    alice.assert(200);
+    assert_eq!(alice.body["points"]["games"], 200);
+    assert_eq!((alice.body["total"].as_i64(), alice.body["streak_days"].as_u64()), (Some(200), Some(1)));
+    let board = site.get(&format!("/v1/activity/leaderboard?game_id={}&category=games", site.game)).await;
+    board.assert(200);
+    assert_eq!(
+        board.body["data"],
+        json!([{"rank": 1, "user": "alice", "points": 200}, {"rank": 2, "user": "bob", "points": 50}])
+    );
+}
+
+#[tokio::test]
+async fn scenario_2_charlie_and_dave_first_two_games_count_the_other_three_are_capped() {
+    let site = Site::new().await;
+    // Five games within one hour, the second 31 minutes after the first.
+    let games = json!([
+        game("c1", &ago(60), "charlie", "dave", Some("charlie"), 45, 10),
+        game("c2", &ago(29), "dave", "charlie", None, 50, 10),
+        game("c3", &ago(20), "charlie", "dave", None, 40, 10),
+        game("c4", &ago(10), "charlie", "dave", None, 35, 10),
+        game("c5", &ago(1), "charlie", "dave", None, 55, 10),
+    ]);
+    let outcomes: Vec<Value> = site.results(games).await.iter().map(|r| r["outcome"].clone()).collect();
+    assert_eq!(outcomes, [json!("counted"), json!("counted"), json!("capped"), json!("capped"), json!("capped")]);
+}
+
+#[tokio::test]
+async fn scenario_3_eve_rejoins_on_cooldown_then_is_blocked() {
+    let site = Site::new().await;
+    let results = site
+        .results(json!([
+            {"event_id": "m0", "type": "room_created", "at": ago(30), "host": "hana", "room": "r1"},
+            {"event_id": "m1", "type": "room_joined", "at": ago(20), "user": "eve", "room": "r1"},
+            {"event_id": "m2", "type": "room_left", "at": ago(18), "user": "eve", "room": "r1"},
+            {"event_id": "m3", "type": "room_joined", "at": ago(17), "user": "eve", "room": "r1"},
+            {"event_id": "m4", "type": "room_joined", "at": ago(16), "user": "eve", "room": "r1"},
+        ]))
+        .await;
+    let outcomes: Vec<&str> = results.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["counted", "counted", "invalid", "cooldown", "blocked"]);
+    assert_eq!(results[2]["points"], json!({}), "a two-minute stay earns nothing");
+    assert!(results[2]["reasons"].as_array().unwrap().contains(&json!("stay_too_short")));
+    assert!(results[4]["reasons"].as_array().unwrap().contains(&json!("rapid_join_leave")));
+}
+
+#[tokio::test]
+async fn a_retried_batch_counts_nothing_twice_and_repeats_in_one_batch_are_duplicates() {
+    let site = Site::new().await;
+    let batch = json!([
+        {"event_id": "d1", "type": "dm_sent", "at": ago(1), "from": "ann", "to": "bo"},
+        {"event_id": "d1", "type": "dm_sent", "at": ago(1), "from": "ann", "to": "bo"},
+    ]);
+    let first = site.results(batch.clone()).await;
+    assert_eq!((first[0]["outcome"].as_str(), first[1]["outcome"].as_str()), (Some("counted"), Some("duplicate")));
+    let again = site.results(batch).await;
+    assert!(again.iter().all(|r| r["outcome"] == "duplicate" && r["points"] == json!({})));
+    let ann = site.get(&format!("/v1/activity/users/ann?game_id={}", site.game)).await;
+    assert_eq!(ann.body["points"]["friends"], 2);
+    assert_eq!(ann.body["counters"]["dms"], json!({"count": 1, "cap": 50}));
+}
+
+#[tokio::test]
+async fn events_outside_the_time_window_or_malformed_are_invalid_and_a_batch_without_ids_is_refused() {
+    let site = Site::new().await;
+    let ahead = (Utc::now() + Duration::minutes(10)).to_rfc3339();
+    let results = site
+        .results(json!([
+            {"event_id": "old", "type": "room_message", "at": ago(25 * 60), "user": "u", "room": "r"},
+            {"event_id": "ahead", "type": "room_message", "at": ahead, "user": "u", "room": "r"},
+            {"event_id": "bad", "type": "game_completed", "players": ["a"], "duration_s": 60, "moves": 5},
+            {"event_id": "short", "type": "game_completed", "players": ["a", "b"], "duration_s": 10, "moves": 5},
+            {"event_id": "now", "type": "room_message", "user": "u", "room": "r"},
+        ]))
+        .await;
+    assert_eq!(results[0]["reasons"], json!(["too_old"]));
+    assert_eq!(results[1]["reasons"], json!(["in_future"]));
+    assert_eq!(results[2]["outcome"], "invalid");
+    assert_eq!(results[2]["errors"]["players"], json!(["too_few"]));
+    assert_eq!(
+        (results[3]["outcome"].as_str(), results[3]["reasons"][0].as_str()),
+        (Some("invalid"), Some("game_too_short"))
+    );
+    assert_eq!(results[4]["outcome"], "counted", "`at` defaults to now");
+    let refused = site.send(json!([{"type": "dm_sent", "from": "a", "to": "b"}])).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.field_errors("events[0].event_id"), ["required"]);
+    site.send(json!([])).await.assert_problem(422, "validation_failed");
+    let many: Vec<Value> = (0..1001)
+        .map(|i| json!({"event_id": format!("e{i}"), "type": "room_message", "user": "u", "room": "r"}))
+        .collect();
+    let r = site.send(Value::Array(many)).await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.field_errors("events"), ["too_many"]);
+    let other = site.app.tenant("other").await;
+    let foreign = site
+        .app
+        .post(
+            "/v1/activity/events",
+            &other.key,
+            json!({"game_id": site.game, "events": [{"event_id": "x", "type": "dm_sent", "from": "a", "to": "b"}]}),
+        )
+        .await;
+    foreign.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn the_policy_defaults_to_the_seed_is_validated_as_a_whole_and_applies_to_later_events() {
+    let site = Site::new().await;
+    let path = format!("/v1/activity/policy?game_id={}", site.game);
+    let policy = site.get(&path).await;
+    policy.assert(200);
+    assert_eq!(policy.body["daily_caps"]["room_messages"], 50);
+    assert_eq!(policy.body["time_zone"], "UTC");
+    let bad = site
+        .app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&site.t.key),
+            Some(json!({"daily_caps": {"dms": -1, "x": 1}, "time_zone": "Nowhere/Else"})),
+        )
+        .await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.field_errors("daily_caps.dms"), ["out_of_range"]);
+    assert_eq!(bad.field_errors("daily_caps.x"), ["unknown_field"]);
+    assert_eq!(bad.field_errors("time_zone"), ["invalid_value"]);
+    let first = site.results(json!([{"event_id": "a1", "type": "room_message", "user": "u", "room": "r"}])).await;
+    assert_eq!(first[0]["points"], json!({"u": 1}));
+    let put = site
+        .app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&site.t.key),
+            Some(json!({"weights": {"room_message": 7}, "daily_caps": {"room_messages": 2}})),
+        )
+        .await;
+    put.assert(200);
+    assert_eq!(put.body["weights"]["room_message"], 7);
+    let later = site
+        .results(json!([
+            {"event_id": "a2", "type": "room_message", "user": "u", "room": "r"},
+            {"event_id": "a3", "type": "room_message", "user": "u", "room": "r2"},
+        ]))
+        .await;
+    assert_eq!(later[0]["points"], json!({"u": 7}));
+    assert_eq!(later[1]["outcome"], "capped", "the cap of 2 counts the message before the change");
+    assert_eq!(site.get(&path).await.body["weights"]["room_message"], 7);
+}
+
+#[tokio::test]
+async fn the_leaderboard_pages_with_cursors_shares_ranks_and_centres_on_a_user() {
+    let site = Site::new().await;
+    let mut events = Vec::new();
+    for i in 0..7 {
+        // u0 and u1 tie: one game each against a distinct opponent.
+        events.push(game(&format!("g{i}"), &ago(5), &format!("u{i}"), &format!("x{i}"), Some(&format!("u{i}")), 60, 5));
+    }
+    site.results(Value::Array(events)).await;
+    let base = format!("/v1/activity/leaderboard?game_id={}&period=all_time&limit=5", site.game);
+    let first = site.get(&base).await;
+    first.assert(200);
+    let ranks: Vec<u64> = first.body["data"].as_array().unwrap().iter().map(|r| r["rank"].as_u64().unwrap()).collect();
+    assert_eq!(ranks, [1, 1, 1, 1, 1], "seven winners tie at 200");
+    let next = first.body["pagination"]["next_cursor"].as_str().unwrap();
+    let second = site.get(&format!("{base}&cursor={next}")).await;
+    second.assert(200);
+    let users: Vec<String> = [&first, &second]
+        .iter()
+        .flat_map(|r| r.body["data"].as_array().unwrap().iter().map(|x| x["user"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(users.len(), 10);
+    assert_eq!(users.iter().collect::<std::collections::HashSet<_>>().len(), 10, "pages never overlap");
+    assert_eq!(second.body["data"][4]["rank"], 8);
+    let around = site.get(&format!("{base}&around_user=x3")).await;
+    assert!(around.body["data"].as_array().unwrap().iter().any(|r| r["user"] == "x3"));
+    site.get(&format!("{base}&category=fame")).await.assert_problem(422, "validation_failed");
+    site.get(&format!("{base}&cursor=garbage")).await.assert_problem(400, "invalid_cursor");
+}
+
+#[tokio::test]
+async fn the_history_lists_a_users_judged_events_newest_first_refused_ones_included() {
+    let site = Site::new().await;
+    site.results(json!([
+        game("h1", &ago(40), "ann", "bo", Some("ann"), 60, 5),
+        game("h2", &ago(39), "ann", "bo", Some("bo"), 60, 5),
+        {"event_id": "h3", "type": "dm_sent", "from": "ann", "to": "cy"},
+    ]))
+    .await;
+    let path = format!("/v1/activity/events?game_id={}&user=ann&limit=2", site.game);
+    let page = site.get(&path).await;
+    page.assert(200);
+    let ids: Vec<&str> =
+        page.body["data"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["h3", "h2"]);
+    assert_eq!(page.body["data"][1]["outcome"], "cooldown");
+    let next = page.body["pagination"]["next_cursor"].as_str().unwrap();
+    let rest = site.get(&format!("{path}&cursor={next}")).await;
+    assert_eq!(rest.body["data"][0]["event_id"], "h1");
+    assert_eq!(rest.body["data"][0]["result"]["points"]["ann"], 200);
+    site.get(&format!("/v1/activity/events?game_id={}", site.game)).await.assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn days_and_rankings_come_back_after_a_restart_and_the_counts_go_on() {
+    let site = Site::new().await;
+    site.results(json!([
+        game("r1", &ago(50), "ann", "bo", Some("ann"), 60, 5),
+        game("r2", &ago(10), "ann", "bo", Some("ann"), 60, 5),
+    ]))
+    .await;
+    let restarted = site.app.restart().await;
+    let ann = restarted.get(&format!("/v1/activity/users/ann?game_id={}", site.game), &site.t.key).await;
+    assert_eq!(ann.body["points"]["games"], 400);
+    let board = restarted.get(&format!("/v1/activity/leaderboard?game_id={}", site.game), &site.t.key).await;
+    assert_eq!(board.body["data"][0], json!({"rank": 1, "user": "ann", "points": 400}));
+    // The pair's two games of the day were rebuilt from the stored events: a third is capped.
+    let third = restarted
+        .post(
+            "/v1/activity/events",
+            &site.t.key,
+            json!({"game_id": site.game, "events": [game("r3", &ago(1), "bo", "ann", None, 60, 5)]}),
+        )
+        .await;
+    assert_eq!(third.body["results"][0]["outcome"], "capped");
+}
