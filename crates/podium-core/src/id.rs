@@ -173,6 +173,11 @@ prefixed_id!(
     "flg"
 );
 prefixed_id!(
+    /// An activity fraud flag (`afl_…`).
+    ActivityFlagId,
+    "afl"
+);
+prefixed_id!(
     /// Submission metadata of one player on one board (`sub_…`).
     SubmissionMetaId,
     "sub"

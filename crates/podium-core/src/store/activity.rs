@@ -8,8 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::activity::UserDay;
 use crate::error::StoreResult;
-use crate::id::GameId;
-use crate::model::activity::{Key, Outcome};
+use crate::id::{ActivityFlagId, GameId};
+use crate::model::FlagStatus;
+use crate::model::activity::{ActivityFlag, Key, Outcome};
+use crate::page::PageRequest;
 
 /// One judged event as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +71,34 @@ pub struct ActivityWrite {
     pub days: Vec<ActivityDayRow>,
     /// All-time sums that changed, as they are now.
     pub totals: Vec<ActivityTotalRow>,
+    /// Fraud flags raised.
+    pub flags: Vec<ActivityFlag>,
+}
+
+/// A flag's review: the flag as it is after it, and (when confirmed) the points it removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityReview {
+    /// The flag, reviewed.
+    pub flag: ActivityFlag,
+    /// The events whose points the flagged user lost.
+    pub removed: Vec<Key>,
+    /// Days that changed, as they are now.
+    pub days: Vec<ActivityDayRow>,
+    /// All-time sums that changed, as they are now.
+    pub totals: Vec<ActivityTotalRow>,
+}
+
+/// Filters of a flag list.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFlagFilter {
+    /// The game.
+    pub game_id: Option<GameId>,
+    /// Only this user's.
+    pub user: Option<Key>,
+    /// Only in this status.
+    pub status: Option<FlagStatus>,
+    /// Only of this rule.
+    pub flag_type: Option<crate::activity::ActivityFlagType>,
 }
 
 /// Activity scores' tables.
@@ -107,4 +137,18 @@ pub trait ActivityStore: Send + Sync {
     async fn activity_totals(&self, game: GameId) -> StoreResult<Vec<ActivityTotalRow>>;
     /// Games with a policy or events (loaded at start-up).
     async fn activity_games(&self) -> StoreResult<Vec<GameId>>;
+    /// One flag.
+    async fn get_activity_flag(&self, id: ActivityFlagId) -> StoreResult<Option<ActivityFlag>>;
+    /// A game's flags, filtered, one page.
+    async fn list_activity_flags(
+        &self,
+        filter: &ActivityFlagFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<ActivityFlag>>;
+    /// A game's stored events by id.
+    async fn activity_events_by_id(&self, game: GameId, ids: &[&str]) -> StoreResult<Vec<StoredActivityEvent>>;
+    /// Which of `ids` already had their points removed from `user` (by an earlier flag).
+    async fn activity_removed(&self, game: GameId, user: &Key, ids: &[&str]) -> StoreResult<Vec<String>>;
+    /// Writes a review (the flag, the removals, the changed days and sums) in one transaction.
+    async fn review_activity_flag(&self, review: &ActivityReview) -> StoreResult<()>;
 }

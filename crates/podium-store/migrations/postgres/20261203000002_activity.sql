@@ -56,3 +56,29 @@ CREATE TABLE activity_totals (
     total      BIGINT NOT NULL,
     PRIMARY KEY (game_id, user_id)
 );
+
+-- Fraud flags (events: JSON array of event ids; metadata: JSON evidence), and the points a
+-- confirmed flag removed (one row per event and user, so two flags never remove them twice).
+CREATE TABLE activity_flags (
+    id                TEXT PRIMARY KEY,
+    game_id           TEXT NOT NULL REFERENCES games (id),
+    user_id           TEXT NOT NULL,
+    flag_type         TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    events            TEXT NOT NULL,
+    metadata          TEXT NOT NULL,
+    reviewer_id       TEXT,
+    reviewer_decision TEXT,
+    reviewed_at       BIGINT,
+    created_at        BIGINT NOT NULL,
+    updated_at        BIGINT NOT NULL
+);
+CREATE INDEX activity_flags_game ON activity_flags (game_id, created_at, id);
+
+CREATE TABLE activity_removals (
+    game_id  TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    user_id  TEXT NOT NULL,
+    flag_id  TEXT NOT NULL,
+    PRIMARY KEY (game_id, event_id, user_id)
+);

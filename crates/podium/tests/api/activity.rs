@@ -281,3 +281,108 @@ async fn days_and_rankings_come_back_after_a_restart_and_the_counts_go_on() {
         .await;
     assert_eq!(third.body["results"][0]["outcome"], "capped");
 }
+
+async fn all_time_games(site: &Site, user: &str) -> i64 {
+    site.get(&format!("/v1/activity/users/{user}?game_id={}", site.game)).await.body["all_time"]["games"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn win_trading_raises_flags_that_a_confirmed_review_empties_and_a_dismissed_one_keeps() {
+    let site = Site::new().await;
+    // Four games over four days would be the seed's pattern; within the 24 h window, four
+    // games 31 minutes apart on two days' caps: two pairs of players alternate winners.
+    let mut events = Vec::new();
+    for (pair, (a, b)) in [("p", ("ann", "bo")), ("q", ("cy", "di"))] {
+        for (i, w) in [a, b, a, b].into_iter().enumerate() {
+            let minutes = 200 - 31 * i as i64;
+            events.push(game(&format!("{pair}{i}"), &ago(minutes), a, b, Some(w), 60, 5));
+        }
+    }
+    // Each pair may count two games a day: lift the cap so all four count.
+    let path = format!("/v1/activity/policy?game_id={}", site.game);
+    site.app
+        .call(Method::PUT, &path, Some(&site.t.key), Some(json!({"pair_limits": {"games_per_opponent": 10}})))
+        .await
+        .assert(200);
+    let results = site.results(Value::Array(events)).await;
+    assert!(results.iter().all(|r| r["outcome"] == "counted"), "{results:?}");
+    let flags = site.get(&format!("/v1/activity/flags?game_id={}&flag_type=win_trading", site.game)).await;
+    flags.assert(200);
+    assert_eq!(flags.body["data"].as_array().unwrap().len(), 4, "one per player");
+    let ann_flag = site.get(&format!("/v1/activity/flags?game_id={}&user=ann", site.game)).await;
+    let flag = ann_flag.body["data"][0].clone();
+    assert_eq!((flag["status"].as_str(), flag["events"].as_array().unwrap().len()), (Some("pending"), 4));
+    assert_eq!(all_time_games(&site, "ann").await, 4 * 50 + 2 * 150);
+    let id = flag["id"].as_str().unwrap();
+    let confirmed = site
+        .app
+        .patch(
+            &format!("/v1/activity/flags/{id}"),
+            &site.t.key,
+            json!({"status": "confirmed_cheat", "reviewer_decision": "traded"}),
+        )
+        .await;
+    confirmed.assert(200);
+    assert_eq!(confirmed.body["reviewer_id"], json!(site.t.user_id));
+    assert_eq!(all_time_games(&site, "ann").await, 0, "every point the four games earned ann is gone");
+    let board =
+        site.get(&format!("/v1/activity/leaderboard?game_id={}&category=games&period=all_time", site.game)).await;
+    assert_eq!(board.body["data"].as_array().unwrap().last().unwrap()["user"], "ann");
+    // Confirmed is final; bo's own flag dismissed keeps bo's points.
+    site.app
+        .patch(&format!("/v1/activity/flags/{id}"), &site.t.key, json!({"status": "dismissed"}))
+        .await
+        .assert_problem(400, "invalid_transition");
+    let bo_flag = site.get(&format!("/v1/activity/flags?game_id={}&user=bo", site.game)).await.body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    site.app
+        .patch(&format!("/v1/activity/flags/{bo_flag}"), &site.t.key, json!({"status": "dismissed"}))
+        .await
+        .assert(200);
+    let bo = site.get(&format!("/v1/activity/users/bo?game_id={}", site.game)).await;
+    assert_eq!(bo.body["all_time"]["games"], 4 * 50 + 2 * 150);
+    // Another account's key sees no flag.
+    let other = site.app.tenant("other").await;
+    site.app.get(&format!("/v1/activity/flags/{id}"), &other.key).await.assert_problem(404, "not_found");
+    site.app.get("/v1/activity/flags/afl_nope", &site.t.key).await.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn rapid_join_leave_and_create_cancel_raise_flags_for_review() {
+    let site = Site::new().await;
+    let path = format!("/v1/activity/policy?game_id={}", site.game);
+    site.app
+        .call(Method::PUT, &path, Some(&site.t.key), Some(json!({"daily_caps": {"room_creations": 10}})))
+        .await
+        .assert(200);
+    let mut events =
+        vec![json!({"event_id": "c", "type": "room_created", "at": ago(100), "host": "hana", "room": "main"})];
+    for (i, minutes) in [90, 80, 70].into_iter().enumerate() {
+        events.push(json!({"event_id": format!("j{i}"), "type": "room_joined", "at": ago(minutes), "user": "eve", "room": "main"}));
+        events.push(json!({"event_id": format!("l{i}"), "type": "room_left", "at": ago(minutes - 1), "user": "eve", "room": "main"}));
+    }
+    for i in 0..4 {
+        let room = format!("fake{i}");
+        events.push(json!({"event_id": format!("fc{i}"), "type": "room_created", "at": ago(60 - i), "host": "mo", "room": room}));
+        if i != 0 {
+            events.push(json!({"event_id": format!("fx{i}"), "type": "room_cancelled", "at": ago(59 - i), "host": "mo", "room": room}));
+        }
+    }
+    site.results(Value::Array(events)).await;
+    let flags = site.get(&format!("/v1/activity/flags?game_id={}", site.game)).await;
+    let kinds: Vec<(String, String)> = flags.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["user"].as_str().unwrap().to_owned(), f["flag_type"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(kinds.contains(&("eve".into(), "rapid_join_leave".into())), "{kinds:?}");
+    assert!(kinds.contains(&("mo".into(), "create_cancel".into())), "{kinds:?}");
+    let pending =
+        site.get(&format!("/v1/activity/flags?game_id={}&status=pending&flag_type=create_cancel", site.game)).await;
+    assert_eq!(pending.body["data"].as_array().unwrap().len(), 1);
+}

@@ -2,6 +2,7 @@
 //! live rankings and the event history — all with an admin API key of the game's account.
 
 mod events;
+mod flags;
 mod policy;
 mod reads;
 
@@ -12,6 +13,10 @@ use crate::state::AppState;
 
 /// The routes of this surface.
 pub fn routes() -> OpenApiRouter<AppState> {
-    let routes = OpenApiRouter::new().merge(policy::routes()).merge(events::routes()).merge(reads::routes());
+    let routes = OpenApiRouter::new()
+        .merge(policy::routes())
+        .merge(events::routes())
+        .merge(flags::routes())
+        .merge(reads::routes());
     require(routes, Scheme::ApiKey)
 }

@@ -3,7 +3,9 @@
 //! [`crate::activity`].
 
 pub mod event;
+pub mod flag;
 pub mod policy;
 
 pub use event::{Category, Event, EventKind, EventType, Key, Outcome, Parsed, RoomStep};
+pub use flag::ActivityFlag;
 pub use policy::Policy;

@@ -18,8 +18,9 @@ use crate::activity::{Moved, Recorded, Verdict};
 use crate::auth::Principal;
 use crate::batch::{BatchConfig, Batcher, Commit};
 use crate::error::{FieldCode, FieldErrors, ServiceError, ServiceResult};
-use crate::id::GameId;
-use crate::model::activity::{Event, Key, Outcome, Parsed};
+use crate::id::{ActivityFlagId, GameId};
+use crate::model::FlagStatus;
+use crate::model::activity::{ActivityFlag, Event, Key, Outcome, Parsed};
 use crate::service::Admin;
 use crate::shared::{ActivityChange, Change};
 use crate::store::{ActivityDayRow, ActivityTotalRow, ActivityWrite, StoredActivityEvent};
@@ -54,6 +55,8 @@ pub struct UserResult {
     pub outcome: Outcome,
     /// Points earned (before the streak multiplier).
     pub points: i64,
+    /// The same points per category (`friends`, `meetups`, `games`, `popularity`).
+    pub categories: BTreeMap<String, i64>,
     /// Why (stable codes, see docs/activity.md).
     pub reasons: Vec<String>,
 }
@@ -105,7 +108,11 @@ impl EventResult {
                 .iter()
                 .map(|(u, r)| {
                     let reasons = r.reasons.iter().map(|s| (*s).to_owned()).collect();
-                    (u.to_string(), UserResult { outcome: r.outcome, points: r.points, reasons })
+                    let mut categories: BTreeMap<String, i64> = BTreeMap::new();
+                    for a in v.awards.iter().filter(|a| a.user == *u) {
+                        *categories.entry(a.category.as_str().to_owned()).or_default() += a.points;
+                    }
+                    (u.to_string(), UserResult { outcome: r.outcome, points: r.points, categories, reasons })
                 })
                 .collect(),
             errors,
@@ -181,11 +188,13 @@ impl Activity {
 /// The writer's side: judges and commits groups of batches.
 struct Writer {
     admin: Admin,
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// Starts the activity writer.
-pub(super) fn spawn(admin: Admin) -> Batcher<Job, Vec<EventResult>> {
-    Batcher::spawn(Writer { admin }, BatchConfig::new("activity writer", MAX_GROUP))
+/// Starts the activity writer; it holds `gate` while it judges and commits a group (flag
+/// reviews take it too, so the two never interleave).
+pub(super) fn spawn(admin: Admin, gate: Arc<tokio::sync::Mutex<()>>) -> Batcher<Job, Vec<EventResult>> {
+    Batcher::spawn(Writer { admin, gate }, BatchConfig::new("activity writer", MAX_GROUP))
 }
 
 #[async_trait]
@@ -194,6 +203,8 @@ impl Commit for Writer {
     type Done = Vec<EventResult>;
 
     async fn commit(&mut self, jobs: Vec<Job>) -> ServiceResult<Vec<ServiceResult<Vec<EventResult>>>> {
+        let gate = self.gate.clone();
+        let _gate = gate.lock().await;
         let mut games: Vec<GameId> = jobs.iter().map(|j| j.game).collect();
         games.sort();
         games.dedup();
@@ -260,6 +271,22 @@ impl Commit for Writer {
                                 true,
                             ));
                         }
+                    }
+                    for flag in &verdict.flags {
+                        write.flags.push(ActivityFlag {
+                            id: ActivityFlagId::generate(),
+                            game_id: *game,
+                            user: flag.user.to_string(),
+                            flag_type: flag.flag_type,
+                            status: FlagStatus::Pending,
+                            events: flag.events.iter().map(ToString::to_string).collect(),
+                            metadata: flag.evidence.clone(),
+                            reviewer_id: None,
+                            reviewer_decision: None,
+                            reviewed_at: None,
+                            created_at: job.received_at,
+                            updated_at: job.received_at,
+                        });
                     }
                     let result = EventResult::from_verdict(id, &verdict, errors);
                     let seq = st.next_seq;

@@ -10,6 +10,7 @@
 //! outcomes. Policy, batch and reads take their files beside this one.
 
 mod events;
+mod flags;
 mod policy;
 mod reads;
 
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 pub use events::{EventResult, RecordEvents, RecordedEvents, UserResult};
+pub use flags::{ActivityFlagQuery, ReviewActivityFlag};
 pub use reads::{DayView, HistoryQuery, LeaderboardQuery, LeaderboardRow, StoredEventView};
 
 use crate::activity::{GameActivity, Moved, Period, Scope};
@@ -32,7 +34,7 @@ use crate::time::now;
 
 /// Days of stored days kept in memory (the history window, and more than any streak needs to
 /// look back for an open day).
-const DAYS_KEPT: i64 = 40;
+pub(super) const DAYS_KEPT: i64 = 40;
 /// How far back the start-up replay reads events: the longest fraud window plus a day.
 const REPLAY_DAYS: i64 = 8;
 
@@ -42,6 +44,8 @@ pub struct Activity {
     admin: Admin,
     rankings: Arc<ActivityRankings>,
     writer: Batcher<events::Job, Vec<EventResult>>,
+    /// Held by the writer while it judges and commits, and by flag reviews.
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// This node's rankings, following the change feed.
@@ -83,8 +87,9 @@ impl Activity {
     pub fn start(admin: Admin) -> Self {
         let rankings = Arc::new(ActivityRankings::default());
         admin.shared().changes.subscribe(Arc::new(RankingCopies(rankings.clone())));
-        let writer = events::spawn(admin.clone());
-        Self { admin, rankings, writer }
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let writer = events::spawn(admin.clone(), gate.clone());
+        Self { admin, rankings, writer, gate }
     }
 
     /// Loads every game that has activity (start-up), so the rankings answer at once.

@@ -10,6 +10,14 @@ macro_rules! activity_event_cols {
     };
 }
 
+#[doc(hidden)]
+#[macro_export]
+macro_rules! activity_flag_cols {
+    () => {
+        "id, game_id, user_id, flag_type, status, events, metadata, reviewer_id, reviewer_decision, reviewed_at, created_at, updated_at"
+    };
+}
+
 macro_rules! impl_activity_store {
     ($store:ty, $db:ty, $begin:literal) => {
         fn activity_event_from_row(
@@ -67,6 +75,87 @@ macro_rules! impl_activity_store {
                     total: row.try_get(10).map_err(map_err)?,
                 },
             })
+        }
+
+        fn activity_flag_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::activity::ActivityFlag> {
+            use podium_core::time::from_micros;
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let id: String = row.try_get(0).map_err(map_err)?;
+            let game: String = row.try_get(1).map_err(map_err)?;
+            let flag_type: String = row.try_get(3).map_err(map_err)?;
+            let status: String = row.try_get(4).map_err(map_err)?;
+            let events: String = row.try_get(5).map_err(map_err)?;
+            let metadata: String = row.try_get(6).map_err(map_err)?;
+            let reviewer: Option<String> = row.try_get(7).map_err(map_err)?;
+            let reviewed_at: Option<i64> = row.try_get(9).map_err(map_err)?;
+            Ok(podium_core::model::activity::ActivityFlag {
+                id: id.parse().map_err(|_| corrupt("activity flag id"))?,
+                game_id: game.parse().map_err(|_| corrupt("game id"))?,
+                user: row.try_get(2).map_err(map_err)?,
+                flag_type: podium_core::activity::ActivityFlagType::parse(&flag_type).ok_or_else(|| corrupt("flag type"))?,
+                status: podium_core::model::FlagStatus::parse(&status).ok_or_else(|| corrupt("flag status"))?,
+                events: serde_json::from_str(&events).map_err(|_| corrupt("flag events"))?,
+                metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("flag metadata"))?,
+                reviewer_id: reviewer.map(|r| r.parse()).transpose().map_err(|_| corrupt("user id"))?,
+                reviewer_decision: row.try_get(8).map_err(map_err)?,
+                reviewed_at: reviewed_at.map(from_micros),
+                created_at: from_micros(row.try_get(10).map_err(map_err)?),
+                updated_at: from_micros(row.try_get(11).map_err(map_err)?),
+            })
+        }
+
+        /// Upserts days and sums inside a transaction.
+        async fn upsert_activity_days<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            days: &[podium_core::store::ActivityDayRow],
+            totals: &[podium_core::store::ActivityTotalRow],
+        ) -> podium_core::store::StoreResult<()> {
+            use podium_core::time::to_day_number;
+            use $crate::sql::map_err;
+            for chunk in days.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO activity_days (game_id, user_id, day, friends, meetups, games, popularity, active, streak, multiplier, total) ",
+                );
+                qb.push_values(chunk, |mut b, d| {
+                    b.push_bind(d.game_id.to_string())
+                        .push_bind(d.user.as_str().to_owned())
+                        .push_bind(to_day_number(d.day))
+                        .push_bind(d.value.points[0])
+                        .push_bind(d.value.points[1])
+                        .push_bind(d.value.points[2])
+                        .push_bind(d.value.points[3])
+                        .push_bind(d.value.active)
+                        .push_bind(i64::from(d.value.streak))
+                        .push_bind(d.value.multiplier)
+                        .push_bind(d.value.total);
+                });
+                qb.push(
+                    " ON CONFLICT (game_id, day, user_id) DO UPDATE SET friends = excluded.friends, meetups = excluded.meetups, \
+                     games = excluded.games, popularity = excluded.popularity, active = excluded.active, \
+                     streak = excluded.streak, multiplier = excluded.multiplier, total = excluded.total",
+                );
+                qb.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            for chunk in totals.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO activity_totals (game_id, user_id, friends, meetups, games, popularity, total) ",
+                );
+                qb.push_values(chunk, |mut b, t| {
+                    b.push_bind(t.game_id.to_string()).push_bind(t.user.as_str().to_owned());
+                    for v in t.sums {
+                        b.push_bind(v);
+                    }
+                });
+                qb.push(
+                    " ON CONFLICT (game_id, user_id) DO UPDATE SET friends = excluded.friends, meetups = excluded.meetups, \
+                     games = excluded.games, popularity = excluded.popularity, total = excluded.total",
+                );
+                qb.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            Ok(())
         }
 
         #[async_trait::async_trait]
@@ -133,7 +222,7 @@ macro_rules! impl_activity_store {
                 &self,
                 write: &podium_core::store::ActivityWrite,
             ) -> podium_core::store::StoreResult<()> {
-                use podium_core::time::{to_day_number, to_micros};
+                use podium_core::time::to_micros;
                 use $crate::sql::map_err;
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
                 for chunk in write.events.chunks(500) {
@@ -167,46 +256,25 @@ macro_rules! impl_activity_store {
                     qb.push(" ON CONFLICT DO NOTHING");
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
-                for chunk in write.days.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO activity_days (game_id, user_id, day, friends, meetups, games, popularity, active, streak, multiplier, total) ",
-                    );
-                    qb.push_values(chunk, |mut b, d| {
-                        b.push_bind(d.game_id.to_string())
-                            .push_bind(d.user.as_str().to_owned())
-                            .push_bind(to_day_number(d.day))
-                            .push_bind(d.value.points[0])
-                            .push_bind(d.value.points[1])
-                            .push_bind(d.value.points[2])
-                            .push_bind(d.value.points[3])
-                            .push_bind(d.value.active)
-                            .push_bind(i64::from(d.value.streak))
-                            .push_bind(d.value.multiplier)
-                            .push_bind(d.value.total);
+                for chunk in write.flags.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO activity_flags (", $crate::activity_flag_cols!(), ") "));
+                    qb.push_values(chunk, |mut b, f| {
+                        b.push_bind(f.id.to_string())
+                            .push_bind(f.game_id.to_string())
+                            .push_bind(f.user.clone())
+                            .push_bind(f.flag_type.as_str())
+                            .push_bind(f.status.as_str())
+                            .push_bind(serde_json::Value::from(f.events.clone()).to_string())
+                            .push_bind(f.metadata.to_string())
+                            .push_bind(f.reviewer_id.map(|r| r.to_string()))
+                            .push_bind(f.reviewer_decision.clone())
+                            .push_bind(f.reviewed_at.map(to_micros))
+                            .push_bind(to_micros(f.created_at))
+                            .push_bind(to_micros(f.updated_at));
                     });
-                    qb.push(
-                        " ON CONFLICT (game_id, day, user_id) DO UPDATE SET friends = excluded.friends, meetups = excluded.meetups, \
-                         games = excluded.games, popularity = excluded.popularity, active = excluded.active, \
-                         streak = excluded.streak, multiplier = excluded.multiplier, total = excluded.total",
-                    );
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
-                for chunk in write.totals.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO activity_totals (game_id, user_id, friends, meetups, games, popularity, total) ",
-                    );
-                    qb.push_values(chunk, |mut b, t| {
-                        b.push_bind(t.game_id.to_string()).push_bind(t.user.as_str().to_owned());
-                        for v in t.sums {
-                            b.push_bind(v);
-                        }
-                    });
-                    qb.push(
-                        " ON CONFLICT (game_id, user_id) DO UPDATE SET friends = excluded.friends, meetups = excluded.meetups, \
-                         games = excluded.games, popularity = excluded.popularity, total = excluded.total",
-                    );
-                    qb.build().execute(&mut *tx).await.map_err(map_err)?;
-                }
+                upsert_activity_days(&mut tx, &write.days, &write.totals).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }
@@ -328,6 +396,122 @@ macro_rules! impl_activity_store {
                         id.parse().map_err(|_| $crate::sql::corrupt("game id"))
                     })
                     .collect()
+            }
+
+            async fn get_activity_flag(
+                &self,
+                id: podium_core::id::ActivityFlagId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::activity::ActivityFlag>> {
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::activity_flag_cols!(), " FROM activity_flags WHERE id = $1"),
+                    activity_flag_from_row,
+                    id.to_string()
+                )
+            }
+
+            async fn list_activity_flags(
+                &self,
+                filter: &podium_core::store::ActivityFlagFilter,
+                page: &podium_core::page::PageRequest,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::activity::ActivityFlag>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::activity_flag_cols!(), " FROM activity_flags WHERE 1 = 1"));
+                if let Some(g) = filter.game_id {
+                    qb.push(" AND game_id = ").push_bind(g.to_string());
+                }
+                if let Some(u) = &filter.user {
+                    qb.push(" AND user_id = ").push_bind(u.as_str().to_owned());
+                }
+                if let Some(s) = filter.status {
+                    qb.push(" AND status = ").push_bind(s.as_str());
+                }
+                if let Some(t) = filter.flag_type {
+                    qb.push(" AND flag_type = ").push_bind(t.as_str());
+                }
+                $crate::sql::fetch_page!(&self.pool, qb, page, activity_flag_from_row)
+            }
+
+            async fn activity_events_by_id(
+                &self,
+                game: podium_core::id::GameId,
+                ids: &[&str],
+            ) -> podium_core::store::StoreResult<Vec<podium_core::store::StoredActivityEvent>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "SELECT ",
+                        $crate::activity_event_cols!(),
+                        " FROM activity_events e WHERE e.game_id = "
+                    ));
+                    qb.push_bind(game.to_string()).push(" AND e.event_id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    qb.push(") ORDER BY e.seq");
+                    for row in qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)? {
+                        out.push(activity_event_from_row(&row)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn activity_removed(
+                &self,
+                game: podium_core::id::GameId,
+                user: &podium_core::model::activity::Key,
+                ids: &[&str],
+            ) -> podium_core::store::StoreResult<Vec<String>> {
+                use sqlx::Row;
+                let mut out = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT event_id FROM activity_removals WHERE game_id = ");
+                    qb.push_bind(game.to_string()).push(" AND user_id = ").push_bind(user.as_str().to_owned()).push(" AND event_id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    qb.push(")");
+                    for row in qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)? {
+                        out.push(row.try_get(0).map_err($crate::sql::map_err)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn review_activity_flag(
+                &self,
+                review: &podium_core::store::ActivityReview,
+            ) -> podium_core::store::StoreResult<()> {
+                use podium_core::time::to_micros;
+                use $crate::sql::map_err;
+                let f = &review.flag;
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                sqlx::query(
+                    "UPDATE activity_flags SET status = $2, reviewer_id = $3, reviewer_decision = $4, reviewed_at = $5, updated_at = $6 WHERE id = $1",
+                )
+                .bind(f.id.to_string())
+                .bind(f.status.as_str())
+                .bind(f.reviewer_id.map(|r| r.to_string()))
+                .bind(f.reviewer_decision.clone())
+                .bind(f.reviewed_at.map(to_micros))
+                .bind(to_micros(f.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                for event in &review.removed {
+                    sqlx::query("INSERT INTO activity_removals (game_id, event_id, user_id, flag_id) VALUES ($1, $2, $3, $4)")
+                        .bind(f.game_id.to_string())
+                        .bind(event.as_str().to_owned())
+                        .bind(f.user.clone())
+                        .bind(f.id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                upsert_activity_days(&mut tx, &review.days, &review.totals).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
             }
         }
     };
