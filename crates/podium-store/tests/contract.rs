@@ -1257,12 +1257,27 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
         users: users.clone(),
         result: serde_json::json!({"users": users.iter().map(|u| (u.to_string(), serde_json::json!({"outcome": "counted"}))).collect::<serde_json::Map<_, _>>()}),
     };
+    let flag = podium_core::model::activity::ActivityFlag {
+        id: podium_core::id::ActivityFlagId::generate(),
+        game_id: g.id,
+        user: "ann".into(),
+        flag_type: podium_core::activity::ActivityFlagType::WinTrading,
+        status: podium_core::model::FlagStatus::Pending,
+        events: vec!["e1".into(), "e2".into()],
+        metadata: serde_json::json!({"alternations": 4}),
+        reviewer_id: None,
+        reviewer_decision: None,
+        reviewed_at: None,
+        created_at: at,
+        updated_at: at,
+    };
     let day = at.date_naive();
     let value = UserDay { points: [2, 0, 0, 0], active: true, streak: 1, multiplier: 1.0, total: 2 };
     let write = ActivityWrite {
         events: vec![event("e1", 1, vec![ann.clone(), bo.clone()]), event("e2", 2, vec![ann.clone()])],
         days: vec![ActivityDayRow { game_id: g.id, user: ann.clone(), day, value }],
         totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [2, 0, 0, 0, 2] }],
+        flags: vec![flag.clone()],
     };
     store.insert_activity_batch(&write).await.unwrap();
     // The next values of the same day and sums replace them.
@@ -1271,6 +1286,7 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
         events: vec![event("e3", 3, vec![bo.clone()])],
         days: vec![ActivityDayRow { game_id: g.id, user: ann.clone(), day, value: later }],
         totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [4, 0, 0, 0, 4] }],
+        flags: Vec::new(),
     };
     store.insert_activity_batch(&again).await.unwrap();
     let mut known = store.known_activity_events(g.id, &["e1", "e3", "nope"]).await.unwrap();
@@ -1290,6 +1306,39 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
     );
     assert_eq!(store.activity_totals(g.id).await.unwrap()[0].sums, [4, 0, 0, 0, 4]);
     assert_eq!(store.activity_games().await.unwrap(), vec![g.id]);
+    assert_eq!(store.get_activity_flag(flag.id).await.unwrap(), Some(flag.clone()));
+    let codec = CursorCodec::new(&store.cursor_secret().await.unwrap()).unwrap();
+    let filter =
+        podium_core::store::ActivityFlagFilter { game_id: Some(g.id), user: Some(ann.clone()), ..Default::default() };
+    assert_eq!(
+        store.list_activity_flags(&filter, &page("created_at:desc", 10, None, &codec)).await.unwrap(),
+        vec![flag.clone()]
+    );
+    let by_id = store.activity_events_by_id(g.id, &["e2", "e1", "nope"]).await.unwrap();
+    assert_eq!(by_id.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e1", "e2"]);
+    let reviewed = podium_core::model::activity::ActivityFlag {
+        status: podium_core::model::FlagStatus::ConfirmedCheat,
+        reviewer_decision: Some("traded".into()),
+        reviewed_at: Some(at),
+        ..flag.clone()
+    };
+    let review = podium_core::store::ActivityReview {
+        flag: reviewed.clone(),
+        removed: vec![Key::parse("e1").unwrap()],
+        days: vec![ActivityDayRow {
+            game_id: g.id,
+            user: ann.clone(),
+            day,
+            value: UserDay { total: 0, points: [0; 4], ..value },
+        }],
+        totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [0; 5] }],
+    };
+    store.review_activity_flag(&review).await.unwrap();
+    assert_eq!(store.get_activity_flag(flag.id).await.unwrap(), Some(reviewed));
+    assert_eq!(store.activity_removed(g.id, &ann, &["e1", "e2"]).await.unwrap(), ["e1"]);
+    assert_eq!(store.activity_totals(g.id).await.unwrap()[0].sums, [0; 5]);
+    // The same removal twice is refused as a whole (a second flag never removes them again).
+    assert!(store.review_activity_flag(&review).await.is_err());
     // A batch that repeats a stored event id fails as a whole and leaves nothing.
     let clash =
         ActivityWrite { events: vec![event("e4", 4, vec![]), event("e1", 5, vec![])], ..ActivityWrite::default() };
