@@ -1339,6 +1339,31 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
     assert_eq!(store.activity_totals(g.id).await.unwrap()[0].sums, [0; 5]);
     // The same removal twice is refused as a whole (a second flag never removes them again).
     assert!(store.review_activity_flag(&review).await.is_err());
+    // Frozen days and their badges: once per day, replaced after a review.
+    assert_eq!(store.activity_day(g.id, day).await.unwrap().len(), 1);
+    assert_eq!(store.last_frozen_activity_day(g.id).await.unwrap(), None);
+    let badge = podium_core::model::activity::ActivityBadge {
+        game_id: g.id,
+        day,
+        category: "total".into(),
+        user: "ann".into(),
+        rank: 1,
+        points: 4,
+    };
+    assert!(store.freeze_activity_day(g.id, day, std::slice::from_ref(&badge), at).await.unwrap());
+    assert!(!store.freeze_activity_day(g.id, day, std::slice::from_ref(&badge), at).await.unwrap());
+    assert_eq!(store.last_frozen_activity_day(g.id).await.unwrap(), Some(day));
+    assert_eq!(store.frozen_activity_days(g.id, &[day, day.succ_opt().unwrap()]).await.unwrap(), vec![day]);
+    let badges = |user: Option<Key>| {
+        let store = store.clone();
+        let codec = CursorCodec::new(b"0123456789abcdef0123456789abcdef").unwrap();
+        let req = PageRequest::prepare(&ListParams::default(), &["day"], "day:desc", "badges", &codec).unwrap();
+        async move { store.list_activity_badges(g.id, user.as_ref(), &req).await.unwrap() }
+    };
+    assert_eq!(badges(Some(ann.clone())).await, vec![badge.clone()]);
+    let bo_badge = podium_core::model::activity::ActivityBadge { user: "bo".into(), ..badge.clone() };
+    store.replace_activity_badges(g.id, day, std::slice::from_ref(&bo_badge)).await.unwrap();
+    assert_eq!(badges(None).await, vec![bo_badge]);
     // A batch that repeats a stored event id fails as a whole and leaves nothing.
     let clash =
         ActivityWrite { events: vec![event("e4", 4, vec![]), event("e1", 5, vec![])], ..ActivityWrite::default() };

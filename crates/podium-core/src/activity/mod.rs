@@ -26,11 +26,13 @@ pub struct GameActivity {
     pub book: ScoreBook,
     /// The `seq` the next judged event gets.
     pub next_seq: i64,
+    /// The last frozen day: events of it and before are `day_closed`.
+    pub frozen_through: Option<chrono::NaiveDate>,
 }
 
 impl GameActivity {
     /// A game with nothing recorded yet.
     pub fn new(policy: Arc<Policy>, next_seq: i64) -> Self {
-        Self { policy, counters: Counters::default(), book: ScoreBook::default(), next_seq }
+        Self { policy, counters: Counters::default(), book: ScoreBook::default(), next_seq, frozen_through: None }
     }
 }

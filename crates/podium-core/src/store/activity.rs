@@ -10,7 +10,7 @@ use crate::activity::UserDay;
 use crate::error::StoreResult;
 use crate::id::{ActivityFlagId, GameId};
 use crate::model::FlagStatus;
-use crate::model::activity::{ActivityFlag, Key, Outcome};
+use crate::model::activity::{ActivityBadge, ActivityFlag, Key, Outcome};
 use crate::page::PageRequest;
 
 /// One judged event as stored.
@@ -133,6 +133,8 @@ pub trait ActivityStore: Send + Sync {
     ) -> StoreResult<Vec<StoredActivityEvent>>;
     /// A game's stored days from `since` on.
     async fn activity_days(&self, game: GameId, since: NaiveDate) -> StoreResult<Vec<ActivityDayRow>>;
+    /// A game's stored rows of one day.
+    async fn activity_day(&self, game: GameId, day: NaiveDate) -> StoreResult<Vec<ActivityDayRow>>;
     /// A game's all-time sums.
     async fn activity_totals(&self, game: GameId) -> StoreResult<Vec<ActivityTotalRow>>;
     /// Games with a policy or events (loaded at start-up).
@@ -151,4 +153,26 @@ pub trait ActivityStore: Send + Sync {
     async fn activity_removed(&self, game: GameId, user: &Key, ids: &[&str]) -> StoreResult<Vec<String>>;
     /// Writes a review (the flag, the removals, the changed days and sums) in one transaction.
     async fn review_activity_flag(&self, review: &ActivityReview) -> StoreResult<()>;
+    /// The last frozen day of a game.
+    async fn last_frozen_activity_day(&self, game: GameId) -> StoreResult<Option<NaiveDate>>;
+    /// Freezes a day with its badges, in one transaction; `false` when it was frozen already
+    /// (nothing written: the job is idempotent).
+    async fn freeze_activity_day(
+        &self,
+        game: GameId,
+        day: NaiveDate,
+        badges: &[ActivityBadge],
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Replaces a frozen day's badges (after a confirmed flag moved its standings).
+    async fn replace_activity_badges(&self, game: GameId, day: NaiveDate, badges: &[ActivityBadge]) -> StoreResult<()>;
+    /// Which of `days` are frozen.
+    async fn frozen_activity_days(&self, game: GameId, days: &[NaiveDate]) -> StoreResult<Vec<NaiveDate>>;
+    /// A game's badges (one user's when given), one page.
+    async fn list_activity_badges(
+        &self,
+        game: GameId,
+        user: Option<&Key>,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<ActivityBadge>>;
 }

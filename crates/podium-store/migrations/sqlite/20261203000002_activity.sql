@@ -82,3 +82,24 @@ CREATE TABLE activity_removals (
     flag_id  TEXT NOT NULL,
     PRIMARY KEY (game_id, event_id, user_id)
 );
+
+-- Frozen days (the day-end job's progress) and the badges it awarded: the top 3 of each
+-- ranking of that day (ties share a rank). id is "day:category:user" (unique, for keysets).
+CREATE TABLE activity_frozen_days (
+    game_id   TEXT NOT NULL REFERENCES games (id),
+    day       BIGINT NOT NULL,
+    frozen_at BIGINT NOT NULL,
+    PRIMARY KEY (game_id, day)
+);
+
+CREATE TABLE activity_badges (
+    game_id  TEXT NOT NULL REFERENCES games (id),
+    id       TEXT NOT NULL,
+    day      BIGINT NOT NULL,
+    category TEXT NOT NULL,
+    user_id  TEXT NOT NULL,
+    rank     BIGINT NOT NULL,
+    points   BIGINT NOT NULL,
+    PRIMARY KEY (game_id, id)
+);
+CREATE INDEX activity_badges_user ON activity_badges (game_id, user_id, day);

@@ -386,3 +386,77 @@ async fn rapid_join_leave_and_create_cancel_raise_flags_for_review() {
         site.get(&format!("/v1/activity/flags?game_id={}&status=pending&flag_type=create_cancel", site.game)).await;
     assert_eq!(pending.body["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_day_end_job_freezes_closed_days_once_awards_badges_and_catches_up() {
+    let site = Site::new().await;
+    let mut events = Vec::new();
+    // Scores today: ann 200, bo 200 (a tie at 1), cy 50, di 50, eve 10 (a DM pair).
+    events.push(game("b1", &ago(3), "ann", "cy", Some("ann"), 60, 5));
+    events.push(game("b2", &ago(3), "bo", "di", Some("bo"), 60, 5));
+    events.push(json!({"event_id": "b3", "type": "dm_sent", "at": ago(2), "from": "fay", "to": "eve"}));
+    site.results(Value::Array(events)).await;
+    let activity = &site.app.state.activity;
+    let now = Utc::now();
+    // Before the day closes nothing freezes.
+    assert_eq!(activity.freeze_due(now).await.unwrap(), 0);
+    // Two days later (simulated clock): today and tomorrow froze, once.
+    let later = now + Duration::days(2);
+    assert_eq!(activity.freeze_due(later).await.unwrap(), 2);
+    assert_eq!(activity.freeze_due(later).await.unwrap(), 0, "idempotent");
+    let badges = site.get(&format!("/v1/activity/badges?game_id={}&limit=100", site.game)).await;
+    badges.assert(200);
+    let got: Vec<(String, String, u64)> = badges.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["category"].as_str().unwrap().to_owned(),
+                b["user"].as_str().unwrap().to_owned(),
+                b["rank"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("total", "ann", 1),
+        ("total", "bo", 1),
+        ("total", "cy", 3),
+        ("total", "di", 3),
+        ("games", "ann", 1),
+        ("popularity", "eve", 1),
+        ("friends", "fay", 1),
+    ] {
+        assert!(got.contains(&(expected.0.into(), expected.1.into(), expected.2)), "{expected:?} in {got:?}");
+    }
+    assert!(!got.iter().any(|(c, u, _)| c == "total" && (u == "eve" || u == "fay")), "rank 5 and 6 earn nothing");
+    let ann = site.get(&format!("/v1/activity/badges?game_id={}&user=ann", site.game)).await;
+    assert_eq!(ann.body["data"].as_array().unwrap().len(), 2, "total and games");
+    // A frozen day takes no more events.
+    let late = site.results(json!([{"event_id": "b4", "type": "room_message", "user": "ann", "room": "r"}])).await;
+    assert_eq!((late[0]["outcome"].as_str(), late[0]["reasons"][0].as_str()), (Some("invalid"), Some("day_closed")));
+    // Days missed while nothing ran are caught up one by one.
+    assert_eq!(activity.freeze_due(now + Duration::days(6)).await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn the_day_end_job_follows_a_time_zone_with_a_daylight_saving_change() {
+    let site = Site::new().await;
+    let path = format!("/v1/activity/policy?game_id={}", site.game);
+    site.app
+        .call(Method::PUT, &path, Some(&site.t.key), Some(json!({"time_zone": "America/New_York"})))
+        .await
+        .assert(200);
+    site.results(json!([{"event_id": "n1", "type": "room_message", "user": "ann", "room": "r"}])).await;
+    let activity = &site.app.state.activity;
+    // New York moves to summer time on 2027-03-14. At 04:30 UTC on the 20th (00:30 EDT) the
+    // 19th has ended but its grace hour has not: it freezes at 05:00 UTC, not at 06:00 (EST)
+    // nor 01:00 (UTC).
+    let frozen = activity.freeze_due("2027-03-20T04:30:00Z".parse().unwrap()).await.unwrap();
+    let first = activity.freeze_due("2027-03-20T05:00:00Z".parse().unwrap()).await.unwrap();
+    assert_eq!(first, 1, "the 19th froze at 05:00 UTC");
+    let ny = podium_core::model::activity::Policy::parse(&json!({"time_zone": "America/New_York"})).unwrap();
+    let today = podium_core::service::activity::day_of(&ny, Utc::now());
+    let expected = (chrono::NaiveDate::from_ymd_opt(2027, 3, 18).unwrap() - today).num_days() as usize + 1;
+    assert_eq!(frozen, expected, "every day from today to the 18th, the change day included, froze once");
+}

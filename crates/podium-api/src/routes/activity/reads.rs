@@ -1,10 +1,13 @@
 //! Activity reads: `GET /v1/activity/users/{user}`, `/v1/activity/leaderboard`,
-//! `/v1/activity/events`.
+//! `/v1/activity/events`, `/v1/activity/badges`.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use podium_core::id::GameId;
-use podium_core::service::activity::{DayView, HistoryQuery, LeaderboardQuery, LeaderboardRow, StoredEventView};
+use podium_core::model::activity::ActivityBadge;
+use podium_core::service::activity::{
+    BadgeQuery, DayView, HistoryQuery, LeaderboardQuery, LeaderboardRow, StoredEventView,
+};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,7 +19,11 @@ use crate::state::AppState;
 
 /// The routes of these reads.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(user_day)).routes(routes!(leaderboard)).routes(routes!(history))
+    OpenApiRouter::new()
+        .routes(routes!(user_day))
+        .routes(routes!(leaderboard))
+        .routes(routes!(history))
+        .routes(routes!(badges))
 }
 
 /// `?game_id=&day=`
@@ -91,4 +98,27 @@ async fn history(
 ) -> ApiResult<Json<ListResponse<StoredEventView>>> {
     let query = HistoryQuery { user: q.user };
     Ok(Json(s.activity.history(&p, q.game_id, &query, &page.into()).await?.into()))
+}
+
+/// Filters of the badges.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct BadgesQuery {
+    /// The game (`gam_…`).
+    game_id: GameId,
+    /// Only this user's badges.
+    user: Option<String>,
+}
+
+/// Badges: the top 3 (shared ranks) of each ranking of every frozen day, newest day first.
+#[utoipa::path(get, path = "/v1/activity/badges", tag = "activity", params(BadgesQuery, PageQuery),
+    responses((status = 200, body = ListResponse<ActivityBadge>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn badges(
+    State(s): State<AppState>,
+    Admin(p): Admin,
+    ApiQuery(q): ApiQuery<BadgesQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ListResponse<ActivityBadge>>> {
+    let query = BadgeQuery { user: q.user };
+    Ok(Json(s.activity.badges(&p, q.game_id, &query, &page.into()).await?.into()))
 }

@@ -1,5 +1,6 @@
-//! Activity fraud flags: a fraud rule that fired on a user, with the events it is about and
-//! the evidence, reviewed with the statuses and reviewer fields of score flags.
+//! What the activity rules record beyond points: fraud flags (a rule that fired on a user, with
+//! the events it is about and the evidence, reviewed with the statuses and reviewer fields of
+//! score flags) and badges (the top 3 of each ranking of a frozen day).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -37,4 +38,29 @@ pub struct ActivityFlag {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A badge: a place in the top 3 of one ranking of one frozen day.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ActivityBadge {
+    /// The game.
+    pub game_id: GameId,
+    /// The day (policy time zone).
+    #[schema(value_type = String, format = Date)]
+    pub day: chrono::NaiveDate,
+    /// The ranking: `total`, `friends`, `meetups`, `games` or `popularity`.
+    pub category: String,
+    /// The user (the app's id).
+    pub user: String,
+    /// Their shared rank that day (1–3).
+    pub rank: u32,
+    /// Their points in that ranking.
+    pub points: i64,
+}
+
+impl ActivityBadge {
+    /// Its unique key: `day:category:user`.
+    pub fn key(&self) -> String {
+        format!("{}:{}:{}", self.day, self.category, self.user)
+    }
 }

@@ -7,5 +7,5 @@ pub mod flag;
 pub mod policy;
 
 pub use event::{Category, Event, EventKind, EventType, Key, Outcome, Parsed, RoomStep};
-pub use flag::ActivityFlag;
+pub use flag::{ActivityBadge, ActivityFlag};
 pub use policy::Policy;

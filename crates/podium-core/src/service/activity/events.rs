@@ -247,7 +247,9 @@ impl Commit for Writer {
                                 Verdict::refused(Outcome::Invalid, "too_old", &users)
                             } else if e.at > job.received_at + AHEAD {
                                 Verdict::refused(Outcome::Invalid, "in_future", &users)
-                            } else if closes_at(&policy, day_of(&policy, e.at)) <= job.received_at {
+                            } else if closes_at(&policy, day_of(&policy, e.at)) <= job.received_at
+                                || st.frozen_through.is_some_and(|d| day_of(&policy, e.at) <= d)
+                            {
                                 Verdict::refused(Outcome::Invalid, "day_closed", &users)
                             } else {
                                 st.counters.judge(&policy, e)

@@ -11,7 +11,7 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use super::{Activity, DAYS_KEPT, day_of, load, touched};
-use crate::activity::{ActivityFlagType, Moved};
+use crate::activity::{ActivityFlagType, Moved, Period};
 use crate::auth::Principal;
 use crate::error::{ErrorCode, FieldCode, ServiceError, ServiceResult};
 use crate::id::{ActivityFlagId, GameId};
@@ -169,11 +169,21 @@ impl Activity {
             return Err(e.into());
         }
         if !moved.is_empty() {
+            let mut days: Vec<chrono::NaiveDate> = moved
+                .iter()
+                .filter_map(|m| match m.period {
+                    Period::Day(d) => Some(d),
+                    Period::AllTime => None,
+                })
+                .collect();
+            days.sort();
+            days.dedup();
             self.admin.publish(Change::Activity(ActivityChange {
                 game,
                 moved: Arc::new(moved),
                 at_micros: to_micros(at),
             }));
+            self.rebadge(game, &days).await?;
         }
         Ok(flag)
     }

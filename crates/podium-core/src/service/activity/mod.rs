@@ -9,6 +9,7 @@
 //! the stored days, sums and the events of the last eight days, replayed with their recorded
 //! outcomes. Policy, batch and reads take their files beside this one.
 
+mod days;
 mod events;
 mod flags;
 mod policy;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
+pub use days::BadgeQuery;
 pub use events::{EventResult, RecordEvents, RecordedEvents, UserResult};
 pub use flags::{ActivityFlagQuery, ReviewActivityFlag};
 pub use reads::{DayView, HistoryQuery, LeaderboardQuery, LeaderboardRow, StoredEventView};
@@ -89,7 +91,9 @@ impl Activity {
         admin.shared().changes.subscribe(Arc::new(RankingCopies(rankings.clone())));
         let gate = Arc::new(tokio::sync::Mutex::new(()));
         let writer = events::spawn(admin.clone(), gate.clone());
-        Self { admin, rankings, writer, gate }
+        let activity = Self { admin, rankings, writer, gate };
+        activity.spawn_freezer(std::time::Duration::from_secs(60));
+        activity
     }
 
     /// Loads every game that has activity (start-up), so the rankings answer at once.
@@ -116,6 +120,7 @@ pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex
     let today = day_of(&policy, at);
     let oldest = today - Duration::days(DAYS_KEPT);
     let mut state = GameActivity::new(Arc::new(policy), store.last_activity_seq(game).await? + 1);
+    state.frozen_through = store.last_frozen_activity_day(game).await?;
     let mut moved = Vec::new();
     for row in store.activity_days(game, oldest).await? {
         for scope in Scope::ALL {
@@ -174,4 +179,34 @@ pub(super) fn touched(moved: &[Moved]) -> Vec<(Key, Option<NaiveDate>)> {
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(tz: &str) -> Policy {
+        Policy::parse(&serde_json::json!({"time_zone": tz})).unwrap()
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn days_follow_the_policy_time_zone_across_daylight_saving_changes() {
+        let ny = policy("America/New_York");
+        // 2026-03-08 loses an hour, 2026-11-01 gains one.
+        assert_eq!(day_start(&ny, date(2026, 3, 9)) - day_start(&ny, date(2026, 3, 8)), Duration::hours(23));
+        assert_eq!(day_start(&ny, date(2026, 11, 2)) - day_start(&ny, date(2026, 11, 1)), Duration::hours(25));
+        // A day freezes an hour after its local midnight: 05:00 UTC in summer time, 06:00 in winter.
+        assert_eq!(closes_at(&ny, date(2026, 3, 8)).to_rfc3339(), "2026-03-09T05:00:00+00:00");
+        assert_eq!(closes_at(&ny, date(2026, 3, 7)).to_rfc3339(), "2026-03-08T06:00:00+00:00");
+        let at = "2026-03-09T03:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(day_of(&ny, at), date(2026, 3, 8), "23:30 local is still the 8th");
+        // A zone whose midnight is skipped on its change day (Santiago, 2026-09-06).
+        let cl = policy("America/Santiago");
+        assert_eq!(day_start(&cl, date(2026, 9, 6)).to_rfc3339(), "2026-09-06T04:00:00+00:00");
+        assert_eq!(closes_at(&policy("UTC"), date(2026, 1, 1)).to_rfc3339(), "2026-01-02T01:00:00+00:00");
+    }
 }

@@ -158,6 +158,45 @@ macro_rules! impl_activity_store {
             Ok(())
         }
 
+        fn activity_badge_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> podium_core::store::StoreResult<podium_core::model::activity::ActivityBadge> {
+            use sqlx::Row;
+            use $crate::sql::{corrupt, map_err};
+            let game: String = row.try_get(0).map_err(map_err)?;
+            let day: i64 = row.try_get(1).map_err(map_err)?;
+            let rank: i64 = row.try_get(4).map_err(map_err)?;
+            Ok(podium_core::model::activity::ActivityBadge {
+                game_id: game.parse().map_err(|_| corrupt("game id"))?,
+                day: podium_core::time::from_day_number(day).ok_or_else(|| corrupt("badge day"))?,
+                category: row.try_get(2).map_err(map_err)?,
+                user: row.try_get(3).map_err(map_err)?,
+                rank: u32::try_from(rank).map_err(|_| corrupt("badge rank"))?,
+                points: row.try_get(5).map_err(map_err)?,
+            })
+        }
+
+        /// Inserts badges inside a transaction.
+        async fn insert_activity_badges<'c>(
+            tx: &mut sqlx::Transaction<'c, $db>,
+            badges: &[podium_core::model::activity::ActivityBadge],
+        ) -> podium_core::store::StoreResult<()> {
+            for chunk in badges.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO activity_badges (game_id, id, day, category, user_id, rank, points) ");
+                qb.push_values(chunk, |mut b, x| {
+                    b.push_bind(x.game_id.to_string())
+                        .push_bind(x.key())
+                        .push_bind(podium_core::time::to_day_number(x.day))
+                        .push_bind(x.category.clone())
+                        .push_bind(x.user.clone())
+                        .push_bind(i64::from(x.rank))
+                        .push_bind(x.points);
+                });
+                qb.build().execute(&mut **tx).await.map_err($crate::sql::map_err)?;
+            }
+            Ok(())
+        }
+
         #[async_trait::async_trait]
         impl podium_core::store::ActivityStore for $store {
             async fn get_activity_policy(
@@ -352,6 +391,23 @@ macro_rules! impl_activity_store {
                 rows.iter().map(activity_day_from_row).collect()
             }
 
+            async fn activity_day(
+                &self,
+                game: podium_core::id::GameId,
+                day: chrono::NaiveDate,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::store::ActivityDayRow>> {
+                let rows = sqlx::query(
+                    "SELECT game_id, user_id, day, friends, meetups, games, popularity, active, streak, multiplier, total \
+                     FROM activity_days WHERE game_id = $1 AND day = $2",
+                )
+                .bind(game.to_string())
+                .bind(podium_core::time::to_day_number(day))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                rows.iter().map(activity_day_from_row).collect()
+            }
+
             async fn activity_totals(
                 &self,
                 game: podium_core::id::GameId,
@@ -512,6 +568,106 @@ macro_rules! impl_activity_store {
                 upsert_activity_days(&mut tx, &review.days, &review.totals).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn last_frozen_activity_day(
+                &self,
+                game: podium_core::id::GameId,
+            ) -> podium_core::store::StoreResult<Option<chrono::NaiveDate>> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT MAX(day) FROM activity_frozen_days WHERE game_id = $1")
+                    .bind(game.to_string())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let day: Option<i64> = row.try_get(0).map_err($crate::sql::map_err)?;
+                Ok(day.and_then(podium_core::time::from_day_number))
+            }
+
+            async fn freeze_activity_day(
+                &self,
+                game: podium_core::id::GameId,
+                day: chrono::NaiveDate,
+                badges: &[podium_core::model::activity::ActivityBadge],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> podium_core::store::StoreResult<bool> {
+                use $crate::sql::map_err;
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                let done = sqlx::query(
+                    "INSERT INTO activity_frozen_days (game_id, day, frozen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(game.to_string())
+                .bind(podium_core::time::to_day_number(day))
+                .bind(podium_core::time::to_micros(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_activity_badges(&mut tx, badges).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
+            async fn replace_activity_badges(
+                &self,
+                game: podium_core::id::GameId,
+                day: chrono::NaiveDate,
+                badges: &[podium_core::model::activity::ActivityBadge],
+            ) -> podium_core::store::StoreResult<()> {
+                use $crate::sql::map_err;
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                sqlx::query("DELETE FROM activity_badges WHERE game_id = $1 AND day = $2")
+                    .bind(game.to_string())
+                    .bind(podium_core::time::to_day_number(day))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                insert_activity_badges(&mut tx, badges).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn frozen_activity_days(
+                &self,
+                game: podium_core::id::GameId,
+                days: &[chrono::NaiveDate],
+            ) -> podium_core::store::StoreResult<Vec<chrono::NaiveDate>> {
+                use sqlx::Row;
+                if days.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT day FROM activity_frozen_days WHERE game_id = ");
+                qb.push_bind(game.to_string()).push(" AND day IN (");
+                let mut list = qb.separated(", ");
+                for d in days {
+                    list.push_bind(podium_core::time::to_day_number(*d));
+                }
+                qb.push(")");
+                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let d: i64 = r.try_get(0).map_err($crate::sql::map_err)?;
+                        podium_core::time::from_day_number(d).ok_or_else(|| $crate::sql::corrupt("frozen day"))
+                    })
+                    .collect()
+            }
+
+            async fn list_activity_badges(
+                &self,
+                game: podium_core::id::GameId,
+                user: Option<&podium_core::model::activity::Key>,
+                page: &podium_core::page::PageRequest,
+            ) -> podium_core::store::StoreResult<Vec<podium_core::model::activity::ActivityBadge>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT game_id, day, category, user_id, rank, points FROM activity_badges WHERE game_id = ",
+                );
+                qb.push_bind(game.to_string());
+                if let Some(u) = user {
+                    qb.push(" AND user_id = ").push_bind(u.as_str().to_owned());
+                }
+                $crate::sql::fetch_page!(&self.pool, qb, page, activity_badge_from_row)
             }
         }
     };
