@@ -72,6 +72,8 @@ pub struct Verdict {
     pub awards: Vec<Award>,
     /// Fraud flags raised.
     pub flags: Vec<RaisedFlag>,
+    /// The reason of a refusal of the whole event (duplicate, invalid), named users or not.
+    pub reason: Option<&'static str>,
 }
 
 impl Verdict {
@@ -79,7 +81,7 @@ impl Verdict {
     pub fn refused(outcome: Outcome, reason: &'static str, users: &[&Key]) -> Self {
         let users =
             users.iter().map(|u| ((*u).clone(), UserVerdict { outcome, points: 0, reasons: vec![reason] })).collect();
-        Self { outcome, users, awards: Vec::new(), flags: Vec::new() }
+        Self { outcome, users, awards: Vec::new(), flags: Vec::new(), reason: Some(reason) }
     }
 
     /// Points per user (only those who earned).
@@ -237,7 +239,7 @@ impl Draft {
         } else {
             self.users.iter().map(|(_, v)| v.outcome).min_by_key(|o| o.precedence()).unwrap_or(Outcome::Counted)
         };
-        Verdict { outcome, users: self.users, awards: self.awards, flags: self.flags }
+        Verdict { outcome, users: self.users, awards: self.awards, flags: self.flags, reason: None }
     }
 }
 

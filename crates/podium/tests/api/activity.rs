@@ -110,7 +110,11 @@ async fn a_retried_batch_counts_nothing_twice_and_repeats_in_one_batch_are_dupli
     let first = site.results(batch.clone()).await;
     assert_eq!((first[0]["outcome"].as_str(), first[1]["outcome"].as_str()), (Some("counted"), Some("duplicate")));
     let again = site.results(batch).await;
-    assert!(again.iter().all(|r| r["outcome"] == "duplicate" && r["points"] == json!({})));
+    assert!(
+        again
+            .iter()
+            .all(|r| r["outcome"] == "duplicate" && r["points"] == json!({}) && r["reasons"] == json!(["duplicate"]))
+    );
     let ann = site.get(&format!("/v1/activity/users/ann?game_id={}", site.game)).await;
     assert_eq!(ann.body["points"]["friends"], 2);
     assert_eq!(ann.body["counters"]["dms"], json!({"count": 1, "cap": 50}));
@@ -459,4 +463,19 @@ async fn the_day_end_job_follows_a_time_zone_with_a_daylight_saving_change() {
     let today = podium_core::service::activity::day_of(&ny, Utc::now());
     let expected = (chrono::NaiveDate::from_ymd_opt(2027, 3, 18).unwrap() - today).num_days() as usize + 1;
     assert_eq!(frozen, expected, "every day from today to the 18th, the change day included, froze once");
+}
+
+#[test]
+fn every_policy_field_is_documented_with_its_default_and_range() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/activity.md")).unwrap();
+    for (group, fields) in podium_core::model::activity::Policy::groups() {
+        for (name, default, min, max) in fields {
+            let key = format!("| `{group}.{name}` |");
+            let row = doc.lines().find(|l| l.starts_with(&key)).unwrap_or_else(|| panic!("{key} is not documented"));
+            let cells: Vec<String> = row.split('|').map(|c| c.trim().replace([' ', '\u{202f}'], "")).collect();
+            assert_eq!(cells[2].parse::<f64>().unwrap(), default, "{key} default");
+            let range = format!("{}–{}", min, max).replace(".0", "");
+            assert_eq!(cells[3], range.replace(' ', ""), "{key} range");
+        }
+    }
 }

@@ -90,7 +90,7 @@ pub struct RecordedEvents {
 
 impl EventResult {
     fn from_verdict(event_id: &Key, v: &Verdict, errors: Option<FieldErrors>) -> Self {
-        let mut reasons: Vec<String> = Vec::new();
+        let mut reasons: Vec<String> = v.reason.iter().map(|r| (*r).to_owned()).collect();
         for (_, u) in &v.users {
             for r in &u.reasons {
                 if !reasons.iter().any(|x| x == r) {
