@@ -179,9 +179,11 @@ impl Activity {
         Ok(RecordedEvents { results })
     }
 
-    /// The game, if the key's account owns it (404 otherwise, as for any game).
+    /// The game, if the key's account owns it (404 otherwise, as for any game), from the
+    /// admin service's game cache (a deleted game is refused within its 5 s, as game boards').
     pub(super) async fn visible_game(&self, p: &Principal, game: GameId) -> ServiceResult<()> {
-        self.admin.get_game(p, game).await.map(|_| ())
+        let found = self.admin.game_by_id(game).await?;
+        if p.can_see(found.account_id) { Ok(()) } else { Err(ServiceError::not_found("game")) }
     }
 }
 
@@ -205,6 +207,7 @@ impl Commit for Writer {
     async fn commit(&mut self, jobs: Vec<Job>) -> ServiceResult<Vec<ServiceResult<Vec<EventResult>>>> {
         let gate = self.gate.clone();
         let _gate = gate.lock().await;
+        let started = std::time::Instant::now();
         let mut games: Vec<GameId> = jobs.iter().map(|j| j.game).collect();
         games.sort();
         games.dedup();
@@ -321,6 +324,7 @@ impl Commit for Writer {
             }
             changes.push(ActivityChange { game: *game, moved: Arc::new(moved), at_micros: to_micros(latest) });
         }
+        let judged = started.elapsed();
         if let Err(e) = self.admin.store().insert_activity_batch(&write).await {
             // The counts moved for events that are not stored: rebuild them from the store.
             for game in &games {
@@ -328,9 +332,18 @@ impl Commit for Writer {
             }
             return Err(e.into());
         }
+        let stored = started.elapsed();
         for change in changes {
             self.admin.publish(Change::Activity(change));
         }
+        tracing::debug!(
+            batches = jobs.len(),
+            events = write.events.len(),
+            judged_ms = judged.as_secs_f64() * 1e3,
+            stored_ms = (stored - judged).as_secs_f64() * 1e3,
+            ranked_ms = (started.elapsed() - stored).as_secs_f64() * 1e3,
+            "activity group committed"
+        );
         Ok(answers.into_iter().map(Ok).collect())
     }
 }
