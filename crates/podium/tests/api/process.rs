@@ -507,3 +507,115 @@ fn community_cascades_are_whole_or_absent_after_sigkill() {
     assert!(server.wait_keeping().success());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Activity batches in flight from several threads; SIGKILL; restart. Every event earns a
+/// distinct user exactly one point, so after the restart: every acknowledged batch was stored
+/// (sent again, its events are all `duplicate`), a batch cut off by the kill was stored whole
+/// or not at all, and once every batch has been sent again each event counts exactly once.
+fn acknowledged_activity_batches_survive_sigkill(database_url: &str) {
+    let envs = [("PODIUM_BOOTSTRAP_API_KEY", KEY), ("PODIUM_DATABASE_URL", database_url)];
+    let server = Server::start(&envs);
+    let addr = server.addr.clone();
+    let account = id_of(&addr, "/v1/accounts", serde_json::json!({"name": "Crash Test"}));
+    let game = id_of(&addr, "/v1/games", serde_json::json!({"account_id": account, "name": "Social"}));
+    let game_id = game.clone();
+    let batch = move |w: usize, b: usize| {
+        let events: Vec<serde_json::Value> = (0..10)
+            .map(|k| serde_json::json!({"event_id": format!("w{w}b{b}e{k}"), "type": "room_message", "user": format!("w{w}b{b}u{k}"), "room": "lobby"}))
+            .collect();
+        serde_json::json!({"game_id": game_id, "events": events})
+    };
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(usize, usize)>::new()));
+    let cut = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(usize, usize)>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (addr, acked, cut, stop, batch) =
+                (addr.clone(), acked.clone(), cut.clone(), stop.clone(), batch.clone());
+            std::thread::spawn(move || {
+                let mut b = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match http(&addr, "POST", "/v1/activity/events", Some(&batch(w, b))) {
+                        Some((200, json)) => {
+                            assert!(
+                                json["results"].as_array().unwrap().iter().all(|r| r["outcome"] == "counted"),
+                                "{json}"
+                            );
+                            acked.lock().unwrap().push((w, b));
+                        }
+                        Some((status, json)) => panic!("unexpected {status}: {json}"),
+                        None => {
+                            cut.lock().unwrap().push((w, b));
+                            break;
+                        }
+                    }
+                    b += 1;
+                }
+            })
+        })
+        .collect();
+    while acked.lock().unwrap().len() < 100 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill").args(["-KILL", &server.child.id().to_string()]).status().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let (status, _) = server.wait();
+    assert!(!status.success());
+    let (acked, cut) = (acked.lock().unwrap().clone(), cut.lock().unwrap().clone());
+    assert!(!cut.is_empty(), "the kill cut no request off");
+
+    let restarted = Server::start(&envs);
+    let outcomes = |w: usize, b: usize| -> Vec<String> {
+        let (status, json) = http(&restarted.addr, "POST", "/v1/activity/events", Some(&batch(w, b))).unwrap();
+        assert_eq!(status, 200, "{json}");
+        json["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap().to_owned()).collect()
+    };
+    for (w, b) in &acked {
+        assert!(outcomes(*w, *b).iter().all(|o| o == "duplicate"), "acknowledged batch w{w}b{b} was lost");
+    }
+    for (w, b) in &cut {
+        let o = outcomes(*w, *b);
+        assert!(
+            o.iter().all(|x| x == "duplicate") || o.iter().all(|x| x == "counted"),
+            "batch w{w}b{b} half stored: {o:?}"
+        );
+    }
+    // Every event sent is now stored once: one point to each of its distinct users.
+    let expected = (acked.len() + cut.len()) * 10;
+    let (mut users, mut points, mut cursor) = (0, 0, String::new());
+    loop {
+        let path = format!("/v1/activity/leaderboard?game_id={game}&period=all_time&limit=100{cursor}");
+        let (status, page) = http(&restarted.addr, "GET", &path, None).unwrap();
+        assert_eq!(status, 200, "{page}");
+        for row in page["data"].as_array().unwrap() {
+            users += 1;
+            points += row["points"].as_i64().unwrap();
+        }
+        match page["pagination"]["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!((users, points), (expected, expected as i64));
+    restarted.terminate();
+    assert!(restarted.wait().0.success());
+}
+
+#[test]
+fn acknowledged_activity_batches_survive_sigkill_on_sqlite() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("crash.db").display());
+    acknowledged_activity_batches_survive_sigkill(&url);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_activity_batches_survive_sigkill_on_postgres() {
+    let Some(db) = podium_testkit::TestDb::postgres().await else { return };
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || acknowledged_activity_batches_survive_sigkill(&url)).await.unwrap();
+    drop(db);
+}
