@@ -479,3 +479,70 @@ fn every_policy_field_is_documented_with_its_default_and_range() {
         }
     }
 }
+
+fn outcome_of(results: &[Value], id: &str) -> (String, Value) {
+    let r = results.iter().find(|r| r["event_id"] == id).unwrap();
+    (r["outcome"].as_str().unwrap().to_owned(), r["points"].clone())
+}
+
+#[tokio::test]
+async fn every_rule_answers_through_the_router() {
+    let site = Site::new().await;
+    let path = format!("/v1/activity/policy?game_id={}", site.game);
+    let policy = json!({"daily_caps": {"new_friends": 1, "invites_accepted": 1, "unique_senders": 1, "room_joins": 1}});
+    site.app.call(Method::PUT, &path, Some(&site.t.key), Some(policy)).await.assert(200);
+    let mut events = vec![
+        // Meetup: created, joined, a long stay: the leaver earns 30 and the host 100.
+        json!({"event_id": "rc", "type": "room_created", "at": ago(60), "host": "hana", "room": "r"}),
+        json!({"event_id": "rj", "type": "room_joined", "at": ago(58), "user": "ivo", "room": "r"}),
+        json!({"event_id": "rj2", "type": "room_joined", "at": ago(57), "user": "ivo", "room": "other"}),
+        json!({"event_id": "rl", "type": "room_left", "at": ago(40), "user": "ivo", "room": "r"}),
+        json!({"event_id": "rx", "type": "room_left", "at": ago(39), "user": "ivo", "room": "r"}),
+        json!({"event_id": "re", "type": "room_ended", "at": ago(38), "host": "ivo", "room": "r"}),
+        // Friendships: the cap of one applies to each user on their own.
+        json!({"event_id": "f1", "type": "friendship_created", "at": ago(30), "user_a": "ann", "user_b": "bo"}),
+        json!({"event_id": "f2", "type": "friendship_created", "at": ago(30), "user_a": "ann", "user_b": "cy"}),
+        json!({"event_id": "f3", "type": "friendship_created", "at": ago(30), "user_a": "bo", "user_b": "di"}),
+        // Invites: 30 to the accepter, 20 to the inviter for a new accepter; caps.
+        json!({"event_id": "i1", "type": "invite_accepted", "at": ago(29), "inviter": "ann", "accepter": "eve"}),
+        json!({"event_id": "i2", "type": "invite_accepted", "at": ago(29), "inviter": "ann", "accepter": "eve"}),
+        // Popularity: one unique sender a day earns the recipient.
+        json!({"event_id": "d1", "type": "dm_sent", "at": ago(28), "from": "x1", "to": "star"}),
+        json!({"event_id": "d2", "type": "dm_sent", "at": ago(28), "from": "x2", "to": "star"}),
+        // A game too short.
+        game("g1", &ago(27), "ann", "bo", Some("ann"), 10, 9),
+        game("g2", &ago(27), "ann", "bo", Some("ann"), 60, 2),
+    ];
+    // A burst: seven room messages within one second.
+    for i in 0..7 {
+        events.push(
+            json!({"event_id": format!("m{i}"), "type": "room_message", "at": ago(20), "user": "spam", "room": "chat"}),
+        );
+    }
+    let results = site.results(Value::Array(events)).await;
+    assert_eq!(outcome_of(&results, "rc"), ("counted".into(), json!({})));
+    assert_eq!(outcome_of(&results, "rj").0, "counted");
+    assert_eq!(outcome_of(&results, "rj2").0, "invalid", "unknown room");
+    assert_eq!(outcome_of(&results, "rl"), ("counted".into(), json!({"ivo": 30, "hana": 100})));
+    assert_eq!(outcome_of(&results, "rx").0, "invalid", "not in the room any more");
+    assert_eq!(outcome_of(&results, "re").0, "invalid", "only the host ends a meetup");
+    assert_eq!(outcome_of(&results, "f1"), ("counted".into(), json!({"ann": 50, "bo": 50})));
+    assert_eq!(outcome_of(&results, "f2"), ("counted".into(), json!({"cy": 50})), "ann is capped, cy is not");
+    let f2 = results.iter().find(|r| r["event_id"] == "f2").unwrap();
+    assert_eq!(f2["users"]["ann"]["outcome"], "capped");
+    assert_eq!(outcome_of(&results, "f3"), ("counted".into(), json!({"di": 50})));
+    assert_eq!(outcome_of(&results, "i1"), ("counted".into(), json!({"eve": 30, "ann": 20})));
+    assert_eq!(outcome_of(&results, "i2").0, "capped");
+    assert_eq!(outcome_of(&results, "d1"), ("counted".into(), json!({"x1": 2, "star": 10})));
+    let d2 = results.iter().find(|r| r["event_id"] == "d2").unwrap();
+    assert_eq!((d2["points"].clone(), d2["users"]["star"]["outcome"].as_str()), (json!({"x2": 2}), Some("capped")));
+    assert_eq!(outcome_of(&results, "g1").0, "invalid");
+    assert_eq!(outcome_of(&results, "g2").0, "invalid");
+    let messages: Vec<String> = (0..7).map(|i| outcome_of(&results, &format!("m{i}")).0).collect();
+    assert_eq!(messages, ["counted", "counted", "counted", "counted", "counted", "muted", "muted"]);
+    // The day's categories add up.
+    let hana = site.get(&format!("/v1/activity/users/hana?game_id={}", site.game)).await;
+    assert_eq!((hana.body["points"]["meetups"].as_i64(), hana.body["total"].as_i64()), (Some(100), Some(100)));
+    let board = site.get(&format!("/v1/activity/leaderboard?game_id={}&category=meetups", site.game)).await;
+    assert_eq!(board.body["data"][0], json!({"rank": 1, "user": "hana", "points": 100}));
+}
