@@ -1,4 +1,4 @@
-//! The command line: `podium serve | migrate | rebuild | bootstrap | anticheat-eval`.
+//! The command line: `podium serve | migrate | rebuild | bootstrap | anticheat-eval | activity-sim`.
 
 use std::path::PathBuf;
 
@@ -67,6 +67,25 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Measure the activity rules: simulate honest users and farmers of every kind (win
+    /// trading, join-leave, create-cancel, DM and game farming, bursts) on a simulated clock
+    /// through the real rules, and print per farming kind the points a farmer obtained against
+    /// the honest ceiling, and per fraud rule its recall and false positives (Markdown tables).
+    /// Needs no database.
+    ActivitySim {
+        /// Honest users.
+        #[arg(long, default_value_t = 1000)]
+        honest: usize,
+        /// Farmers of each kind.
+        #[arg(long, default_value_t = 50)]
+        farmers: usize,
+        /// Simulated days.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 /// Runs the parsed command line.
@@ -77,6 +96,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AnticheatEval { honest, cheaters, hours, seed } => {
             let sim = podium_core::anticheat::sim::SimConfig { honest, cheaters_per_kind: cheaters, hours, seed };
             println!("{}", podium_core::anticheat::sim::evaluate(sim).to_markdown());
+            Ok(())
+        }
+        Command::ActivitySim { honest, farmers, days, seed } => {
+            let sim = podium_core::activity::sim::SimConfig { honest, farmers_per_kind: farmers, days, seed };
+            println!("{}", podium_core::activity::sim::evaluate(sim).to_markdown());
             Ok(())
         }
         Command::Serve => {

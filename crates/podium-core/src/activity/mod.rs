@@ -6,6 +6,7 @@
 
 pub mod rules;
 pub mod scores;
+pub mod sim;
 
 pub use rules::{ActivityFlagType, Award, Counters, RaisedFlag, Recorded, UserVerdict, Verdict};
 pub use scores::{Moved, Period, Scope, ScoreBook, Standing, UserDay};
