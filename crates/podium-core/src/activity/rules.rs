@@ -90,8 +90,35 @@ impl Verdict {
     }
 }
 
-/// Outcomes recorded for an event, replayed after a restart instead of judged again.
-pub type Recorded = HashMap<Key, Outcome>;
+/// What was recorded for an event, replayed after a restart instead of judged again: each
+/// user's outcome, and the hosts the event paid (a host paid by their own refused message
+/// keeps that refusal as their outcome).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recorded {
+    /// Per user, the outcome recorded.
+    pub outcomes: HashMap<Key, Outcome>,
+    /// Hosts whose meetup points this event paid.
+    pub hosts_paid: HashSet<Key>,
+}
+
+impl Recorded {
+    /// What a verdict records.
+    pub fn of(verdict: &Verdict) -> Self {
+        Self {
+            outcomes: verdict.users.iter().map(|(u, v)| (u.clone(), v.outcome)).collect(),
+            hosts_paid: verdict
+                .users
+                .iter()
+                .filter(|(_, v)| v.reasons.contains(&"meetup_hosted"))
+                .map(|(u, _)| u.clone())
+                .collect(),
+        }
+    }
+
+    fn get(&self, user: &Key) -> Option<&Outcome> {
+        self.outcomes.get(user)
+    }
+}
 
 /// Two users in a fixed order (A-vs-B and B-vs-A are one pair).
 type Pair = (Key, Key);
@@ -304,7 +331,10 @@ impl Counters {
                         draft.slot(inviter).reasons.push("accepter_already_counted");
                     }
                 } else {
-                    draft.slot(inviter).reasons.push("invite_not_counted");
+                    let accepter_outcome = draft.outcome(accepter);
+                    let slot = draft.slot(inviter);
+                    slot.outcome = accepter_outcome;
+                    slot.reasons.push("invite_not_counted");
                 }
             }
             EventKind::FriendshipCreated { user_a, user_b } => {
@@ -347,7 +377,8 @@ impl Counters {
                 draft.force(recorded);
                 if draft.outcome(a) == Outcome::Counted && draft.outcome(b) == Outcome::Counted {
                     *self.game_pairs.entry((day, p.clone())).or_default() += 1;
-                    self.game_last.insert(p.clone(), at);
+                    let last = self.game_last.entry(p.clone()).or_insert(at);
+                    *last = (*last).max(at);
                     for player in [a, b] {
                         draft.award(player, Category::Games, policy.weights.game_played, "game_played");
                     }
@@ -399,7 +430,8 @@ impl Counters {
         }
         self.daily.entry((day, from.clone())).or_default().dms += 1;
         *self.dm_pairs.entry(pair_key).or_default() += 1;
-        self.dm_last.insert((from.clone(), to.clone()), at);
+        let last = self.dm_last.entry((from.clone(), to.clone())).or_insert(at);
+        *last = (*last).max(at);
         draft.award(from, Category::Friends, policy.weights.dm_sent, "dm_sent");
         let key = (day, to.clone(), from.clone());
         if self.senders.contains(&key) {
@@ -541,7 +573,8 @@ impl Counters {
                 }
                 if outcome == Outcome::Counted {
                     self.daily.entry((day, user.clone())).or_default().room_joins += 1;
-                    self.join_last.insert((user.clone(), room.clone()), at);
+                    let last = self.join_last.entry((user.clone(), room.clone())).or_insert(at);
+                    *last = (*last).max(at);
                     if let Some(r) = self.rooms.get_mut(room) {
                         r.present.insert(user.clone(), at);
                         r.ever.insert(user.clone());
@@ -625,7 +658,7 @@ impl Counters {
             && at - r.created_at >= Duration::seconds(i64::from(policy.meetups.min_duration_s))
             && r.ever.len() >= policy.meetups.min_attendees as usize;
         let earned = match recorded {
-            Some(rec) => due && rec.get(&r.host) == Some(&Outcome::Counted),
+            Some(rec) => due && rec.hosts_paid.contains(&r.host),
             None => due,
         };
         if earned {
@@ -740,7 +773,9 @@ impl Counters {
         self.join_last.retain(|_, t| *t > horizon - longest);
         let burst = Duration::seconds(i64::from(policy.burst.window_s.max(policy.burst.mute_s)));
         self.burst.retain(|_, b| b.times.back().is_some_and(|t| *t > horizon - burst));
-        self.rooms.retain(|_, r| !r.closed || r.created_at > horizon);
+        // A meetup is forgotten a day after it closed, and two days after its creation
+        // whatever its state (no stay lasts that long), so unclosed rooms cannot pile up.
+        self.rooms.retain(|_, r| (!r.closed && r.created_at > horizon - Duration::hours(24)) || r.created_at > horizon);
         let trades = Duration::days(i64::from(policy.fraud.win_trade_window_days));
         self.pair_games.retain(|_, g| g.back().is_some_and(|x| x.at > horizon - trades));
         let cancels = Duration::days(i64::from(policy.fraud.create_cancel_window_days));
@@ -953,7 +988,7 @@ mod tests {
             let at = again.start + Duration::minutes(i64::from(*i) * 31);
             b.insert("at".into(), json!(at.to_rfc3339()));
             let Ok(Parsed::Event(e)) = Event::parse(&Value::Object(b), at) else { panic!() };
-            let recorded: Recorded = v.users.iter().map(|(u, x)| (u.clone(), x.outcome)).collect();
+            let recorded = Recorded::of(v);
             rebuilt.replay(&again.policy, &e, &recorded);
         }
         again.counters = rebuilt;
@@ -962,5 +997,48 @@ mod tests {
         let expected = g.at(12.0 * 31.0, game("x", "y", None, 60));
         assert_eq!(next.outcome, expected.outcome);
         assert_eq!(next.outcome, Outcome::Capped);
+    }
+
+    #[test]
+    fn a_late_event_never_moves_a_cooldown_back() {
+        let mut g = Game::new();
+        let dm = json!({"type": "dm_sent", "from": "ann", "to": "bo"});
+        assert_eq!(g.at(10.0, dm.clone()).outcome, Outcome::Counted);
+        assert_eq!(g.at(0.0, dm.clone()).outcome, Outcome::Counted, "ten minutes earlier: outside the cooldown");
+        assert_eq!(g.at(11.0, dm).outcome, Outcome::Cooldown, "a minute after the 10:00 one");
+    }
+
+    #[test]
+    fn a_host_paid_by_their_own_refused_message_is_not_paid_again_after_a_replay() {
+        let mut g = Game::new();
+        g.policy.daily_caps.room_messages = 0;
+        let events = [
+            (0.0, json!({"type": "room_created", "host": "hana", "room": "r"})),
+            (1.0, json!({"type": "room_joined", "user": "ivo", "room": "r"})),
+            (16.0, json!({"type": "room_message", "user": "hana", "room": "r"})),
+        ];
+        let mut log = Vec::new();
+        for (m, body) in events {
+            let v = g.at(m, body.clone());
+            log.push((m, body, v));
+        }
+        let paid = &log[2].2;
+        assert_eq!(
+            (paid.outcome, paid.users[0].1.outcome, paid.users[0].1.points),
+            (Outcome::Counted, Outcome::Capped, 100)
+        );
+        let mut again = Game::new();
+        again.policy = g.policy.clone();
+        for (i, (m, body, v)) in log.iter().enumerate() {
+            let mut b = body.as_object().unwrap().clone();
+            b.insert("event_id".into(), json!(format!("e{}", i + 1)));
+            let at = again.start + Duration::milliseconds((m * 60_000.0) as i64);
+            b.insert("at".into(), json!(at.to_rfc3339()));
+            let Ok(Parsed::Event(e)) = Event::parse(&Value::Object(b), at) else { panic!() };
+            again.counters.replay(&again.policy, &e, &Recorded::of(v));
+        }
+        again.n = 3;
+        let left = again.at(30.0, json!({"type": "room_left", "user": "ivo", "room": "r"}));
+        assert_eq!(left.points(), vec![(&Key::parse("ivo").unwrap(), 30)], "the host was paid once");
     }
 }

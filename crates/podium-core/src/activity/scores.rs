@@ -165,10 +165,14 @@ impl ScoreBook {
         let after: Vec<(NaiveDate, UserDay)> = standing.days.range(day..).map(|(d, v)| (*d, *v)).collect();
         for (d, now) in &after {
             let was = before.iter().find(|(b, _)| b == d).map(|(_, v)| *v);
+            // A day whose streak alone changed is reported too (as its total), so its stored
+            // row follows.
+            let changed = was != Some(*now);
             for scope in Scope::ALL {
                 let old = was.map(|w| w.value(scope));
                 let new = now.value(scope);
-                if old != Some(new) && (old.is_some() || new != 0 || now.active) {
+                let report = old != Some(new) || (changed && scope == Scope::Total);
+                if report && (old.is_some() || new != 0 || now.active) {
                     moved.push(Moved { user: user.clone(), scope, period: Period::Day(*d), old, new });
                 }
                 let delta = new - old.unwrap_or(0);

@@ -15,7 +15,7 @@ pub trait ActivityState: Send + Sync {
     fn game(&self, game: GameId) -> Option<Arc<Mutex<GameActivity>>>;
     /// Keeps a game's state (built from the store), unless another load got there first; the
     /// state kept is returned.
-    fn insert(&self, game: GameId, state: GameActivity) -> Arc<Mutex<GameActivity>>;
+    fn insert(&self, game: GameId, state: Arc<Mutex<GameActivity>>) -> Arc<Mutex<GameActivity>>;
     /// Forgets a game's state (it is rebuilt from the store on next use), after a write that
     /// failed once its counts had moved.
     fn forget(&self, game: GameId);
@@ -32,9 +32,9 @@ impl ActivityState for LocalActivity {
         self.games.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&game).cloned()
     }
 
-    fn insert(&self, game: GameId, state: GameActivity) -> Arc<Mutex<GameActivity>> {
+    fn insert(&self, game: GameId, state: Arc<Mutex<GameActivity>>) -> Arc<Mutex<GameActivity>> {
         let mut games = self.games.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        games.entry(game).or_insert_with(|| Arc::new(Mutex::new(state))).clone()
+        games.entry(game).or_insert(state).clone()
     }
 
     fn forget(&self, game: GameId) {

@@ -546,3 +546,27 @@ async fn every_rule_answers_through_the_router() {
     let board = site.get(&format!("/v1/activity/leaderboard?game_id={}&category=meetups", site.game)).await;
     assert_eq!(board.body["data"][0], json!({"rank": 1, "user": "hana", "points": 100}));
 }
+
+#[tokio::test]
+async fn an_event_refused_as_a_whole_changes_nothing_after_a_restart_either() {
+    let site = Site::new().await;
+    let ahead = (Utc::now() + Duration::minutes(6)).to_rfc3339();
+    let first = site
+        .results(json!([
+            {"event_id": "c", "type": "room_created", "at": ago(30), "host": "hana", "room": "r"},
+            {"event_id": "j", "type": "room_joined", "at": ago(25), "user": "ivo", "room": "r"},
+            {"event_id": "e", "type": "room_ended", "at": ahead, "host": "hana", "room": "r"},
+        ]))
+        .await;
+    assert_eq!(first[2]["reasons"], json!(["in_future"]));
+    let restarted = site.app.restart().await;
+    let left = restarted
+        .post("/v1/activity/events", &site.t.key, json!({"game_id": site.game, "events": [{"event_id": "l", "type": "room_left", "user": "ivo", "room": "r"}]}))
+        .await;
+    assert_eq!(
+        left.body["results"][0]["points"],
+        json!({"ivo": 30, "hana": 100}),
+        "the meetup is still open: {}",
+        left.body
+    );
+}

@@ -8,9 +8,9 @@
 //! the activity writer's gate, so no batch lands in a day while it freezes. A confirmed flag
 //! that changes a frozen day replaces that day's badges.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{Activity, closes_at, day_of, load};
+use super::{Activity, DAYS_KEPT, closes_at, day_of, load};
 use crate::activity::Scope;
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
@@ -112,6 +112,15 @@ impl Activity {
                 let Some(next) = day.succ_opt() else { break };
                 day = next;
             }
+            // Memory follows the real clock: what no event accepted from now on can read goes.
+            let real = now();
+            let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let policy = st.policy.clone();
+            let kept_from = day_of(&policy, real) - Duration::days(DAYS_KEPT);
+            st.counters.prune(&policy, real, day_of(&policy, real - Duration::hours(24)));
+            st.book.prune(kept_from);
+            drop(st);
+            self.rankings.prune_days(game, kept_from);
         }
         Ok(frozen)
     }

@@ -120,18 +120,24 @@ impl EventResult {
     }
 }
 
-/// The per-user outcomes of a stored answer (what the replay counts again).
+/// What a stored answer records for the replay: per-user outcomes and the hosts it paid.
 pub(super) fn recorded_outcomes(result: &Value) -> Recorded {
-    result["users"]
-        .as_object()
-        .map(|users| {
-            users
-                .iter()
-                .filter_map(|(u, r)| Some((Key::from_trusted(u.clone()), Outcome::parse(r["outcome"].as_str()?)?)))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut recorded = Recorded::default();
+    if let Some(users) = result["users"].as_object() {
+        for (u, r) in users {
+            let Some(outcome) = r["outcome"].as_str().and_then(Outcome::parse) else { continue };
+            let user = Key::from_trusted(u.clone());
+            if r["reasons"].as_array().is_some_and(|list| list.iter().any(|x| x == "meetup_hosted")) {
+                recorded.hosts_paid.insert(user.clone());
+            }
+            recorded.outcomes.insert(user, outcome);
+        }
+    }
+    recorded
 }
+
+/// Whole-event refusals: the rules never saw these events, so the replay skips them.
+pub(super) const UNJUDGED: [&str; 5] = ["duplicate", "invalid_event", "too_old", "in_future", "day_closed"];
 
 /// One batch, checked, for the writer.
 pub(super) struct Job {
@@ -214,15 +220,29 @@ impl Commit for Writer {
         let mut answers: Vec<Vec<EventResult>> = jobs.iter().map(|_| Vec::new()).collect();
         let mut write = ActivityWrite::default();
         let mut changes: Vec<ActivityChange> = Vec::new();
-        for game in &games {
-            let state = load(&self.admin, *game).await?;
-            let ids: Vec<&str> = jobs
-                .iter()
-                .filter(|j| j.game == *game)
-                .flat_map(|j| j.events.iter().map(|e| parsed_id(e).as_str()))
-                .collect();
-            let known: HashSet<String> =
-                self.admin.store().known_activity_events(*game, &ids).await?.into_iter().collect();
+        for (g, game) in games.iter().enumerate() {
+            let prepared = async {
+                let state = load(&self.admin, *game).await?;
+                let ids: Vec<&str> = jobs
+                    .iter()
+                    .filter(|j| j.game == *game)
+                    .flat_map(|j| j.events.iter().map(|e| parsed_id(e).as_str()))
+                    .collect();
+                let known = self.admin.store().known_activity_events(*game, &ids).await?;
+                Ok::<_, ServiceError>((state, known))
+            }
+            .await;
+            let (state, known) = match prepared {
+                Ok(p) => p,
+                Err(e) => {
+                    // The games judged before this one moved their counts for nothing.
+                    for earlier in &games[..g] {
+                        self.admin.shared().activity.forget(*earlier);
+                    }
+                    return Err(e);
+                }
+            };
+            let known: HashSet<String> = known.into_iter().collect();
             let mut seen: HashSet<&str> = HashSet::new();
             let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let policy = st.policy.clone();

@@ -37,7 +37,8 @@ use crate::time::now;
 /// Days of stored days kept in memory (the history window, and more than any streak needs to
 /// look back for an open day).
 pub(super) const DAYS_KEPT: i64 = 40;
-/// How far back the start-up replay reads events: the longest fraud window plus a day.
+/// How far back the start-up replay reads events at least: the default fraud windows plus a
+/// day (a policy with longer windows replays those plus a day).
 const REPLAY_DAYS: i64 = 8;
 
 /// The activity service; cheap to clone.
@@ -141,14 +142,17 @@ pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex
         }
         state.book.set_all_time(&row.user, row.sums);
     }
-    for stored in store.activity_events_since(game, at - Duration::days(REPLAY_DAYS)).await? {
+    let fraud = &state.policy.fraud;
+    let window = i64::from(fraud.win_trade_window_days.max(fraud.create_cancel_window_days)) + 1;
+    for stored in store.activity_events_since(game, at - Duration::days(window.max(REPLAY_DAYS))).await? {
         let (Some(event_type), Some(at)) =
             (stored.event_type.as_deref().and_then(crate::model::activity::EventType::parse), stored.at)
         else {
             continue;
         };
-        if matches!(stored.outcome, Outcome::Duplicate | Outcome::Invalid)
-            && stored.result["users"].as_object().is_none_or(|u| u.is_empty())
+        let first_reason = stored.result["reasons"][0].as_str().unwrap_or_default();
+        if stored.outcome == Outcome::Duplicate
+            || (stored.outcome == Outcome::Invalid && events::UNJUDGED.contains(&first_reason))
         {
             continue;
         }
@@ -157,9 +161,13 @@ pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex
         let policy = state.policy.clone();
         state.counters.replay(&policy, &event, &recorded);
     }
-    let state = admin.shared().activity.insert(game, state);
-    admin.publish(Change::Activity(ActivityChange { game, moved: Arc::new(moved), at_micros: 0 }));
-    Ok(state)
+    let built = Arc::new(Mutex::new(state));
+    let kept = admin.shared().activity.insert(game, built.clone());
+    // Another load got there first: its rankings stand (ours could be older than its writes).
+    if Arc::ptr_eq(&kept, &built) && !moved.is_empty() {
+        admin.publish(Change::Activity(ActivityChange { game, moved: Arc::new(moved), at_micros: 0 }));
+    }
+    Ok(kept)
 }
 
 /// The users of a moved list, for the rows the writer stores.
