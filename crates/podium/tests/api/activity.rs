@@ -320,6 +320,10 @@ async fn win_trading_raises_flags_that_a_confirmed_review_empties_and_a_dismisse
     assert_eq!((flag["status"].as_str(), flag["events"].as_array().unwrap().len()), (Some("pending"), 4));
     assert_eq!(all_time_games(&site, "ann").await, 4 * 50 + 2 * 150);
     let id = flag["id"].as_str().unwrap();
+    // A later time-zone change moves no day: the points come off the day they fell on.
+    let day = results[0]["day"].as_str().unwrap().to_owned();
+    let zone = json!({"pair_limits": {"games_per_opponent": 10}, "time_zone": "Pacific/Kiritimati"});
+    site.app.call(Method::PUT, &path, Some(&site.t.key), Some(zone)).await.assert(200);
     let confirmed = site
         .app
         .patch(
@@ -330,6 +334,8 @@ async fn win_trading_raises_flags_that_a_confirmed_review_empties_and_a_dismisse
         .await;
     confirmed.assert(200);
     assert_eq!(confirmed.body["reviewer_id"], json!(site.t.user_id));
+    let on_the_day = site.get(&format!("/v1/activity/users/ann?game_id={}&day={day}", site.game)).await;
+    assert_eq!(on_the_day.body["points"]["games"], 0, "{}", on_the_day.body);
     assert_eq!(all_time_games(&site, "ann").await, 0, "every point the four games earned ann is gone");
     let board =
         site.get(&format!("/v1/activity/leaderboard?game_id={}&category=games&period=all_time", site.game)).await;

@@ -79,6 +79,9 @@ pub struct EventResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub errors: Option<FieldErrors>,
+    /// The day (policy time zone) its points fall on, for an event the rules judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
 }
 
 /// `200` of `POST /v1/activity/events`.
@@ -116,6 +119,7 @@ impl EventResult {
                 })
                 .collect(),
             errors,
+            day: None,
         }
     }
 }
@@ -313,7 +317,10 @@ impl Commit for Writer {
                             updated_at: job.received_at,
                         });
                     }
-                    let result = EventResult::from_verdict(id, &verdict, errors);
+                    let mut result = EventResult::from_verdict(id, &verdict, errors);
+                    if verdict.reason.is_none() {
+                        result.day = event.map(|e| day_of(&policy, e.at).to_string());
+                    }
                     let seq = st.next_seq;
                     st.next_seq += 1;
                     write.events.push(StoredActivityEvent {

@@ -140,7 +140,11 @@ impl Activity {
             let policy = st.policy.clone();
             let oldest = day_of(&policy, at) - Duration::days(DAYS_KEPT);
             for e in events {
-                let day = day_of(&policy, e.at.unwrap_or(e.received_at));
+                // The day the points fell on, as recorded (a later time-zone change moves no day).
+                let day = e.result["day"]
+                    .as_str()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .unwrap_or_else(|| day_of(&policy, e.at.unwrap_or(e.received_at)));
                 let earned = &e.result["users"][user.as_str()]["categories"];
                 let Some(categories) = earned.as_object() else { continue };
                 if day < oldest {
