@@ -85,6 +85,10 @@ pub enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// A policy document (JSON, as `PUT /v1/activity/policy` takes) to apply instead of
+        /// the seed's defaults, e.g. `{"fraud": {"win_trade_alternations": 6}}`.
+        #[arg(long)]
+        policy: Option<String>,
     },
 }
 
@@ -98,8 +102,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", podium_core::anticheat::sim::evaluate(sim).to_markdown());
             Ok(())
         }
-        Command::ActivitySim { honest, farmers, days, seed } => {
-            let sim = podium_core::activity::sim::SimConfig { honest, farmers_per_kind: farmers, days, seed };
+        Command::ActivitySim { honest, farmers, days, seed, policy } => {
+            let policy = match policy {
+                None => podium_core::model::activity::Policy::default(),
+                Some(text) => {
+                    let doc: serde_json::Value = serde_json::from_str(&text).context("--policy is not JSON")?;
+                    podium_core::model::activity::Policy::parse(&doc)
+                        .map_err(|e| anyhow::anyhow!("--policy is not a valid policy: {}", serde_json::json!(e)))?
+                }
+            };
+            let sim = podium_core::activity::sim::SimConfig { honest, farmers_per_kind: farmers, days, seed, policy };
             println!("{}", podium_core::activity::sim::evaluate(sim).to_markdown());
             Ok(())
         }

@@ -25,7 +25,7 @@ use crate::anticheat::sim::Rng;
 use crate::model::activity::{Category, Event, Parsed, Policy};
 
 /// Sizes of a simulation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SimConfig {
     /// Honest users.
     pub honest: usize,
@@ -35,11 +35,13 @@ pub struct SimConfig {
     pub days: u32,
     /// Random seed.
     pub seed: u64,
+    /// The policy the rules apply (default: the seed's).
+    pub policy: Policy,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { honest: 1000, farmers_per_kind: 50, days: 7, seed: 42 }
+        Self { honest: 1000, farmers_per_kind: 50, days: 7, seed: 42, policy: Policy::default() }
     }
 }
 
@@ -293,7 +295,7 @@ pub struct SimReport {
 
 /// Runs a simulation.
 pub fn evaluate(config: SimConfig) -> SimReport {
-    let policy = Policy::default();
+    let policy = config.policy.clone();
     let mut world = World { rng: Rng(config.seed.max(1)), events: Vec::new(), n: 0 };
     let honest = config.honest.max(50);
     let mut kinds: HashMap<String, Kind> = (0..honest).map(|u| (format!("u{u}"), Kind::Honest)).collect();
@@ -403,7 +405,8 @@ mod tests {
 
     #[test]
     fn farmers_stay_under_the_ceiling_and_the_rules_catch_their_own_kind() {
-        let report = evaluate(SimConfig { honest: 300, farmers_per_kind: 20, days: 4, seed: 7 });
+        let report =
+            evaluate(SimConfig { honest: 300, farmers_per_kind: 20, days: 4, seed: 7, policy: Policy::default() });
         for r in &report.farming {
             assert!(r.farmer <= r.ceiling as f64, "{} earns {} over {}", r.kind, r.farmer, r.ceiling);
         }
