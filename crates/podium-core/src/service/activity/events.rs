@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Activity, closes_at, day_of, load, touched};
+use super::{Activity, closes_at, day_of, load, rows_of};
 use crate::activity::{Moved, Recorded, Verdict};
 use crate::auth::Principal;
 use crate::batch::{BatchConfig, Batcher, Commit};
@@ -23,7 +23,7 @@ use crate::model::FlagStatus;
 use crate::model::activity::{ActivityFlag, Event, Key, Outcome, Parsed};
 use crate::service::Admin;
 use crate::shared::{ActivityChange, Change};
-use crate::store::{ActivityDayRow, ActivityTotalRow, ActivityWrite, StoredActivityEvent};
+use crate::store::{ActivityWrite, StoredActivityEvent};
 use crate::time::{now, to_micros};
 
 /// Most events in one batch.
@@ -338,17 +338,9 @@ impl Commit for Writer {
                     answers[i].push(result);
                 }
             }
-            for (user, day) in touched(&moved) {
-                let Some(standing) = st.book.standing(&user) else { continue };
-                match day {
-                    Some(day) => {
-                        if let Some(value) = standing.days.get(&day) {
-                            write.days.push(ActivityDayRow { game_id: *game, user, day, value: *value });
-                        }
-                    }
-                    None => write.totals.push(ActivityTotalRow { game_id: *game, user, sums: standing.all_time }),
-                }
-            }
+            let (days, totals) = rows_of(*game, &st.book, &moved);
+            write.days.extend(days);
+            write.totals.extend(totals);
             changes.push(ActivityChange { game: *game, moved: Arc::new(moved), at_micros: to_micros(latest) });
         }
         let judged = started.elapsed();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use serde::Deserialize;
 
-use super::{Activity, DAYS_KEPT, day_of, load, touched};
+use super::{Activity, DAYS_KEPT, day_of, load, rows_of};
 use crate::activity::{ActivityFlagType, Moved, Period};
 use crate::auth::Principal;
 use crate::error::{ErrorCode, FieldCode, ServiceError, ServiceResult};
@@ -20,7 +20,7 @@ use crate::model::activity::{ActivityFlag, Category, Key};
 use crate::page::{ListParams, Page, PageRequest, SortValue, Sortable};
 use crate::service::Patch;
 use crate::shared::{ActivityChange, Change};
-use crate::store::{ActivityDayRow, ActivityFlagFilter, ActivityReview, ActivityTotalRow};
+use crate::store::{ActivityFlagFilter, ActivityReview};
 use crate::time::{now, to_micros};
 
 /// Filters of `GET /v1/activity/flags`.
@@ -156,17 +156,7 @@ impl Activity {
                 }
                 review.removed.push(e.event_id.clone());
             }
-            for (u, day) in touched(&moved) {
-                let Some(standing) = st.book.standing(&u) else { continue };
-                match day {
-                    Some(day) => {
-                        if let Some(value) = standing.days.get(&day) {
-                            review.days.push(ActivityDayRow { game_id: game, user: u, day, value: *value });
-                        }
-                    }
-                    None => review.totals.push(ActivityTotalRow { game_id: game, user: u, sums: standing.all_time }),
-                }
-            }
+            (review.days, review.totals) = rows_of(game, &st.book, &moved);
         }
         if let Err(e) = self.admin.store().review_activity_flag(&review).await {
             self.admin.shared().activity.forget(game);

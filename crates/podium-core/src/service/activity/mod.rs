@@ -32,6 +32,7 @@ use crate::model::activity::{Event, Key, Outcome, Policy};
 use crate::ranking::activity::ActivityRankings;
 use crate::service::Admin;
 use crate::shared::{ActivityChange, Change, Subscriber};
+use crate::store::{ActivityDayRow, ActivityTotalRow};
 use crate::time::now;
 
 /// Days of stored days kept in memory (the history window, and more than any streak needs to
@@ -170,23 +171,38 @@ pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex
     Ok(kept)
 }
 
-/// The users of a moved list, for the rows the writer stores.
-pub(super) fn touched(moved: &[Moved]) -> Vec<(Key, Option<NaiveDate>)> {
-    let mut out: Vec<(Key, Option<NaiveDate>)> = moved
+/// The stored rows of what moved: each touched day and all-time sum as the book holds it now
+/// (what the writer and a flag review write).
+pub(super) fn rows_of(
+    game: GameId,
+    book: &crate::activity::ScoreBook,
+    moved: &[Moved],
+) -> (Vec<ActivityDayRow>, Vec<ActivityTotalRow>) {
+    let mut touched: Vec<(&Key, Option<NaiveDate>)> = moved
         .iter()
         .map(|m| {
-            (
-                m.user.clone(),
-                match m.period {
-                    Period::Day(d) => Some(d),
-                    Period::AllTime => None,
-                },
-            )
+            let day = match m.period {
+                Period::Day(d) => Some(d),
+                Period::AllTime => None,
+            };
+            (&m.user, day)
         })
         .collect();
-    out.sort();
-    out.dedup();
-    out
+    touched.sort();
+    touched.dedup();
+    let (mut days, mut totals) = (Vec::new(), Vec::new());
+    for (user, day) in touched {
+        let Some(standing) = book.standing(user) else { continue };
+        match day {
+            Some(day) => {
+                if let Some(value) = standing.days.get(&day) {
+                    days.push(ActivityDayRow { game_id: game, user: user.clone(), day, value: *value });
+                }
+            }
+            None => totals.push(ActivityTotalRow { game_id: game, user: user.clone(), sums: standing.all_time }),
+        }
+    }
+    (days, totals)
 }
 
 #[cfg(test)]
