@@ -1233,7 +1233,9 @@ async fn postgres_the_run_rules_compare_stored_metric_values_exactly_old_rows_in
 async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn Store>) {
     use podium_core::activity::UserDay;
     use podium_core::model::activity::{Key, Outcome};
-    use podium_core::store::{ActivityDayRow, ActivityTotalRow, ActivityWrite, StoredActivityEvent};
+    use podium_core::store::{
+        ActivityDayRow, ActivityHistoryRow, ActivityTotalRow, ActivityWrite, StoredActivityEvent,
+    };
     let a = account("acme");
     store.insert_account(&a).await.unwrap();
     let g = game(&a, "divan");
@@ -1273,29 +1275,51 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
     };
     let day = at.date_naive();
     let value = UserDay { points: [2, 0, 0, 0], active: true, streak: 1, multiplier: 1.0, total: 2 };
+    let entry = |user: &Key, seq: i64, id: &str| ActivityHistoryRow {
+        game_id: g.id,
+        user: user.clone(),
+        seq,
+        event_id: Key::parse(id).unwrap(),
+    };
     let write = ActivityWrite {
-        events: vec![event("e1", 1, vec![ann.clone(), bo.clone()]), event("e2", 2, vec![ann.clone()])],
+        events: vec![
+            (&event("e1", 1, vec![ann.clone(), bo.clone()])).into(),
+            (&event("e2", 2, vec![ann.clone()])).into(),
+        ],
         days: vec![ActivityDayRow { game_id: g.id, user: ann.clone(), day, value }],
         totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [2, 0, 0, 0, 2] }],
+        history: vec![entry(&ann, 1, "e1"), entry(&bo, 1, "e1")],
+        flushed: vec![(g.id, 1)],
         flags: vec![flag.clone()],
     };
+    assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 0);
     store.insert_activity_batch(&write).await.unwrap();
-    // The next values of the same day and sums replace them.
+    assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 1);
+    // The next values of the same day and sums replace them; history entries of an event
+    // stored earlier join it.
     let later = UserDay { total: 4, points: [4, 0, 0, 0], ..value };
     let again = ActivityWrite {
-        events: vec![event("e3", 3, vec![bo.clone()])],
+        events: vec![(&event("e3", 3, vec![bo.clone()])).into()],
         days: vec![ActivityDayRow { game_id: g.id, user: ann.clone(), day, value: later }],
         totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [4, 0, 0, 0, 4] }],
+        history: vec![entry(&ann, 2, "e2"), entry(&bo, 3, "e3")],
+        flushed: vec![(g.id, 3)],
         flags: Vec::new(),
     };
     store.insert_activity_batch(&again).await.unwrap();
+    assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 3);
     let mut known = store.known_activity_events(g.id, &["e1", "e3", "nope"]).await.unwrap();
     known.sort();
     assert_eq!(known, ["e1", "e3"]);
     assert_eq!(store.last_activity_seq(g.id).await.unwrap(), 3);
-    let since = store.activity_events_since(g.id, at).await.unwrap();
+    let since = store.activity_events_since(g.id, at, 3).await.unwrap();
     assert_eq!(since.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!(since[0], write.events[0]);
+    assert_eq!(since[0], event("e1", 1, vec![ann.clone(), bo.clone()]));
+    // Events above the watermark come back however old they are.
+    let later_than = at + chrono::Duration::seconds(1);
+    assert!(store.activity_events_since(g.id, later_than, 3).await.unwrap().is_empty());
+    let above = store.activity_events_since(g.id, later_than, 1).await.unwrap();
+    assert_eq!(above.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3]);
     let history = store.user_activity_events(g.id, &ann, at, None, 10).await.unwrap();
     assert_eq!(history.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e2", "e1"]);
     let older = store.user_activity_events(g.id, &ann, at, Some(2), 10).await.unwrap();
@@ -1365,8 +1389,10 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
     store.replace_activity_badges(g.id, day, std::slice::from_ref(&bo_badge)).await.unwrap();
     assert_eq!(badges(None).await, vec![bo_badge]);
     // A batch that repeats a stored event id fails as a whole and leaves nothing.
-    let clash =
-        ActivityWrite { events: vec![event("e4", 4, vec![]), event("e1", 5, vec![])], ..ActivityWrite::default() };
+    let clash = ActivityWrite {
+        events: vec![(&event("e4", 4, vec![])).into(), (&event("e1", 5, vec![])).into()],
+        ..ActivityWrite::default()
+    };
     assert!(store.insert_activity_batch(&clash).await.is_err());
     assert_eq!(store.last_activity_seq(g.id).await.unwrap(), 3);
 }

@@ -6,6 +6,7 @@
 //! SHA-256 of their id, so cursors mean the same on every node and after a restart.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::RwLock;
 
 use sha2::{Digest, Sha256};
@@ -91,23 +92,36 @@ impl ActivityRankings {
     /// Applies values that moved in `game`, reached at `at_micros`.
     pub fn apply(&self, game: GameId, moved: &[Moved], at_micros: i64) {
         let mut inner = self.write();
+        // A user's values come one after another: hash their id once per run.
+        let mut last: Option<(&Key, u128)> = None;
         for m in moved {
-            let bits = user_bits(&m.user);
-            inner.names.entry(bits).or_insert_with(|| m.user.clone());
-            let board = (game, m.scope, m.period);
-            let old = inner.keys.remove(&(board, bits));
-            let new = RankKey::new(m.new as f64, SortDirection::Descending, at_micros, bits);
-            let ranking = inner.boards.entry(board).or_default();
-            if let Some(old) = old {
-                if old.score_bits() == new.score_bits() {
-                    // Same points: the user keeps their place among ties.
-                    inner.keys.insert((board, bits), old);
-                    continue;
+            let bits = match last {
+                Some((user, bits)) if *user == m.user => bits,
+                _ => {
+                    let bits = user_bits(&m.user);
+                    inner.names.entry(bits).or_insert_with(|| m.user.clone());
+                    last = Some((&m.user, bits));
+                    bits
                 }
-                ranking.remove(&old);
+            };
+            let board = (game, m.scope, m.period);
+            let new = RankKey::new(m.new as f64, SortDirection::Descending, at_micros, bits);
+            let Inner { boards, keys, .. } = &mut *inner;
+            let ranking = boards.entry(board).or_default();
+            match keys.entry((board, bits)) {
+                Entry::Occupied(mut held) => {
+                    // Same points: the user keeps their place among ties.
+                    if held.get().score_bits() != new.score_bits() {
+                        ranking.remove(held.get());
+                        ranking.insert(new);
+                        held.insert(new);
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    ranking.insert(new);
+                    slot.insert(new);
+                }
             }
-            ranking.insert(new);
-            inner.keys.insert((board, bits), new);
         }
     }
 

@@ -2,6 +2,9 @@
 //! given for each, which the start-up rebuild replays and the history lists), the users' days
 //! and all-time sums. One batch of events is written in one transaction
 //! ([`ActivityStore::insert_activity_batch`]), so an answered batch is durable as a whole.
+//! Days, sums and the per-user history index derive from the events; the service writes them
+//! a second at a time with a watermark (the highest `seq` they hold), and start-up replays the
+//! events above it.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,6 +41,47 @@ pub struct StoredActivityEvent {
     pub result: serde_json::Value,
 }
 
+/// One judged event to store: a [`StoredActivityEvent`] with its fields and answer already
+/// serialised (the writer serialises the answer straight to text; a JSON tree per event cost
+/// more than writing the row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewActivityEvent {
+    /// The game.
+    pub game_id: GameId,
+    /// The app's idempotency key.
+    pub event_id: Key,
+    /// Arrival order within the game.
+    pub seq: i64,
+    /// The type as given.
+    pub event_type: Option<String>,
+    /// When it happened.
+    pub at: Option<DateTime<Utc>>,
+    /// When podium judged it.
+    pub received_at: DateTime<Utc>,
+    /// Its type-specific fields, JSON.
+    pub fields: String,
+    /// What it came to.
+    pub outcome: Outcome,
+    /// The answer given for it, JSON.
+    pub result: String,
+}
+
+impl From<&StoredActivityEvent> for NewActivityEvent {
+    fn from(e: &StoredActivityEvent) -> Self {
+        Self {
+            game_id: e.game_id,
+            event_id: e.event_id.clone(),
+            seq: e.seq,
+            event_type: e.event_type.clone(),
+            at: e.at,
+            received_at: e.received_at,
+            fields: e.fields.to_string(),
+            outcome: e.outcome,
+            result: e.result.to_string(),
+        }
+    }
+}
+
 /// One user's stored day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityDayRow {
@@ -62,15 +106,33 @@ pub struct ActivityTotalRow {
     pub sums: [i64; 5],
 }
 
+/// One entry of the per-user history index: `user` is named by (or was paid by) the event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityHistoryRow {
+    /// The game.
+    pub game_id: GameId,
+    /// The user.
+    pub user: Key,
+    /// The event's `seq`.
+    pub seq: i64,
+    /// The event's id.
+    pub event_id: Key,
+}
+
 /// What one group of batches writes, in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityWrite {
     /// The judged events.
-    pub events: Vec<StoredActivityEvent>,
+    pub events: Vec<NewActivityEvent>,
     /// Days that changed, as they are now.
     pub days: Vec<ActivityDayRow>,
     /// All-time sums that changed, as they are now.
     pub totals: Vec<ActivityTotalRow>,
+    /// History index entries of events stored earlier (or in this write).
+    pub history: Vec<ActivityHistoryRow>,
+    /// Per game, the new watermark: the days, sums and history stored hold every event up to
+    /// this `seq`.
+    pub flushed: Vec<(GameId, i64)>,
     /// Fraud flags raised.
     pub flags: Vec<ActivityFlag>,
 }
@@ -119,8 +181,16 @@ pub trait ActivityStore: Send + Sync {
     async fn insert_activity_batch(&self, write: &ActivityWrite) -> StoreResult<()>;
     /// The highest `seq` stored for a game (0 when none).
     async fn last_activity_seq(&self, game: GameId) -> StoreResult<i64>;
-    /// A game's events received at or after `since`, in `seq` order (the start-up replay).
-    async fn activity_events_since(&self, game: GameId, since: DateTime<Utc>) -> StoreResult<Vec<StoredActivityEvent>>;
+    /// A game's events received at or after `since` or with a `seq` above `after_seq`, in
+    /// `seq` order (the start-up replay).
+    async fn activity_events_since(
+        &self,
+        game: GameId,
+        since: DateTime<Utc>,
+        after_seq: i64,
+    ) -> StoreResult<Vec<StoredActivityEvent>>;
+    /// The watermark of a game's days, sums and history (0 when nothing was written).
+    async fn activity_flushed_seq(&self, game: GameId) -> StoreResult<i64>;
     /// A user's events received at or after `since`, newest first, at most `limit`, before
     /// `before_seq` when given (the history read).
     async fn user_activity_events(

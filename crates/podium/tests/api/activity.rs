@@ -286,6 +286,68 @@ async fn days_and_rankings_come_back_after_a_restart_and_the_counts_go_on() {
     assert_eq!(third.body["results"][0]["outcome"], "capped");
 }
 
+#[tokio::test]
+async fn days_sums_and_history_are_written_within_a_second_and_a_restart_replays_the_events_they_lack() {
+    let site = Site::new().await;
+    let store = site.app.db.store();
+    let gid: podium_core::id::GameId = site.game.parse().unwrap();
+    let oldest = (Utc::now() - Duration::days(3)).date_naive();
+    site.results(json!([game("w1", &ago(30), "ann", "bo", Some("ann"), 60, 5)])).await;
+    // The event is stored with its batch; its days, sums and history entries are not yet.
+    assert_eq!(store.activity_flushed_seq(gid).await.unwrap(), 0);
+    assert!(store.activity_days(gid, oldest).await.unwrap().is_empty());
+    assert!(
+        store
+            .user_activity_events(gid, &key("ann"), Utc::now() - Duration::days(1), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let history = |user: &str| format!("/v1/activity/events?game_id={}&user={user}", site.game);
+    let ids = |r: &Response| -> Vec<String> {
+        r.body["data"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(ids(&site.get(&history("ann")).await), ["w1"], "read from memory meanwhile");
+    // A group a second later writes them, its own events' included, up to its watermark.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    site.results(json!([{"event_id": "w2", "type": "dm_sent", "from": "ann", "to": "cy"}])).await;
+    assert_eq!(store.activity_flushed_seq(gid).await.unwrap(), 2);
+    let days = store.activity_days(gid, oldest).await.unwrap();
+    let ann_day = days.iter().find(|d| d.user.as_str() == "ann").unwrap();
+    assert_eq!(ann_day.value.points[2], 200, "ann's game");
+    assert_eq!(
+        store.user_activity_events(gid, &key("ann"), Utc::now() - Duration::days(1), None, 10).await.unwrap().len(),
+        2
+    );
+    // The next batch is above the watermark when the node stops.
+    site.results(json!([
+        {"event_id": "w3", "type": "dm_sent", "from": "bo", "to": "ann"},
+        game("w4", &ago(5), "bo", "cy", Some("bo"), 60, 5),
+    ]))
+    .await;
+    assert_eq!(store.activity_flushed_seq(gid).await.unwrap(), 2);
+    let users = ["ann", "bo", "cy"];
+    let mut before = Vec::new();
+    for user in users {
+        before.push(site.get(&format!("/v1/activity/users/{user}?game_id={}", site.game)).await.body);
+    }
+    let board = format!("/v1/activity/leaderboard?game_id={}", site.game);
+    let board_before = site.get(&board).await.body;
+    let restarted = site.app.restart().await;
+    for (user, was) in users.iter().zip(before) {
+        let now = restarted.get(&format!("/v1/activity/users/{user}?game_id={}", site.game), &site.t.key).await;
+        assert_eq!(now.body, was, "{user}: the replay adds what the stored days lacked, once");
+    }
+    assert_eq!(restarted.get(&board, &site.t.key).await.body, board_before);
+    let bo = restarted.get(&history("bo"), &site.t.key).await;
+    assert_eq!(ids(&bo), ["w4", "w3", "w1"]);
+    assert_eq!(ids(&restarted.get(&history("ann"), &site.t.key).await), ["w3", "w2", "w1"]);
+}
+
+fn key(user: &str) -> podium_core::model::activity::Key {
+    podium_core::model::activity::Key::parse(user).unwrap()
+}
+
 async fn all_time_games(site: &Site, user: &str) -> i64 {
     site.get(&format!("/v1/activity/users/{user}?game_id={}", site.game)).await.body["all_time"]["games"]
         .as_i64()

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{Activity, DAYS_KEPT, closes_at, day_of, load};
+use super::{Activity, DAYS_KEPT, closes_at, day_of, flush_game, load};
 use crate::activity::Scope;
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
@@ -88,6 +88,8 @@ impl Activity {
         for game in self.admin.store().activity_games().await? {
             let state = load(&self.admin, game).await?;
             let _gate = self.gate.lock().await;
+            // The days are read back from the store: write what it lacks first.
+            flush_game(&self.admin, game).await?;
             let (policy, earliest) = {
                 let st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let earliest = st.book.users().filter_map(|(_, s)| s.days.keys().next().copied()).min();

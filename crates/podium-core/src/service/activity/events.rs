@@ -4,6 +4,8 @@
 //! in arrival order and commits them in one transaction before answering any of them (a
 //! [`Commit`] for the shared [`Batcher`]). An event seen before — stored, or earlier in the
 //! same group — is `duplicate` and counts nothing, so a retried batch counts nothing twice.
+//! The users' days, sums and history index that the events moved go with a later group (at
+//! most a second later, [`flush_due`]): they derive from the stored events.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Activity, closes_at, day_of, load, rows_of};
+use super::{Activity, closes_at, day_of, flush_due, load, take_flush};
 use crate::activity::{Moved, Recorded, Verdict};
 use crate::auth::Principal;
 use crate::batch::{BatchConfig, Batcher, Commit};
@@ -23,7 +25,7 @@ use crate::model::FlagStatus;
 use crate::model::activity::{ActivityFlag, Event, Key, Outcome, Parsed};
 use crate::service::Admin;
 use crate::shared::{ActivityChange, Change};
-use crate::store::{ActivityWrite, StoredActivityEvent};
+use crate::store::{ActivityWrite, NewActivityEvent};
 use crate::time::{now, to_micros};
 
 /// Most events in one batch.
@@ -224,6 +226,7 @@ impl Commit for Writer {
         let mut answers: Vec<Vec<EventResult>> = jobs.iter().map(|_| Vec::new()).collect();
         let mut write = ActivityWrite::default();
         let mut changes: Vec<ActivityChange> = Vec::new();
+        let mut flushes = Vec::new();
         for (g, game) in games.iter().enumerate() {
             let prepared = async {
                 let state = load(&self.admin, *game).await?;
@@ -323,24 +326,26 @@ impl Commit for Writer {
                     }
                     let seq = st.next_seq;
                     st.next_seq += 1;
-                    write.events.push(StoredActivityEvent {
+                    st.unflushed.note_event(verdict.users.iter().map(|(u, _)| u), seq, id);
+                    write.events.push(NewActivityEvent {
                         game_id: *game,
                         event_id: id.clone(),
                         seq,
                         event_type,
                         at,
                         received_at: job.received_at,
-                        fields,
+                        fields: fields.to_string(),
                         outcome: result.outcome,
-                        users: verdict.users.iter().map(|(u, _)| u.clone()).collect(),
-                        result: serde_json::to_value(&result).unwrap_or(Value::Null),
+                        result: serde_json::to_string(&result).unwrap_or_else(|_| "null".to_owned()),
                     });
                     answers[i].push(result);
                 }
             }
-            let (days, totals) = rows_of(*game, &st.book, &moved);
-            write.days.extend(days);
-            write.totals.extend(totals);
+            st.unflushed.note(&moved);
+            if flush_due(&st) {
+                flushes.push((state.clone(), take_flush(*game, &mut st, &mut write)));
+            }
+            drop(st);
             changes.push(ActivityChange { game: *game, moved: Arc::new(moved), at_micros: to_micros(latest) });
         }
         let judged = started.elapsed();
@@ -352,12 +357,16 @@ impl Commit for Writer {
             return Err(e.into());
         }
         let stored = started.elapsed();
+        for (state, through) in flushes {
+            state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unflushed.flushed(through);
+        }
         for change in changes {
             self.admin.publish(Change::Activity(change));
         }
         tracing::debug!(
             batches = jobs.len(),
             events = write.events.len(),
+            flushed_rows = write.days.len() + write.totals.len() + write.history.len(),
             judged_ms = judged.as_secs_f64() * 1e3,
             stored_ms = (stored - judged).as_secs_f64() * 1e3,
             ranked_ms = (started.elapsed() - stored).as_secs_f64() * 1e3,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use serde::Deserialize;
 
-use super::{Activity, DAYS_KEPT, day_of, load, rows_of};
+use super::{Activity, DAYS_KEPT, day_of, flush_game, load, rows_of};
 use crate::activity::{ActivityFlagType, Moved, Period};
 use crate::auth::Principal;
 use crate::error::{ErrorCode, FieldCode, ServiceError, ServiceResult};
@@ -100,6 +100,10 @@ impl Activity {
         self.get_flag(p, id).await?;
         let _gate = self.gate.lock().await;
         let before = self.admin.store().get_activity_flag(id).await?.ok_or_else(|| ServiceError::not_found("flag"))?;
+        // The review writes days and sums as the book holds them: first write what the book
+        // holds beyond the stored watermark, so the stored rows and the watermark agree.
+        load(&self.admin, before.game_id).await?;
+        flush_game(&self.admin, before.game_id).await?;
         let mut flag = before.clone();
         match cmd.status {
             Patch::Absent => {}

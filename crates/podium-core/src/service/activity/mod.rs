@@ -28,11 +28,12 @@ use crate::activity::{GameActivity, Moved, Period, Scope};
 use crate::batch::Batcher;
 use crate::error::ServiceResult;
 use crate::id::GameId;
+use crate::model::activity::Category;
 use crate::model::activity::{Event, Key, Outcome, Policy};
 use crate::ranking::activity::ActivityRankings;
 use crate::service::Admin;
 use crate::shared::{ActivityChange, Change, Subscriber};
-use crate::store::{ActivityDayRow, ActivityTotalRow};
+use crate::store::{ActivityDayRow, ActivityHistoryRow, ActivityTotalRow, ActivityWrite};
 use crate::time::now;
 
 /// Days of stored days kept in memory (the history window, and more than any streak needs to
@@ -123,44 +124,59 @@ pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex
     let oldest = today - Duration::days(DAYS_KEPT);
     let mut state = GameActivity::new(Arc::new(policy), store.last_activity_seq(game).await? + 1);
     state.frozen_through = store.last_frozen_activity_day(game).await?;
-    let mut moved = Vec::new();
+    let flushed = store.activity_flushed_seq(game).await?;
     for row in store.activity_days(game, oldest).await? {
-        for scope in Scope::ALL {
-            moved.push(Moved {
-                user: row.user.clone(),
-                scope,
-                period: Period::Day(row.day),
-                old: None,
-                new: row.value.value(scope),
-            });
-        }
         state.book.load_day(&row.user, row.day, row.value);
     }
     for row in store.activity_totals(game).await? {
-        for scope in Scope::ALL {
-            let new = row.sums[scope.index()];
-            moved.push(Moved { user: row.user.clone(), scope, period: Period::AllTime, old: None, new });
-        }
         state.book.set_all_time(&row.user, row.sums);
     }
     let fraud = &state.policy.fraud;
     let window = i64::from(fraud.win_trade_window_days.max(fraud.create_cancel_window_days)) + 1;
-    for stored in store.activity_events_since(game, at - Duration::days(window.max(REPLAY_DAYS))).await? {
+    let since = at - Duration::days(window.max(REPLAY_DAYS));
+    for stored in store.activity_events_since(game, since, flushed).await? {
+        let first_reason = stored.result["reasons"][0].as_str().unwrap_or_default();
+        let unjudged = stored.outcome == Outcome::Duplicate
+            || (stored.outcome == Outcome::Invalid && events::UNJUDGED.contains(&first_reason));
+        if stored.seq > flushed {
+            // Its days, sums and history entries were not written yet: add them as the writer did.
+            state.unflushed.note_event(&stored.users, stored.seq, &stored.event_id);
+            if !unjudged {
+                let policy = state.policy.clone();
+                let moved = add_recorded_points(&policy, &mut state.book, &stored.result);
+                state.unflushed.note(&moved);
+            }
+        }
         let (Some(event_type), Some(at)) =
             (stored.event_type.as_deref().and_then(crate::model::activity::EventType::parse), stored.at)
         else {
             continue;
         };
-        let first_reason = stored.result["reasons"][0].as_str().unwrap_or_default();
-        if stored.outcome == Outcome::Duplicate
-            || (stored.outcome == Outcome::Invalid && events::UNJUDGED.contains(&first_reason))
-        {
+        if unjudged || stored.received_at < since {
             continue;
         }
         let Some(event) = Event::from_stored(stored.event_id.clone(), event_type, at, &stored.fields) else { continue };
         let recorded = events::recorded_outcomes(&stored.result);
         let policy = state.policy.clone();
         state.counters.replay(&policy, &event, &recorded);
+    }
+    let mut moved = Vec::new();
+    for (user, standing) in state.book.users() {
+        for (day, value) in standing.days.range(oldest..) {
+            for scope in Scope::ALL {
+                moved.push(Moved {
+                    user: user.clone(),
+                    scope,
+                    period: Period::Day(*day),
+                    old: None,
+                    new: value.value(scope),
+                });
+            }
+        }
+        for scope in Scope::ALL {
+            let new = standing.all_time[scope.index()];
+            moved.push(Moved { user: user.clone(), scope, period: Period::AllTime, old: None, new });
+        }
     }
     let built = Arc::new(Mutex::new(state));
     let kept = admin.shared().activity.insert(game, built.clone());
@@ -171,23 +187,56 @@ pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex
     Ok(kept)
 }
 
+/// Adds to the book what a stored answer says an event earned (the day it recorded; counted
+/// users' days marked active), as the writer did when it judged the event.
+fn add_recorded_points(
+    policy: &Policy,
+    book: &mut crate::activity::ScoreBook,
+    result: &serde_json::Value,
+) -> Vec<Moved> {
+    let mut moved = Vec::new();
+    let Some(day) = result["day"].as_str().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
+        return moved;
+    };
+    let Some(users) = result["users"].as_object() else { return moved };
+    for (user, r) in users {
+        let user = Key::from_trusted(user.clone());
+        if r["outcome"].as_str() == Some(Outcome::Counted.as_str()) {
+            moved.extend(book.add(policy, &user, day, None, true));
+        }
+        for (name, points) in r["categories"].as_object().into_iter().flatten() {
+            if let (Some(category), Some(points)) = (Category::parse(name), points.as_i64()) {
+                moved.extend(book.add(policy, &user, day, Some((category, points)), true));
+            }
+        }
+    }
+    moved
+}
+
 /// The stored rows of what moved: each touched day and all-time sum as the book holds it now
-/// (what the writer and a flag review write).
+/// (what a flag review writes).
 pub(super) fn rows_of(
     game: GameId,
     book: &crate::activity::ScoreBook,
     moved: &[Moved],
 ) -> (Vec<ActivityDayRow>, Vec<ActivityTotalRow>) {
-    let mut touched: Vec<(&Key, Option<NaiveDate>)> = moved
-        .iter()
-        .map(|m| {
-            let day = match m.period {
-                Period::Day(d) => Some(d),
-                Period::AllTime => None,
-            };
-            (&m.user, day)
-        })
-        .collect();
+    let touched = moved.iter().map(|m| {
+        let day = match m.period {
+            Period::Day(d) => Some(d),
+            Period::AllTime => None,
+        };
+        (&m.user, day)
+    });
+    rows_at(game, book, touched)
+}
+
+/// The rows of the given (user, day) and (user, all time) keys as the book holds them now.
+fn rows_at<'a>(
+    game: GameId,
+    book: &crate::activity::ScoreBook,
+    keys: impl Iterator<Item = (&'a Key, Option<NaiveDate>)>,
+) -> (Vec<ActivityDayRow>, Vec<ActivityTotalRow>) {
+    let mut touched: Vec<(&Key, Option<NaiveDate>)> = keys.collect();
     touched.sort();
     touched.dedup();
     let (mut days, mut totals) = (Vec::new(), Vec::new());
@@ -203,6 +252,68 @@ pub(super) fn rows_of(
         }
     }
     (days, totals)
+}
+
+/// How long the days, sums and history of a busy game may wait before they are written.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How many unwritten rows make them written at once.
+const FLUSH_AT: usize = 200_000;
+
+/// Whether the writer should write a game's unflushed rows with this group.
+pub(super) fn flush_due(st: &GameActivity) -> bool {
+    st.unflushed.len() >= FLUSH_AT || st.unflushed.since.is_some_and(|t| t.elapsed() >= FLUSH_EVERY)
+}
+
+/// Moves a game's unflushed days, sums and history into `write` with its watermark (every
+/// event judged so far); returns the watermark. The history entries stay in memory until
+/// [`Unflushed::flushed`](crate::activity::Unflushed::flushed) after the commit, so reads
+/// meanwhile still find them.
+pub(super) fn take_flush(game: GameId, st: &mut GameActivity, write: &mut ActivityWrite) -> i64 {
+    let through = st.next_seq - 1;
+    let days = std::mem::take(&mut st.unflushed.days);
+    let totals = std::mem::take(&mut st.unflushed.totals);
+    let keys = days.iter().map(|(u, d)| (u, Some(*d))).chain(totals.iter().map(|u| (u, None)));
+    let (day_rows, total_rows) = rows_at(game, &st.book, keys);
+    write.days.extend(day_rows);
+    write.totals.extend(total_rows);
+    let mut history: Vec<ActivityHistoryRow> = st
+        .unflushed
+        .history
+        .iter()
+        .flat_map(|(user, list)| {
+            list.iter().map(move |(seq, id)| ActivityHistoryRow {
+                game_id: game,
+                user: user.clone(),
+                seq: *seq,
+                event_id: id.clone(),
+            })
+        })
+        .collect();
+    // In key order: neighbouring rows land on the same pages.
+    history.sort_by(|a, b| (&a.user, a.seq).cmp(&(&b.user, b.seq)));
+    write.history.extend(history);
+    write.flushed.push((game, through));
+    through
+}
+
+/// Writes a game's unflushed days, sums and history now (before anything reads them from the
+/// store: the day-end job, a flag review). The caller holds the writer's gate.
+pub(super) async fn flush_game(admin: &Admin, game: GameId) -> ServiceResult<()> {
+    let Some(state) = admin.shared().activity.game(game) else { return Ok(()) };
+    let mut write = ActivityWrite::default();
+    let through = {
+        let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if st.unflushed.is_empty() {
+            return Ok(());
+        }
+        take_flush(game, &mut st, &mut write)
+    };
+    if let Err(e) = admin.store().insert_activity_batch(&write).await {
+        admin.shared().activity.forget(game);
+        return Err(e.into());
+    }
+    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unflushed.flushed(through);
+    Ok(())
 }
 
 #[cfg(test)]

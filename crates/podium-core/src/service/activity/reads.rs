@@ -234,7 +234,29 @@ impl Activity {
         };
         let limit = req.limit as usize;
         let since = now() - Duration::days(HISTORY_DAYS);
+        // The events the stored history index lacks yet (read first: a flush between the two
+        // reads then leaves them in the store's answer).
+        let unflushed: Vec<String> = {
+            let state = load(&self.admin, game).await?;
+            let st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            st.unflushed.history.get(&user).map_or_else(Vec::new, |list| {
+                list.iter()
+                    .rev()
+                    .filter(|(seq, _)| before.is_none_or(|b| *seq < b))
+                    .take(limit + 1)
+                    .map(|(_, id)| id.as_str().to_owned())
+                    .collect()
+            })
+        };
         let mut rows = self.admin.store().user_activity_events(game, &user, since, before, limit + 1).await?;
+        if !unflushed.is_empty() {
+            let ids: Vec<&str> = unflushed.iter().map(String::as_str).collect();
+            let recent = self.admin.store().activity_events_by_id(game, &ids).await?;
+            rows.extend(recent.into_iter().filter(|e| e.received_at >= since));
+            rows.sort_by_key(|e| std::cmp::Reverse(e.seq));
+            rows.dedup_by_key(|e| e.seq);
+            rows.truncate(limit + 1);
+        }
         let has_next = rows.len() > limit;
         rows.truncate(limit);
         let next = rows.last().filter(|_| has_next).map(|r| {

@@ -1,6 +1,7 @@
 //! The activity surface's tables: policies, judged events with their users, days and all-time
 //! sums. A group of batches is one transaction of multi-row inserts (chunked under the bind
-//! limits); days and sums are upserts of their current values.
+//! limits); days and sums are upserts of their current values, written with the history index
+//! and the game's watermark (`activity_flushed`) when the service flushes them.
 
 #[doc(hidden)]
 #[macro_export]
@@ -275,22 +276,20 @@ macro_rules! impl_activity_store {
                             .push_bind(e.event_type.clone())
                             .push_bind(e.at.map(to_micros))
                             .push_bind(to_micros(e.received_at))
-                            .push_bind(e.fields.to_string())
+                            .push_bind(e.fields.clone())
                             .push_bind(e.outcome.as_str())
-                            .push_bind(e.result.to_string());
+                            .push_bind(e.result.clone());
                     });
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
-                let users: Vec<(&podium_core::store::StoredActivityEvent, &podium_core::model::activity::Key)> =
-                    write.events.iter().flat_map(|e| e.users.iter().map(move |u| (e, u))).collect();
-                for chunk in users.chunks(1000) {
+                for chunk in write.history.chunks(1000) {
                     let mut qb =
                         sqlx::QueryBuilder::<$db>::new("INSERT INTO activity_event_users (game_id, user_id, seq, event_id) ");
-                    qb.push_values(chunk, |mut b, (e, u)| {
-                        b.push_bind(e.game_id.to_string())
-                            .push_bind(u.as_str().to_owned())
-                            .push_bind(e.seq)
-                            .push_bind(e.event_id.as_str().to_owned());
+                    qb.push_values(chunk, |mut b, h| {
+                        b.push_bind(h.game_id.to_string())
+                            .push_bind(h.user.as_str().to_owned())
+                            .push_bind(h.seq)
+                            .push_bind(h.event_id.as_str().to_owned());
                     });
                     qb.push(" ON CONFLICT DO NOTHING");
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
@@ -314,8 +313,44 @@ macro_rules! impl_activity_store {
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
                 upsert_activity_days(&mut tx, &write.days, &write.totals).await?;
+                // A game with events has a watermark row (0 until its first flush): the list
+                // of games with activity reads it.
+                let mut games: Vec<podium_core::id::GameId> = write.events.iter().map(|e| e.game_id).collect();
+                games.sort();
+                games.dedup();
+                for game in games {
+                    sqlx::query("INSERT INTO activity_flushed (game_id, seq) VALUES ($1, 0) ON CONFLICT (game_id) DO NOTHING")
+                        .bind(game.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                for (game, seq) in &write.flushed {
+                    sqlx::query(
+                        "INSERT INTO activity_flushed (game_id, seq) VALUES ($1, $2) \
+                         ON CONFLICT (game_id) DO UPDATE SET seq = excluded.seq",
+                    )
+                    .bind(game.to_string())
+                    .bind(*seq)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn activity_flushed_seq(&self, game: podium_core::id::GameId) -> podium_core::store::StoreResult<i64> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT seq FROM activity_flushed WHERE game_id = $1")
+                    .bind(game.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                match row {
+                    Some(row) => row.try_get(0).map_err($crate::sql::map_err),
+                    None => Ok(0),
+                }
             }
 
             async fn last_activity_seq(&self, game: podium_core::id::GameId) -> podium_core::store::StoreResult<i64> {
@@ -333,14 +368,16 @@ macro_rules! impl_activity_store {
                 &self,
                 game: podium_core::id::GameId,
                 since: chrono::DateTime<chrono::Utc>,
+                after_seq: i64,
             ) -> podium_core::store::StoreResult<Vec<podium_core::store::StoredActivityEvent>> {
                 let rows = sqlx::query(concat!(
                     "SELECT ",
                     $crate::activity_event_cols!(),
-                    " FROM activity_events e WHERE e.game_id = $1 AND e.received_at >= $2 ORDER BY e.seq"
+                    " FROM activity_events e WHERE e.game_id = $1 AND (e.received_at >= $2 OR e.seq > $3) ORDER BY e.seq"
                 ))
                     .bind(game.to_string())
                     .bind(podium_core::time::to_micros(since))
+                    .bind(after_seq)
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::sql::map_err)?;
@@ -441,7 +478,7 @@ macro_rules! impl_activity_store {
             async fn activity_games(&self) -> podium_core::store::StoreResult<Vec<podium_core::id::GameId>> {
                 use sqlx::Row;
                 let rows = sqlx::query(
-                    "SELECT game_id FROM activity_policies UNION SELECT DISTINCT game_id FROM activity_totals",
+                    "SELECT game_id FROM activity_policies UNION SELECT game_id FROM activity_flushed",
                 )
                 .fetch_all(&self.pool)
                 .await
