@@ -34,6 +34,9 @@ pub struct GameActivity {
     pub frozen_through: Option<chrono::NaiveDate>,
     /// What the store's days, sums and history index do not hold yet.
     pub unflushed: Unflushed,
+    /// Holds counts of events that will not be stored (their group failed to commit): the
+    /// next use builds the game afresh from the store.
+    pub stale: bool,
 }
 
 impl GameActivity {
@@ -46,6 +49,7 @@ impl GameActivity {
             next_seq,
             frozen_through: None,
             unflushed: Unflushed::default(),
+            stale: false,
         }
     }
 }
@@ -60,12 +64,27 @@ pub struct Unflushed {
     pub days: HashSet<(Key, NaiveDate)>,
     /// Users whose all-time sums changed.
     pub totals: HashSet<Key>,
-    /// Per user, the events (`seq`, id) the stored history index lacks, oldest first.
-    pub history: HashMap<Key, Vec<(i64, Key)>>,
-    /// When the oldest of these changes was made.
+    /// Per user, the events (`seq`, id) the stored history index lacks and no write holds yet,
+    /// oldest first.
+    history: HashMap<Key, Vec<(i64, Key)>>,
+    /// Per user, the entries a write on its way holds (until it committed).
+    writing: HashMap<Key, Vec<(i64, Key)>>,
+    /// When the oldest change not taken by a write was made.
     pub since: Option<std::time::Instant>,
     /// Entries in `history`.
     history_len: usize,
+}
+
+/// What one flush writes: the (user, day) and (user, all time) keys that changed, and the
+/// history entries (user, `seq`, event id), in key order.
+#[derive(Debug, Default)]
+pub struct Taken {
+    /// (user, day) keys.
+    pub days: Vec<(Key, NaiveDate)>,
+    /// Users whose sums changed.
+    pub totals: Vec<Key>,
+    /// History entries.
+    pub history: Vec<(Key, i64, Key)>,
 }
 
 impl Unflushed {
@@ -111,15 +130,66 @@ impl Unflushed {
         self.days.is_empty() && self.totals.is_empty() && self.history.is_empty()
     }
 
+    /// Takes everything for a write; the history entries stay readable until
+    /// [`Unflushed::flushed`].
+    pub fn take(&mut self) -> Taken {
+        let mut taken = Taken {
+            days: self.days.drain().collect(),
+            totals: self.totals.drain().collect(),
+            history: Vec::with_capacity(self.history_len),
+        };
+        for (user, list) in self.history.drain() {
+            taken.history.extend(list.iter().map(|(seq, id)| (user.clone(), *seq, id.clone())));
+            self.writing.entry(user).or_default().extend(list);
+        }
+        taken.history.sort();
+        taken.days.sort();
+        taken.totals.sort();
+        self.history_len = 0;
+        self.since = None;
+        taken
+    }
+
     /// Forgets the history entries the store now holds (`seq` up to `through`).
     pub fn flushed(&mut self, through: i64) {
-        self.history.retain(|_, list| {
+        self.writing.retain(|_, list| {
             list.retain(|(seq, _)| *seq > through);
             !list.is_empty()
         });
-        self.history_len = self.history.values().map(Vec::len).sum();
-        if self.is_empty() {
-            self.since = None;
-        }
+    }
+
+    /// A user's entries the stored history index may lack, newest first.
+    pub fn history_of(&self, user: &Key) -> Vec<(i64, Key)> {
+        let mut all: Vec<(i64, Key)> =
+            self.writing.get(user).into_iter().chain(self.history.get(user)).flatten().cloned().collect();
+        all.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Key {
+        Key::parse(s).unwrap()
+    }
+
+    #[test]
+    fn taken_history_stays_readable_until_its_write_is_confirmed() {
+        let mut u = Unflushed::default();
+        u.note_event([&key("ann"), &key("bo")], 1, &key("e1"));
+        u.note_event([&key("ann")], 2, &key("e2"));
+        assert_eq!(u.len(), 3);
+        let taken = u.take();
+        assert_eq!(taken.history.len(), 3);
+        assert!(u.is_empty() && u.since.is_none());
+        u.note_event([&key("ann")], 3, &key("e3"));
+        let ids = |u: &Unflushed| u.history_of(&key("ann")).into_iter().map(|(s, _)| s).collect::<Vec<_>>();
+        assert_eq!(ids(&u), [3, 2, 1], "written or not, newest first");
+        u.flushed(2);
+        assert_eq!(ids(&u), [3]);
+        let again = u.take();
+        assert_eq!(again.history, vec![(key("ann"), 3, key("e3"))], "nothing taken twice");
     }
 }

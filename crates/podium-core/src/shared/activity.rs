@@ -13,8 +13,8 @@ use crate::id::GameId;
 pub trait ActivityState: Send + Sync {
     /// A loaded game's state.
     fn game(&self, game: GameId) -> Option<Arc<Mutex<GameActivity>>>;
-    /// Keeps a game's state (built from the store), unless another load got there first; the
-    /// state kept is returned.
+    /// Keeps a game's state (built from the store), unless another load got there first with
+    /// a state that is not [`stale`](GameActivity::stale); the state kept is returned.
     fn insert(&self, game: GameId, state: Arc<Mutex<GameActivity>>) -> Arc<Mutex<GameActivity>>;
     /// Forgets a game's state (it is rebuilt from the store on next use), after a write that
     /// failed once its counts had moved.
@@ -34,7 +34,13 @@ impl ActivityState for LocalActivity {
 
     fn insert(&self, game: GameId, state: Arc<Mutex<GameActivity>>) -> Arc<Mutex<GameActivity>> {
         let mut games = self.games.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        games.entry(game).or_insert(state).clone()
+        if let Some(held) = games.get(&game)
+            && !held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).stale
+        {
+            return held.clone();
+        }
+        games.insert(game, state.clone());
+        state
     }
 
     fn forget(&self, game: GameId) {

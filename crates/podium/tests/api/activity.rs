@@ -344,6 +344,106 @@ async fn days_sums_and_history_are_written_within_a_second_and_a_restart_replays
     assert_eq!(ids(&restarted.get(&history("ann"), &site.t.key).await), ["w3", "w2", "w1"]);
 }
 
+#[tokio::test]
+async fn a_group_that_fails_to_commit_fails_the_groups_judged_on_top_of_it_and_counts_none_of_them() {
+    let site = Site::new().await;
+    // The store refuses any write holding the event `boom` (as a full disk or a lost
+    // connection would refuse one), while batches keep arriving.
+    if site.app.db.url().starts_with("sqlite:") {
+        site.app
+            .db
+            .execute(
+                "CREATE TRIGGER boom BEFORE INSERT ON activity_events WHEN NEW.event_id = 'boom' \
+                 BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+            )
+            .await;
+    } else {
+        site.app
+            .db
+            .execute(
+                "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.event_id = 'boom' THEN \
+                 RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER boom BEFORE INSERT ON activity_events FOR EACH ROW EXECUTE FUNCTION boom();",
+            )
+            .await;
+    }
+    let users: Vec<String> = (0..6).map(|u| format!("u{u}")).collect();
+    let batch = |b: usize| -> Value {
+        let events: Vec<Value> = (0..4)
+            .map(|k| {
+                if b % 8 == 3 && k == 1 {
+                    json!({"event_id": "boom", "type": "dm_sent", "from": "u0", "to": "u1"})
+                } else {
+                    let (from, to) = (&users[(b + k) % 6], &users[(b + 2 * k + 1) % 6]);
+                    if from == to {
+                        json!({"event_id": format!("c{b}-{k}"), "type": "room_message", "user": from, "room": "r"})
+                    } else {
+                        json!({"event_id": format!("c{b}-{k}"), "type": "dm_sent", "from": from, "to": to})
+                    }
+                }
+            })
+            .collect();
+        Value::Array(events)
+    };
+    let batches: Vec<Value> = (0..40).map(batch).collect();
+    let answers = futures_util::future::join_all(batches.iter().map(|b| site.send(b.clone()))).await;
+    let mut earned: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut failed = Vec::new();
+    for (b, r) in answers.iter().enumerate() {
+        if r.status == 200 {
+            for result in r.body["results"].as_array().unwrap() {
+                for (user, points) in result["points"].as_object().unwrap() {
+                    *earned.entry(user.clone()).or_default() += points.as_i64().unwrap();
+                }
+            }
+        } else {
+            assert!(r.status.as_u16() >= 500, "{}", r.body);
+            failed.push(b);
+        }
+    }
+    assert!(failed.contains(&3) && failed.contains(&11), "the batches holding `boom` failed: {failed:?}");
+    // Every acknowledged point is counted, and nothing of a failed batch: now, and after a
+    // restart rebuilt the counts from the store.
+    let day_points = |body: &Value| -> i64 {
+        body["points"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| *k != "total")
+            .map(|(_, v)| v.as_i64().unwrap())
+            .sum()
+    };
+    for user in &users {
+        let day = site.get(&format!("/v1/activity/users/{user}?game_id={}", site.game)).await;
+        assert_eq!(day_points(&day.body), earned.get(user).copied().unwrap_or(0), "{user}");
+    }
+    let restarted = site.app.restart().await;
+    for user in &users {
+        let day = restarted.get(&format!("/v1/activity/users/{user}?game_id={}", site.game), &site.t.key).await;
+        assert_eq!(day_points(&day.body), earned.get(user).copied().unwrap_or(0), "{user} after a restart");
+    }
+    // The failed batches were never stored: sent again once the store takes them, they count.
+    let sqlite = site.app.db.url().starts_with("sqlite:");
+    site.app.db.execute(if sqlite { "DROP TRIGGER boom" } else { "DROP TRIGGER boom ON activity_events" }).await;
+    for b in &failed {
+        let r = restarted
+            .post("/v1/activity/events", &site.t.key, json!({"game_id": site.game, "events": batches[*b]}))
+            .await;
+        r.assert(200);
+        let results = r.body["results"].as_array().unwrap();
+        assert!(results.iter().filter(|x| x["event_id"] != "boom").all(|x| x["outcome"] != "duplicate"));
+        for result in results {
+            for (user, points) in result["points"].as_object().unwrap() {
+                *earned.entry(user.clone()).or_default() += points.as_i64().unwrap();
+            }
+        }
+    }
+    for user in &users {
+        let day = restarted.get(&format!("/v1/activity/users/{user}?game_id={}", site.game), &site.t.key).await;
+        assert_eq!(day_points(&day.body), earned.get(user).copied().unwrap_or(0), "{user} at the end");
+    }
+}
+
 fn key(user: &str) -> podium_core::model::activity::Key {
     podium_core::model::activity::Key::parse(user).unwrap()
 }

@@ -21,7 +21,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// after the batch is committed, and a repeated `event_id` is `duplicate` and counts nothing.
 /// A batch with an event lacking a usable `event_id` is refused as a whole (422).
 #[utoipa::path(post, path = "/v1/activity/events", tag = "activity", request_body = RecordEvents,
-    responses((status = 200, body = RecordedEvents), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RecordedEvents), (status = "4XX", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`store_unavailable`: the batch could not be committed and nothing of it counted; send it again", body = Problem, content_type = "application/problem+json")))]
 async fn record(
     State(s): State<AppState>,
     Admin(p): Admin,

@@ -12,10 +12,16 @@ use crate::error::{FieldCode, FieldErrors};
 pub const MAX_KEY: usize = 128;
 
 /// An app-given identifier (a user, a room, an event): 1–128 characters, no control
-/// characters, compared exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct Key(String);
+/// characters, compared exactly. Shared text: the rules keep a user's id in many counts,
+/// moves and rows, and a clone is a reference count, not a copy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(std::sync::Arc<str>);
+
+impl serde::Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 impl Key {
     /// Checks an app-given id.
@@ -29,12 +35,12 @@ impl Key {
         if s.chars().any(char::is_control) {
             return Err(FieldCode::InvalidCharacters);
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(s.into()))
     }
 
     /// Wraps an id read back from the store.
     pub fn from_trusted(s: String) -> Self {
-        Self(s)
+        Self(s.into())
     }
 
     /// The id.

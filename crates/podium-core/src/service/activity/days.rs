@@ -87,7 +87,7 @@ impl Activity {
         let mut frozen = 0;
         for game in self.admin.store().activity_games().await? {
             let state = load(&self.admin, game).await?;
-            let _gate = self.gate.lock().await;
+            let _gate = self.gate.write().await;
             // The days are read back from the store: write what it lacks first.
             flush_game(&self.admin, game).await?;
             let (policy, earliest) = {

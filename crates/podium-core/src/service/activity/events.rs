@@ -2,24 +2,28 @@
 //! malformed `event_id` refuses it: an event without its idempotency key cannot be answered
 //! safely), then handed to the activity writer, which judges whatever batches have queued up
 //! in arrival order and commits them in one transaction before answering any of them (a
-//! [`Commit`] for the shared [`Batcher`]). An event seen before — stored, or earlier in the
+//! [`Commit`] for the shared [`Batcher`]). Judging and committing are two stages: while one
+//! group commits, the next is judged on top of it ([`store_stage`]); a group that fails to
+//! commit fails every group judged on top of it, and the states they moved are marked stale
+//! and rebuilt from the store on next use ([`Pipeline`]). An event seen before — stored, or earlier in the
 //! same group — is `duplicate` and counts nothing, so a retried batch counts nothing twice.
 //! The users' days, sums and history index that the events moved go with a later group (at
 //! most a second later, [`flush_due`]): they derive from the stored events.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Activity, closes_at, day_of, flush_due, load, take_flush};
-use crate::activity::{Moved, Recorded, Verdict};
+use crate::activity::{GameActivity, Moved, Recorded, Verdict};
 use crate::auth::Principal;
 use crate::batch::{BatchConfig, Batcher, Commit};
-use crate::error::{FieldCode, FieldErrors, ServiceError, ServiceResult};
+use crate::error::{ErrorCode, FieldCode, FieldErrors, ServiceError, ServiceResult};
 use crate::id::{ActivityFlagId, GameId};
 use crate::model::FlagStatus;
 use crate::model::activity::{ActivityFlag, Event, Key, Outcome, Parsed};
@@ -187,7 +191,10 @@ impl Activity {
         errors.into_result()?;
         let Some(game) = game else { return Err(ServiceError::field("game_id", FieldCode::Required)) };
         self.visible_game(p, game).await?;
-        let results = self.writer.submit(Job { game, events: parsed, received_at }).await?;
+        let committed = self.writer.submit(Job { game, events: parsed, received_at }).await?;
+        let results = committed
+            .await
+            .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the activity writer stopped"))??;
         Ok(RecordedEvents { results })
     }
 
@@ -199,26 +206,167 @@ impl Activity {
     }
 }
 
-/// The writer's side: judges and commits groups of batches.
-struct Writer {
-    admin: Admin,
-    gate: Arc<tokio::sync::Mutex<()>>,
+/// A group's answers, sent once it is committed.
+pub(super) type Answer = oneshot::Receiver<ServiceResult<Vec<EventResult>>>;
+/// Where a group's answer to one batch goes.
+type Reply = oneshot::Sender<ServiceResult<Vec<EventResult>>>;
+
+/// What the two stages share to keep failures exact. Groups are judged in epochs: a group
+/// that fails to commit (or to be judged) poisons its epoch — every state that epoch moved
+/// holds counts that will not be stored. The store stage marks the failed group's states
+/// stale and fails the epoch's later groups (marking theirs stale too); the judge stage,
+/// before its next group, marks every state it moved in that epoch stale and starts a new
+/// one. A stale state is never judged on again: the next use builds the game afresh from the
+/// store, which holds exactly the groups that committed.
+#[derive(Default)]
+struct Pipeline {
+    /// The highest poisoned epoch.
+    poisoned: Mutex<Option<u64>>,
+    /// Events judged and not yet committed (or failed): (game, id). A repeat of one of them is
+    /// a duplicate, as if it were stored (its group commits first or both fail).
+    in_flight: Mutex<HashMap<GameId, HashSet<String>>>,
 }
 
-/// Starts the activity writer; it holds `gate` while it judges and commits a group (flag
-/// reviews take it too, so the two never interleave).
-pub(super) fn spawn(admin: Admin, gate: Arc<tokio::sync::Mutex<()>>) -> Batcher<Job, Vec<EventResult>> {
-    Batcher::spawn(Writer { admin, gate }, BatchConfig::new("activity writer", MAX_GROUP))
+impl Pipeline {
+    fn poison(&self, epoch: u64) {
+        let mut p = self.poisoned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *p = Some(p.map_or(epoch, |q| q.max(epoch)));
+    }
+
+    fn in_flight(&self, game: GameId, id: &str) -> bool {
+        let in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        in_flight.get(&game).is_some_and(|ids| ids.contains(id))
+    }
+
+    fn is_poisoned(&self, epoch: u64) -> bool {
+        self.poisoned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some_and(|p| epoch <= p)
+    }
+}
+
+/// One judged group, for the store stage.
+struct Judged {
+    epoch: u64,
+    write: ActivityWrite,
+    changes: Vec<ActivityChange>,
+    flushes: Vec<(Arc<Mutex<GameActivity>>, i64)>,
+    /// The states the group moved.
+    states: Vec<Arc<Mutex<GameActivity>>>,
+    ids: Vec<(GameId, Vec<String>)>,
+    answers: Vec<(Vec<EventResult>, Reply)>,
+    /// Held until the group is committed: flag reviews and the day-end job wait for it.
+    _gate: tokio::sync::OwnedRwLockReadGuard<()>,
+    judged: std::time::Duration,
+}
+
+/// The writer's judge stage.
+struct Writer {
+    admin: Admin,
+    gate: Arc<tokio::sync::RwLock<()>>,
+    pipeline: Arc<Pipeline>,
+    epoch: u64,
+    /// The states moved in this epoch.
+    touched: Vec<Arc<Mutex<GameActivity>>>,
+    store: mpsc::Sender<Judged>,
+}
+
+/// Starts the activity writer; each group holds `gate` (shared) from its judging to its
+/// commit, so flag reviews and the day-end job, which take it alone, never interleave with one.
+pub(super) fn spawn(admin: Admin, gate: Arc<tokio::sync::RwLock<()>>) -> Batcher<Job, Answer> {
+    let pipeline = Arc::new(Pipeline::default());
+    // One group waits while another commits: judging runs at most that far ahead.
+    let (store, groups) = mpsc::channel(1);
+    tokio::spawn(store_stage(admin.clone(), pipeline.clone(), groups));
+    let writer = Writer { admin, gate, pipeline, epoch: 0, touched: Vec::new(), store };
+    Batcher::spawn(writer, BatchConfig::new("activity writer", MAX_GROUP))
+}
+
+/// The store stage: commits judged groups in order, then moves the rankings and answers.
+async fn store_stage(admin: Admin, pipeline: Arc<Pipeline>, mut groups: mpsc::Receiver<Judged>) {
+    while let Some(group) = groups.recv().await {
+        let started = std::time::Instant::now();
+        let result = if pipeline.is_poisoned(group.epoch) {
+            Err(ServiceError::new(
+                ErrorCode::StoreUnavailable,
+                "an earlier group of events failed to commit; nothing of this batch was stored",
+            ))
+        } else {
+            admin.store().insert_activity_batch(&group.write).await.map_err(|e| {
+                // Whatever the store's reason, nothing of the group was stored: sending the
+                // batch again is safe and the answer says so.
+                ServiceError::new(
+                    ErrorCode::StoreUnavailable,
+                    "the events could not be stored; nothing of this batch counted: send it again",
+                )
+                .caused_by(e.to_string())
+            })
+        };
+        if result.is_err() {
+            for state in &group.states {
+                mark_stale(state);
+            }
+            pipeline.poison(group.epoch);
+        }
+        {
+            let mut in_flight = pipeline.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (game, ids) in &group.ids {
+                if let Some(held) = in_flight.get_mut(game) {
+                    for id in ids {
+                        held.remove(id);
+                    }
+                    if held.is_empty() {
+                        in_flight.remove(game);
+                    }
+                }
+            }
+        }
+        let stored = started.elapsed();
+        match result {
+            Ok(()) => {
+                for (state, through) in &group.flushes {
+                    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unflushed.flushed(*through);
+                }
+                for change in group.changes {
+                    admin.publish(Change::Activity(change));
+                }
+                tracing::debug!(
+                    batches = group.answers.len(),
+                    events = group.write.events.len(),
+                    flushed_rows = group.write.days.len() + group.write.totals.len() + group.write.history.len(),
+                    judged_ms = group.judged.as_secs_f64() * 1e3,
+                    stored_ms = stored.as_secs_f64() * 1e3,
+                    ranked_ms = (started.elapsed() - stored).as_secs_f64() * 1e3,
+                    "activity group committed"
+                );
+                for (answer, reply) in group.answers {
+                    let _ = reply.send(Ok(answer));
+                }
+            }
+            Err(e) => {
+                for (_, reply) in group.answers {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
 }
 
 #[async_trait]
 impl Commit for Writer {
     type Job = Job;
-    type Done = Vec<EventResult>;
+    type Done = Answer;
 
-    async fn commit(&mut self, jobs: Vec<Job>) -> ServiceResult<Vec<ServiceResult<Vec<EventResult>>>> {
-        let gate = self.gate.clone();
-        let _gate = gate.lock().await;
+    async fn commit(&mut self, jobs: Vec<Job>) -> ServiceResult<Vec<ServiceResult<Answer>>> {
+        let gate = self.gate.clone().read_owned().await;
+        if self.pipeline.is_poisoned(self.epoch) {
+            // A group of this epoch failed: the states it moved hold counts never stored.
+            for state in self.touched.drain(..) {
+                mark_stale(&state);
+            }
+            self.epoch += 1;
+        }
+        // A state nobody else holds any more (replaced in the seam, no group on its way) can
+        // no longer be judged on.
+        self.touched.retain(|t| Arc::strong_count(t) > 1);
         let started = std::time::Instant::now();
         let mut games: Vec<GameId> = jobs.iter().map(|j| j.game).collect();
         games.sort();
@@ -227,6 +375,7 @@ impl Commit for Writer {
         let mut write = ActivityWrite::default();
         let mut changes: Vec<ActivityChange> = Vec::new();
         let mut flushes = Vec::new();
+        let mut group_states: Vec<Arc<Mutex<GameActivity>>> = Vec::new();
         for (g, game) in games.iter().enumerate() {
             let prepared = async {
                 let state = load(&self.admin, *game).await?;
@@ -242,16 +391,36 @@ impl Commit for Writer {
             let (state, known) = match prepared {
                 Ok(p) => p,
                 Err(e) => {
-                    // The games judged before this one moved their counts for nothing.
-                    for earlier in &games[..g] {
-                        self.admin.shared().activity.forget(*earlier);
+                    // The games judged before this one moved their counts for nothing; the
+                    // groups still committing were judged on them too.
+                    if g > 0 {
+                        for state in &group_states {
+                            mark_stale(state);
+                        }
+                        self.pipeline.poison(self.epoch);
                     }
                     return Err(e);
                 }
             };
+            if !self.touched.iter().any(|t| Arc::ptr_eq(t, &state)) {
+                self.touched.push(state.clone());
+            }
+            group_states.push(state.clone());
             let known: HashSet<String> = known.into_iter().collect();
             let mut seen: HashSet<&str> = HashSet::new();
             let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if st.stale {
+                // A group failed to commit since the load: this one stands on its counts.
+                drop(st);
+                for state in &group_states {
+                    mark_stale(state);
+                }
+                self.pipeline.poison(self.epoch);
+                return Err(ServiceError::new(
+                    ErrorCode::StoreUnavailable,
+                    "an earlier group of events failed to commit; nothing of this batch counted: send it again",
+                ));
+            }
             let policy = st.policy.clone();
             let mut moved: Vec<Moved> = Vec::new();
             let mut latest = DateTime::<Utc>::MIN_UTC;
@@ -259,7 +428,9 @@ impl Commit for Writer {
                 latest = latest.max(job.received_at);
                 for parsed in &job.events {
                     let id = parsed_id(parsed);
-                    let duplicate = known.contains(id.as_str()) || !seen.insert(id.as_str());
+                    let duplicate = known.contains(id.as_str())
+                        || self.pipeline.in_flight(*game, id.as_str())
+                        || !seen.insert(id.as_str());
                     let (verdict, errors, event, event_type, at, fields) = match parsed {
                         _ if duplicate => {
                             let v = Verdict::refused(Outcome::Duplicate, "duplicate", &[]);
@@ -349,31 +520,45 @@ impl Commit for Writer {
             changes.push(ActivityChange { game: *game, moved: Arc::new(moved), at_micros: to_micros(latest) });
         }
         let judged = started.elapsed();
-        if let Err(e) = self.admin.store().insert_activity_batch(&write).await {
-            // The counts moved for events that are not stored: rebuild them from the store.
-            for game in &games {
-                self.admin.shared().activity.forget(*game);
+        // The group's events are in flight until the store stage is done with them.
+        let mut ids: HashMap<GameId, Vec<String>> = HashMap::new();
+        for e in &write.events {
+            ids.entry(e.game_id).or_default().push(e.event_id.as_str().to_owned());
+        }
+        {
+            let mut in_flight = self.pipeline.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (game, list) in &ids {
+                in_flight.entry(*game).or_default().extend(list.iter().cloned());
             }
-            return Err(e.into());
         }
-        let stored = started.elapsed();
-        for (state, through) in flushes {
-            state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unflushed.flushed(through);
+        let mut replies = Vec::with_capacity(answers.len());
+        let mut receivers = Vec::with_capacity(answers.len());
+        for answer in answers {
+            let (reply, receiver) = oneshot::channel();
+            replies.push((answer, reply));
+            receivers.push(Ok(receiver));
         }
-        for change in changes {
-            self.admin.publish(Change::Activity(change));
+        let group = Judged {
+            epoch: self.epoch,
+            write,
+            changes,
+            flushes,
+            states: group_states,
+            ids: ids.into_iter().collect(),
+            answers: replies,
+            _gate: gate,
+            judged,
+        };
+        if self.store.send(group).await.is_err() {
+            return Err(ServiceError::new(ErrorCode::StoreUnavailable, "the activity writer stopped"));
         }
-        tracing::debug!(
-            batches = jobs.len(),
-            events = write.events.len(),
-            flushed_rows = write.days.len() + write.totals.len() + write.history.len(),
-            judged_ms = judged.as_secs_f64() * 1e3,
-            stored_ms = (stored - judged).as_secs_f64() * 1e3,
-            ranked_ms = (started.elapsed() - stored).as_secs_f64() * 1e3,
-            "activity group committed"
-        );
-        Ok(answers.into_iter().map(Ok).collect())
+        Ok(receivers)
     }
+}
+
+/// Marks a state stale (see [`Pipeline`]).
+fn mark_stale(state: &Mutex<GameActivity>) {
+    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).stale = true;
 }
 
 fn parsed_id(p: &Parsed) -> &Key {

@@ -98,7 +98,7 @@ impl Activity {
         cmd: ReviewActivityFlag,
     ) -> ServiceResult<ActivityFlag> {
         self.get_flag(p, id).await?;
-        let _gate = self.gate.lock().await;
+        let _gate = self.gate.write().await;
         let before = self.admin.store().get_activity_flag(id).await?.ok_or_else(|| ServiceError::not_found("flag"))?;
         // The review writes days and sums as the book holds them: first write what the book
         // holds beyond the stored watermark, so the stored rows and the watermark agree.

@@ -48,9 +48,9 @@ const REPLAY_DAYS: i64 = 8;
 pub struct Activity {
     admin: Admin,
     rankings: Arc<ActivityRankings>,
-    writer: Batcher<events::Job, Vec<EventResult>>,
+    writer: Batcher<events::Job, events::Answer>,
     /// Held by the writer while it judges and commits, and by flag reviews.
-    gate: Arc<tokio::sync::Mutex<()>>,
+    gate: Arc<tokio::sync::RwLock<()>>,
 }
 
 /// This node's rankings, following the change feed.
@@ -92,7 +92,7 @@ impl Activity {
     pub fn start(admin: Admin) -> Self {
         let rankings = Arc::new(ActivityRankings::default());
         admin.shared().changes.subscribe(Arc::new(RankingCopies(rankings.clone())));
-        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let gate = Arc::new(tokio::sync::RwLock::new(()));
         let writer = events::spawn(admin.clone(), gate.clone());
         let activity = Self { admin, rankings, writer, gate };
         activity.spawn_freezer(std::time::Duration::from_secs(60));
@@ -111,7 +111,9 @@ impl Activity {
 
 /// A game's state, loaded from the store on first use.
 pub(super) async fn load(admin: &Admin, game: GameId) -> ServiceResult<Arc<Mutex<GameActivity>>> {
-    if let Some(state) = admin.shared().activity.game(game) {
+    if let Some(state) = admin.shared().activity.game(game)
+        && !state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).stale
+    {
         return Ok(state);
     }
     let store = admin.store();
@@ -265,33 +267,21 @@ pub(super) fn flush_due(st: &GameActivity) -> bool {
 }
 
 /// Moves a game's unflushed days, sums and history into `write` with its watermark (every
-/// event judged so far); returns the watermark. The history entries stay in memory until
-/// [`Unflushed::flushed`](crate::activity::Unflushed::flushed) after the commit, so reads
-/// meanwhile still find them.
+/// event judged so far); returns the watermark. The history entries stay readable in memory
+/// until [`Unflushed::flushed`](crate::activity::Unflushed::flushed) after the commit.
 pub(super) fn take_flush(game: GameId, st: &mut GameActivity, write: &mut ActivityWrite) -> i64 {
     let through = st.next_seq - 1;
-    let days = std::mem::take(&mut st.unflushed.days);
-    let totals = std::mem::take(&mut st.unflushed.totals);
-    let keys = days.iter().map(|(u, d)| (u, Some(*d))).chain(totals.iter().map(|u| (u, None)));
+    let taken = st.unflushed.take();
+    let keys = taken.days.iter().map(|(u, d)| (u, Some(*d))).chain(taken.totals.iter().map(|u| (u, None)));
     let (day_rows, total_rows) = rows_at(game, &st.book, keys);
     write.days.extend(day_rows);
     write.totals.extend(total_rows);
-    let mut history: Vec<ActivityHistoryRow> = st
-        .unflushed
-        .history
-        .iter()
-        .flat_map(|(user, list)| {
-            list.iter().map(move |(seq, id)| ActivityHistoryRow {
-                game_id: game,
-                user: user.clone(),
-                seq: *seq,
-                event_id: id.clone(),
-            })
-        })
-        .collect();
-    // In key order: neighbouring rows land on the same pages.
-    history.sort_by(|a, b| (&a.user, a.seq).cmp(&(&b.user, b.seq)));
-    write.history.extend(history);
+    write.history.extend(taken.history.into_iter().map(|(user, seq, event_id)| ActivityHistoryRow {
+        game_id: game,
+        user,
+        seq,
+        event_id,
+    }));
     write.flushed.push((game, through));
     through
 }

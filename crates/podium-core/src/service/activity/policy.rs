@@ -29,7 +29,7 @@ impl Activity {
         let policy = Policy::parse(document).map_err(ServiceError::validation)?;
         let state = load(&self.admin, game).await?;
         // Under the writer's gate: no group is judged between the store and memory changing.
-        let _gate = self.gate.lock().await;
+        let _gate = self.gate.write().await;
         let json = policy.to_json();
         self.admin.store().put_activity_policy(game, &json, now()).await?;
         state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).policy = Arc::new(policy);

@@ -239,14 +239,13 @@ impl Activity {
         let unflushed: Vec<String> = {
             let state = load(&self.admin, game).await?;
             let st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            st.unflushed.history.get(&user).map_or_else(Vec::new, |list| {
-                list.iter()
-                    .rev()
-                    .filter(|(seq, _)| before.is_none_or(|b| *seq < b))
-                    .take(limit + 1)
-                    .map(|(_, id)| id.as_str().to_owned())
-                    .collect()
-            })
+            st.unflushed
+                .history_of(&user)
+                .into_iter()
+                .filter(|(seq, _)| before.is_none_or(|b| *seq < b))
+                .take(limit + 1)
+                .map(|(_, id)| id.as_str().to_owned())
+                .collect()
         };
         let mut rows = self.admin.store().user_activity_events(game, &user, since, before, limit + 1).await?;
         if !unflushed.is_empty() {
