@@ -1308,6 +1308,10 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
     };
     store.insert_activity_batch(&again).await.unwrap();
     assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 3);
+    // A watermark never goes back.
+    let older = ActivityWrite { flushed: vec![(g.id, 1)], ..ActivityWrite::default() };
+    store.insert_activity_batch(&older).await.unwrap();
+    assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 3);
     let mut known = store.known_activity_events(g.id, &["e1", "e3", "nope"]).await.unwrap();
     known.sort();
     assert_eq!(known, ["e1", "e3"]);

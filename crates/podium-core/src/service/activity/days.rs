@@ -86,10 +86,11 @@ impl Activity {
     pub async fn freeze_due(&self, at: DateTime<Utc>) -> ServiceResult<usize> {
         let mut frozen = 0;
         for game in self.admin.store().activity_games().await? {
-            let state = load(&self.admin, game).await?;
             let _gate = self.gate.write().await;
-            // The days are read back from the store: write what it lacks first.
+            // The days are read back from the store: write what it lacks first (loaded under
+            // the gate, so no group is on its way and a stale state is built afresh).
             flush_game(&self.admin, game).await?;
+            let state = load(&self.admin, game).await?;
             let (policy, earliest) = {
                 let st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let earliest = st.book.users().filter_map(|(_, s)| s.days.keys().next().copied()).min();

@@ -222,9 +222,10 @@ type Reply = oneshot::Sender<ServiceResult<Vec<EventResult>>>;
 struct Pipeline {
     /// The highest poisoned epoch.
     poisoned: Mutex<Option<u64>>,
-    /// Events judged and not yet committed (or failed): (game, id). A repeat of one of them is
-    /// a duplicate, as if it were stored (its group commits first or both fail).
-    in_flight: Mutex<HashMap<GameId, HashSet<String>>>,
+    /// Events judged and not yet committed (or failed), per game: id → the epoch that judged
+    /// it. A repeat judged in the same epoch is a duplicate, as if it were stored (its group
+    /// commits first or both fail); one of an earlier epoch is not (that group will fail).
+    in_flight: Mutex<HashMap<GameId, HashMap<String, u64>>>,
 }
 
 impl Pipeline {
@@ -233,9 +234,11 @@ impl Pipeline {
         *p = Some(p.map_or(epoch, |q| q.max(epoch)));
     }
 
-    fn in_flight(&self, game: GameId, id: &str) -> bool {
+    /// Which of `ids` are in flight in `epoch`.
+    fn in_flight<'a>(&self, game: GameId, ids: &[&'a str], epoch: u64) -> HashSet<&'a str> {
         let in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        in_flight.get(&game).is_some_and(|ids| ids.contains(id))
+        let Some(held) = in_flight.get(&game) else { return HashSet::new() };
+        ids.iter().copied().filter(|id| held.get(*id) == Some(&epoch)).collect()
     }
 
     fn is_poisoned(&self, epoch: u64) -> bool {
@@ -255,6 +258,9 @@ struct Judged {
     answers: Vec<(Vec<EventResult>, Reply)>,
     /// Held until the group is committed: flag reviews and the day-end job wait for it.
     _gate: tokio::sync::OwnedRwLockReadGuard<()>,
+    /// Not a group but the news that the judge gave one up part way: once the groups before
+    /// it are done, its states are marked stale and its epoch poisoned.
+    aborted: bool,
     judged: std::time::Duration,
 }
 
@@ -283,6 +289,13 @@ pub(super) fn spawn(admin: Admin, gate: Arc<tokio::sync::RwLock<()>>) -> Batcher
 /// The store stage: commits judged groups in order, then moves the rankings and answers.
 async fn store_stage(admin: Admin, pipeline: Arc<Pipeline>, mut groups: mpsc::Receiver<Judged>) {
     while let Some(group) = groups.recv().await {
+        if group.aborted {
+            for state in &group.states {
+                mark_stale(state);
+            }
+            pipeline.poison(group.epoch);
+            continue;
+        }
         let started = std::time::Instant::now();
         let result = if pipeline.is_poisoned(group.epoch) {
             Err(ServiceError::new(
@@ -311,7 +324,10 @@ async fn store_stage(admin: Admin, pipeline: Arc<Pipeline>, mut groups: mpsc::Re
             for (game, ids) in &group.ids {
                 if let Some(held) = in_flight.get_mut(game) {
                     for id in ids {
-                        held.remove(id);
+                        // A later epoch may have judged the same id again: that entry stays.
+                        if held.get(id) == Some(&group.epoch) {
+                            held.remove(id);
+                        }
                     }
                     if held.is_empty() {
                         in_flight.remove(game);
@@ -384,20 +400,20 @@ impl Commit for Writer {
                     .filter(|j| j.game == *game)
                     .flat_map(|j| j.events.iter().map(|e| parsed_id(e).as_str()))
                     .collect();
+                // In flight first, then stored: an id that leaves the first after its commit
+                // is then found in the second.
+                let flying: HashSet<String> =
+                    self.pipeline.in_flight(*game, &ids, self.epoch).into_iter().map(str::to_owned).collect();
                 let known = self.admin.store().known_activity_events(*game, &ids).await?;
-                Ok::<_, ServiceError>((state, known))
+                Ok::<_, ServiceError>((state, known, flying))
             }
             .await;
-            let (state, known) = match prepared {
+            let (state, known, flying) = match prepared {
                 Ok(p) => p,
                 Err(e) => {
-                    // The games judged before this one moved their counts for nothing; the
-                    // groups still committing were judged on them too.
+                    // The games judged before this one moved their counts for nothing.
                     if g > 0 {
-                        for state in &group_states {
-                            mark_stale(state);
-                        }
-                        self.pipeline.poison(self.epoch);
+                        return Err(self.abort(gate, group_states, e).await);
                     }
                     return Err(e);
                 }
@@ -408,19 +424,16 @@ impl Commit for Writer {
             group_states.push(state.clone());
             let known: HashSet<String> = known.into_iter().collect();
             let mut seen: HashSet<&str> = HashSet::new();
-            let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if st.stale {
-                // A group failed to commit since the load: this one stands on its counts.
-                drop(st);
-                for state in &group_states {
-                    mark_stale(state);
-                }
-                self.pipeline.poison(self.epoch);
-                return Err(ServiceError::new(
+            if state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).stale {
+                // A group failed to commit since the load: this one stands on its counts (one
+                // marked stale later is refused by the store stage, its epoch being poisoned).
+                let e = ServiceError::new(
                     ErrorCode::StoreUnavailable,
                     "an earlier group of events failed to commit; nothing of this batch counted: send it again",
-                ));
+                );
+                return Err(self.abort(gate, group_states, e).await);
             }
+            let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let policy = st.policy.clone();
             let mut moved: Vec<Moved> = Vec::new();
             let mut latest = DateTime::<Utc>::MIN_UTC;
@@ -428,9 +441,8 @@ impl Commit for Writer {
                 latest = latest.max(job.received_at);
                 for parsed in &job.events {
                     let id = parsed_id(parsed);
-                    let duplicate = known.contains(id.as_str())
-                        || self.pipeline.in_flight(*game, id.as_str())
-                        || !seen.insert(id.as_str());
+                    let duplicate =
+                        known.contains(id.as_str()) || flying.contains(id.as_str()) || !seen.insert(id.as_str());
                     let (verdict, errors, event, event_type, at, fields) = match parsed {
                         _ if duplicate => {
                             let v = Verdict::refused(Outcome::Duplicate, "duplicate", &[]);
@@ -528,7 +540,7 @@ impl Commit for Writer {
         {
             let mut in_flight = self.pipeline.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for (game, list) in &ids {
-                in_flight.entry(*game).or_default().extend(list.iter().cloned());
+                in_flight.entry(*game).or_default().extend(list.iter().map(|id| (id.clone(), self.epoch)));
             }
         }
         let mut replies = Vec::with_capacity(answers.len());
@@ -547,12 +559,42 @@ impl Commit for Writer {
             ids: ids.into_iter().collect(),
             answers: replies,
             _gate: gate,
+            aborted: false,
             judged,
         };
         if self.store.send(group).await.is_err() {
             return Err(ServiceError::new(ErrorCode::StoreUnavailable, "the activity writer stopped"));
         }
         Ok(receivers)
+    }
+}
+
+impl Writer {
+    /// Gives up a group part way: the states it moved become stale once the groups still
+    /// committing are done (making them stale now would let a load rebuild them from a store
+    /// that lacks those groups).
+    async fn abort(
+        &mut self,
+        gate: tokio::sync::OwnedRwLockReadGuard<()>,
+        states: Vec<Arc<Mutex<GameActivity>>>,
+        e: ServiceError,
+    ) -> ServiceError {
+        let marker = Judged {
+            epoch: self.epoch,
+            write: ActivityWrite::default(),
+            changes: Vec::new(),
+            flushes: Vec::new(),
+            states,
+            ids: Vec::new(),
+            answers: Vec::new(),
+            _gate: gate,
+            aborted: true,
+            judged: std::time::Duration::ZERO,
+        };
+        if self.store.send(marker).await.is_err() {
+            return ServiceError::new(ErrorCode::StoreUnavailable, "the activity writer stopped");
+        }
+        e
     }
 }
 

@@ -289,7 +289,8 @@ pub(super) fn take_flush(game: GameId, st: &mut GameActivity, write: &mut Activi
 /// Writes a game's unflushed days, sums and history now (before anything reads them from the
 /// store: the day-end job, a flag review). The caller holds the writer's gate.
 pub(super) async fn flush_game(admin: &Admin, game: GameId) -> ServiceResult<()> {
-    let Some(state) = admin.shared().activity.game(game) else { return Ok(()) };
+    // Loaded under the gate: a state a failed group left stale is built afresh first.
+    let state = load(admin, game).await?;
     let mut write = ActivityWrite::default();
     let through = {
         let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -243,7 +243,6 @@ impl Activity {
                 .history_of(&user)
                 .into_iter()
                 .filter(|(seq, _)| before.is_none_or(|b| *seq < b))
-                .take(limit + 1)
                 .map(|(_, id)| id.as_str().to_owned())
                 .collect()
         };

@@ -328,7 +328,7 @@ macro_rules! impl_activity_store {
                 for (game, seq) in &write.flushed {
                     sqlx::query(
                         "INSERT INTO activity_flushed (game_id, seq) VALUES ($1, $2) \
-                         ON CONFLICT (game_id) DO UPDATE SET seq = excluded.seq",
+                         ON CONFLICT (game_id) DO UPDATE SET seq = excluded.seq WHERE activity_flushed.seq < excluded.seq",
                     )
                     .bind(game.to_string())
                     .bind(*seq)
