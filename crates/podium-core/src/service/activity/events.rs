@@ -36,6 +36,9 @@ use crate::time::{now, to_micros};
 pub const MAX_EVENTS: usize = 1000;
 /// Most batches judged and committed together.
 const MAX_GROUP: usize = 64;
+/// How often an idle writer looks for days, sums and history left unwritten (a busy one
+/// writes them with its groups).
+const IDLE_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
 /// How late an event may arrive.
 const OLDEST: Duration = Duration::hours(24);
 /// How far ahead of the server's clock an event may be.
@@ -270,8 +273,8 @@ struct Writer {
     gate: Arc<tokio::sync::RwLock<()>>,
     pipeline: Arc<Pipeline>,
     epoch: u64,
-    /// The states moved in this epoch.
-    touched: Vec<Arc<Mutex<GameActivity>>>,
+    /// The states moved in this epoch, with their games.
+    touched: Vec<(GameId, Arc<Mutex<GameActivity>>)>,
     store: mpsc::Sender<Judged>,
 }
 
@@ -283,7 +286,8 @@ pub(super) fn spawn(admin: Admin, gate: Arc<tokio::sync::RwLock<()>>) -> Batcher
     let (store, groups) = mpsc::channel(1);
     tokio::spawn(store_stage(admin.clone(), pipeline.clone(), groups));
     let writer = Writer { admin, gate, pipeline, epoch: 0, touched: Vec::new(), store };
-    Batcher::spawn(writer, BatchConfig::new("activity writer", MAX_GROUP))
+    let config = BatchConfig { tick: Some(IDLE_FLUSH), ..BatchConfig::new("activity writer", MAX_GROUP) };
+    Batcher::spawn(writer, config)
 }
 
 /// The store stage: commits judged groups in order, then moves the rankings and answers.
@@ -375,14 +379,14 @@ impl Commit for Writer {
         let gate = self.gate.clone().read_owned().await;
         if self.pipeline.is_poisoned(self.epoch) {
             // A group of this epoch failed: the states it moved hold counts never stored.
-            for state in self.touched.drain(..) {
+            for (_, state) in self.touched.drain(..) {
                 mark_stale(&state);
             }
             self.epoch += 1;
         }
         // A state nobody else holds any more (replaced in the seam, no group on its way) can
         // no longer be judged on.
-        self.touched.retain(|t| Arc::strong_count(t) > 1);
+        self.touched.retain(|(_, t)| Arc::strong_count(t) > 1);
         let started = std::time::Instant::now();
         let mut games: Vec<GameId> = jobs.iter().map(|j| j.game).collect();
         games.sort();
@@ -418,8 +422,8 @@ impl Commit for Writer {
                     return Err(e);
                 }
             };
-            if !self.touched.iter().any(|t| Arc::ptr_eq(t, &state)) {
-                self.touched.push(state.clone());
+            if !self.touched.iter().any(|(_, t)| Arc::ptr_eq(t, &state)) {
+                self.touched.push((*game, state.clone()));
             }
             group_states.push(state.clone());
             let known: HashSet<String> = known.into_iter().collect();
@@ -566,6 +570,42 @@ impl Commit for Writer {
             return Err(ServiceError::new(ErrorCode::StoreUnavailable, "the activity writer stopped"));
         }
         Ok(receivers)
+    }
+
+    /// Between groups: the days, sums and history a game's last groups left unwritten go to
+    /// the store as a group of their own once they are due, so an idle game's store is never
+    /// more than a second or two behind its events.
+    async fn tick(&mut self) {
+        let gate = self.gate.clone().read_owned().await;
+        if self.pipeline.is_poisoned(self.epoch) {
+            return; // the next group starts a new epoch first
+        }
+        let mut write = ActivityWrite::default();
+        let mut flushes = Vec::new();
+        let mut states = Vec::new();
+        for (game, state) in &self.touched {
+            let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !st.stale && !st.unflushed.is_empty() && flush_due(&st) {
+                flushes.push((state.clone(), take_flush(*game, &mut st, &mut write)));
+                states.push(state.clone());
+            }
+        }
+        if flushes.is_empty() {
+            return;
+        }
+        let group = Judged {
+            epoch: self.epoch,
+            write,
+            changes: Vec::new(),
+            flushes,
+            states,
+            ids: Vec::new(),
+            answers: Vec::new(),
+            _gate: gate,
+            aborted: false,
+            judged: std::time::Duration::ZERO,
+        };
+        let _ = self.store.send(group).await;
     }
 }
 
