@@ -269,6 +269,24 @@ struct Judged {
     judged: std::time::Duration,
 }
 
+impl Judged {
+    /// A group with no events (a flush, or an abort marker) over `states`.
+    fn empty(epoch: u64, gate: tokio::sync::OwnedRwLockReadGuard<()>, states: Vec<Arc<Mutex<GameActivity>>>) -> Self {
+        Self {
+            epoch,
+            write: ActivityWrite::default(),
+            changes: Vec::new(),
+            flushes: Vec::new(),
+            states,
+            ids: Vec::new(),
+            answers: Vec::new(),
+            _gate: gate,
+            aborted: false,
+            judged: std::time::Duration::ZERO,
+        }
+    }
+}
+
 /// The writer's judge stage.
 struct Writer {
     admin: Admin,
@@ -595,18 +613,7 @@ impl Commit for Writer {
         if flushes.is_empty() {
             return;
         }
-        let group = Judged {
-            epoch: self.epoch,
-            write,
-            changes: Vec::new(),
-            flushes,
-            states,
-            ids: Vec::new(),
-            answers: Vec::new(),
-            _gate: gate,
-            aborted: false,
-            judged: std::time::Duration::ZERO,
-        };
+        let group = Judged { write, flushes, ..Judged::empty(self.epoch, gate, states) };
         let _ = self.store.send(group).await;
     }
 }
@@ -621,18 +628,7 @@ impl Writer {
         states: Vec<Arc<Mutex<GameActivity>>>,
         e: ServiceError,
     ) -> ServiceError {
-        let marker = Judged {
-            epoch: self.epoch,
-            write: ActivityWrite::default(),
-            changes: Vec::new(),
-            flushes: Vec::new(),
-            states,
-            ids: Vec::new(),
-            answers: Vec::new(),
-            _gate: gate,
-            aborted: true,
-            judged: std::time::Duration::ZERO,
-        };
+        let marker = Judged { aborted: true, ..Judged::empty(self.epoch, gate, states) };
         if self.store.send(marker).await.is_err() {
             return ServiceError::new(ErrorCode::StoreUnavailable, "the activity writer stopped");
         }
