@@ -3,8 +3,8 @@
 //! and all-time sums. One batch of events is written in one transaction
 //! ([`ActivityStore::insert_activity_batch`]), so an answered batch is durable as a whole.
 //! Days, sums and the per-user history index derive from the events; the service writes them
-//! a second at a time with a watermark (the highest `seq` they hold), and start-up replays the
-//! events above it.
+//! in flushes with a watermark (the highest `seq` they hold; history entries may come twice and
+//! the repeat is ignored), and start-up replays the events above it.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -8,10 +8,10 @@
 //!
 //! One folder per surface, as in `podium_core::store`: [`admin`] (accounts, users, API keys,
 //! games, boards), `scores` (identities, events, entries, flags), `clients` (devices,
-//! sessions, nonces), `community` (members and their tokens); the activity surface will take
-//! `activity/` beside them.
+//! sessions, nonces), `community` (members and their tokens), `activity` (policies, judged
+//! events, days, sums, history and flags).
 
-mod activity;
+pub(crate) mod activity;
 pub(crate) mod admin;
 mod clients;
 mod community;

@@ -321,7 +321,7 @@ async fn days_sums_and_history_are_written_a_second_or_two_later_and_a_restart_r
     assert_eq!(ann_day.value.points[2], 200, "ann's game");
     let since = Utc::now() - Duration::days(1);
     assert_eq!(store.user_activity_events(gid, &key("ann"), since, None, 10).await.unwrap().len(), 1);
-    // A busy game's groups write them with the group that comes a second later.
+    // A busy game's groups write them in flushes 30 seconds apart: the next batch's are not due.
     site.results(json!([{"event_id": "w2", "type": "dm_sent", "from": "ann", "to": "cy"}])).await;
     assert_eq!(store.activity_flushed_seq(gid).await.unwrap(), 1, "w2 is not due yet");
     assert_eq!(ids(&site.get(&history("ann")).await), ["w2", "w1"], "stored and in memory, merged");

@@ -47,6 +47,11 @@ impl Key {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The shared text itself (binding it to a query copies nothing).
+    pub fn shared(&self) -> std::sync::Arc<str> {
+        self.0.clone()
+    }
 }
 
 impl std::fmt::Display for Key {

@@ -7,8 +7,9 @@
 //! commit fails every group judged on top of it, and the states they moved are marked stale
 //! and rebuilt from the store on next use ([`Pipeline`]). An event seen before — stored, or earlier in the
 //! same group — is `duplicate` and counts nothing, so a retried batch counts nothing twice.
-//! The users' days, sums and history index that the events moved go with a later group (at
-//! most a second later, [`flush_due`]): they derive from the stored events.
+//! The users' days, sums and history index that the events moved go with later groups, in
+//! large flushes ([`flush_due`]), or within a second or two once the game is still
+//! ([`Writer::tick`]): they derive from the stored events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Activity, closes_at, day_of, flush_due, load, take_flush};
+use super::{Activity, closes_at, day_of, flush_due, idle, load, take_all, take_flush};
 use crate::activity::{GameActivity, Moved, Recorded, Verdict};
 use crate::auth::Principal;
 use crate::batch::{BatchConfig, Batcher, Commit};
@@ -549,8 +550,10 @@ impl Commit for Writer {
                 }
             }
             st.unflushed.note(&moved);
-            if flush_due(&st) {
-                flushes.push((state.clone(), take_flush(*game, &mut st, &mut write)));
+            if flush_due(&st)
+                && let Some(through) = take_flush(*game, &mut st, &mut write)
+            {
+                flushes.push((state.clone(), through));
             }
             drop(st);
             changes.push(ActivityChange { game: *game, moved: Arc::new(moved), at_micros: to_micros(latest) });
@@ -592,9 +595,9 @@ impl Commit for Writer {
         Ok(receivers)
     }
 
-    /// Between groups: the days, sums and history a game's last groups left unwritten go to
-    /// the store as a group of their own once they are due, so an idle game's store is never
-    /// more than a second or two behind its events.
+    /// Between groups: a game still for [`IDLE_AFTER`](super::IDLE_AFTER) has everything its store lacks written
+    /// as a group of its own, so an idle game's store is never more than a second or two behind
+    /// its events; a busy one's due flush goes on a part at a time.
     async fn tick(&mut self) {
         let gate = self.gate.clone().read_owned().await;
         if self.pipeline.is_poisoned(self.epoch) {
@@ -605,12 +608,23 @@ impl Commit for Writer {
         let mut states = Vec::new();
         for (game, state) in &self.touched {
             let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !st.stale && !st.unflushed.is_empty() && flush_due(&st) {
-                flushes.push((state.clone(), take_flush(*game, &mut st, &mut write)));
+            if st.stale || st.unflushed.is_empty() {
+                continue;
+            }
+            let size = |w: &ActivityWrite| (w.history.len(), w.days.len(), w.totals.len(), w.flushed.len());
+            let before = size(&write);
+            if idle(&st) {
+                flushes.push((state.clone(), take_all(*game, &mut st, &mut write)));
+            } else if flush_due(&st)
+                && let Some(through) = take_flush(*game, &mut st, &mut write)
+            {
+                flushes.push((state.clone(), through));
+            }
+            if size(&write) != before {
                 states.push(state.clone());
             }
         }
-        if flushes.is_empty() {
+        if states.is_empty() {
             return;
         }
         let group = Judged { write, flushes, ..Judged::empty(self.epoch, gate, states) };

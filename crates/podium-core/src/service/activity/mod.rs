@@ -256,34 +256,67 @@ fn rows_at<'a>(
     (days, totals)
 }
 
-/// How long the days, sums and history of a busy game may wait before they are written.
-const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-/// How many unwritten rows make them written at once.
-const FLUSH_AT: usize = 200_000;
+/// How long the days, sums and history of a busy game may wait before a flush takes them:
+/// the longer, the more changes to one row share one write and the more rows share a page (a
+/// flush every second cost ~6.7 µs a row, one of 1.5 million rows ~2.4 µs; BENCHMARKS.md).
+/// Start-up replays the events of the last days anyway, so the wait costs a restart nothing.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// How many unwritten rows make a flush taken at once (bounds the memory they hold).
+const FLUSH_AT: usize = 1_000_000;
+/// About how many history entries one group carries of a flush on its way, so that no group
+/// stalls the writer for long.
+const FLUSH_SLICE: usize = 50_000;
+/// A game with no change for this long is written whole by the idle writer: its store is never
+/// more than a second or two behind its events once the load stops.
+pub(super) const IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Whether the writer should write a game's unflushed rows with this group.
+/// Whether the writer should write part of a game's unflushed rows with this group.
 pub(super) fn flush_due(st: &GameActivity) -> bool {
-    st.unflushed.len() >= FLUSH_AT || st.unflushed.since.is_some_and(|t| t.elapsed() >= FLUSH_EVERY)
+    let u = &st.unflushed;
+    u.flushing() || u.len() >= FLUSH_AT || u.since.is_some_and(|t| t.elapsed() >= FLUSH_EVERY)
 }
 
-/// Moves a game's unflushed days, sums and history into `write` with its watermark (every
-/// event judged so far); returns the watermark. The history entries stay readable in memory
-/// until [`Unflushed::flushed`](crate::activity::Unflushed::flushed) after the commit.
-pub(super) fn take_flush(game: GameId, st: &mut GameActivity, write: &mut ActivityWrite) -> i64 {
+/// Whether a game has been still long enough to be written whole.
+pub(super) fn idle(st: &GameActivity) -> bool {
+    !st.unflushed.is_empty() && st.unflushed.last.is_some_and(|t| t.elapsed() >= IDLE_AFTER)
+}
+
+/// Adds the next part of a game's flush to `write`, taking a flush of every change so far (as
+/// of every event judged) if none is on its way; returns the watermark once the last part is
+/// in. The history entries stay readable in memory until
+/// [`Unflushed::flushed`](crate::activity::Unflushed::flushed) after that part's commit.
+pub(super) fn take_flush(game: GameId, st: &mut GameActivity, write: &mut ActivityWrite) -> Option<i64> {
     let through = st.next_seq - 1;
-    let taken = st.unflushed.take();
-    let keys = taken.days.iter().map(|(u, d)| (u, Some(*d))).chain(taken.totals.iter().map(|u| (u, None)));
-    let (day_rows, total_rows) = rows_at(game, &st.book, keys);
-    write.days.extend(day_rows);
-    write.totals.extend(total_rows);
-    write.history.extend(taken.history.into_iter().map(|(user, seq, event_id)| ActivityHistoryRow {
+    st.unflushed.start(&st.book, through);
+    let slice = st.unflushed.slice(FLUSH_SLICE)?;
+    add_slice(game, slice, write)
+}
+
+/// Adds everything a game's store lacks to `write`; returns the watermark.
+pub(super) fn take_all(game: GameId, st: &mut GameActivity, write: &mut ActivityWrite) -> i64 {
+    let through = st.next_seq - 1;
+    let slice = st.unflushed.take_all(&st.book, through);
+    add_slice(game, slice, write).unwrap_or(through)
+}
+
+fn add_slice(game: GameId, slice: crate::activity::Slice, write: &mut ActivityWrite) -> Option<i64> {
+    write.days.extend(slice.days.into_iter().map(|(user, day, value)| ActivityDayRow {
+        game_id: game,
+        user,
+        day,
+        value,
+    }));
+    write.totals.extend(slice.totals.into_iter().map(|(user, sums)| ActivityTotalRow { game_id: game, user, sums }));
+    write.history.extend(slice.history.into_iter().map(|(user, seq, event_id)| ActivityHistoryRow {
         game_id: game,
         user,
         seq,
         event_id,
     }));
-    write.flushed.push((game, through));
-    through
+    if let Some(through) = slice.through {
+        write.flushed.push((game, through));
+    }
+    slice.through
 }
 
 /// Writes a game's unflushed days, sums and history now (before anything reads them from the
@@ -297,7 +330,7 @@ pub(super) async fn flush_game(admin: &Admin, game: GameId) -> ServiceResult<()>
         if st.unflushed.is_empty() {
             return Ok(());
         }
-        take_flush(game, &mut st, &mut write)
+        take_all(game, &mut st, &mut write)
     };
     if let Err(e) = admin.store().insert_activity_batch(&write).await {
         admin.shared().activity.forget(game);

@@ -19,6 +19,25 @@ macro_rules! activity_flag_cols {
     };
 }
 
+/// A game's id as query text, made once per write rather than once per row (a write's rows
+/// nearly all belong to one game).
+#[derive(Default)]
+pub(crate) struct GameText(Option<(podium_core::id::GameId, std::sync::Arc<str>)>);
+
+impl GameText {
+    /// The text of `game`.
+    pub(crate) fn of(&mut self, game: podium_core::id::GameId) -> std::sync::Arc<str> {
+        match &self.0 {
+            Some((g, text)) if *g == game => text.clone(),
+            _ => {
+                let text: std::sync::Arc<str> = game.to_string().into();
+                self.0 = Some((game, text.clone()));
+                text
+            }
+        }
+    }
+}
+
 macro_rules! impl_activity_store {
     ($store:ty, $db:ty, $begin:literal) => {
         fn activity_event_from_row(
@@ -113,6 +132,7 @@ macro_rules! impl_activity_store {
             tx: &mut sqlx::Transaction<'c, $db>,
             days: &[podium_core::store::ActivityDayRow],
             totals: &[podium_core::store::ActivityTotalRow],
+            game_text: &mut $crate::sql::activity::GameText,
         ) -> podium_core::store::StoreResult<()> {
             use podium_core::time::to_day_number;
             use $crate::sql::map_err;
@@ -121,8 +141,8 @@ macro_rules! impl_activity_store {
                     "INSERT INTO activity_days (game_id, user_id, day, friends, meetups, games, popularity, active, streak, multiplier, total) ",
                 );
                 qb.push_values(chunk, |mut b, d| {
-                    b.push_bind(d.game_id.to_string())
-                        .push_bind(d.user.as_str().to_owned())
+                    b.push_bind(game_text.of(d.game_id))
+                        .push_bind(d.user.shared())
                         .push_bind(to_day_number(d.day))
                         .push_bind(d.value.points[0])
                         .push_bind(d.value.points[1])
@@ -145,7 +165,7 @@ macro_rules! impl_activity_store {
                     "INSERT INTO activity_totals (game_id, user_id, friends, meetups, games, popularity, total) ",
                 );
                 qb.push_values(chunk, |mut b, t| {
-                    b.push_bind(t.game_id.to_string()).push_bind(t.user.as_str().to_owned());
+                    b.push_bind(game_text.of(t.game_id)).push_bind(t.user.shared());
                     for v in t.sums {
                         b.push_bind(v);
                     }
@@ -265,13 +285,14 @@ macro_rules! impl_activity_store {
                 use podium_core::time::to_micros;
                 use $crate::sql::map_err;
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                let mut game_text = $crate::sql::activity::GameText::default();
                 for chunk in write.events.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO activity_events (game_id, event_id, seq, event_type, at, received_at, fields, outcome, result) ",
                     );
                     qb.push_values(chunk, |mut b, e| {
-                        b.push_bind(e.game_id.to_string())
-                            .push_bind(e.event_id.as_str().to_owned())
+                        b.push_bind(game_text.of(e.game_id))
+                            .push_bind(e.event_id.shared())
                             .push_bind(e.seq)
                             .push_bind(e.event_type.clone())
                             .push_bind(e.at.map(to_micros))
@@ -286,10 +307,10 @@ macro_rules! impl_activity_store {
                     let mut qb =
                         sqlx::QueryBuilder::<$db>::new("INSERT INTO activity_event_users (game_id, user_id, seq, event_id) ");
                     qb.push_values(chunk, |mut b, h| {
-                        b.push_bind(h.game_id.to_string())
-                            .push_bind(h.user.as_str().to_owned())
+                        b.push_bind(game_text.of(h.game_id))
+                            .push_bind(h.user.shared())
                             .push_bind(h.seq)
-                            .push_bind(h.event_id.as_str().to_owned());
+                            .push_bind(h.event_id.shared());
                     });
                     qb.push(" ON CONFLICT DO NOTHING");
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
@@ -312,7 +333,7 @@ macro_rules! impl_activity_store {
                     });
                     qb.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
-                upsert_activity_days(&mut tx, &write.days, &write.totals).await?;
+                upsert_activity_days(&mut tx, &write.days, &write.totals, &mut game_text).await?;
                 // A game with events has a watermark row (0 until its first flush): the list
                 // of games with activity reads it.
                 let mut games: Vec<podium_core::id::GameId> = write.events.iter().map(|e| e.game_id).collect();
@@ -602,7 +623,7 @@ macro_rules! impl_activity_store {
                         .await
                         .map_err(map_err)?;
                 }
-                upsert_activity_days(&mut tx, &review.days, &review.totals).await?;
+                upsert_activity_days(&mut tx, &review.days, &review.totals, &mut $crate::sql::activity::GameText::default()).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }
