@@ -62,8 +62,8 @@ pub struct NewActivityEvent {
     pub fields: String,
     /// What it came to.
     pub outcome: Outcome,
-    /// The answer given for it, JSON.
-    pub result: String,
+    /// The answer given for it, JSON (the very text sent in the answer).
+    pub result: std::sync::Arc<str>,
 }
 
 impl From<&StoredActivityEvent> for NewActivityEvent {
@@ -77,7 +77,7 @@ impl From<&StoredActivityEvent> for NewActivityEvent {
             received_at: e.received_at,
             fields: e.fields.to_string(),
             outcome: e.outcome,
-            result: e.result.to_string(),
+            result: e.result.to_string().into(),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `POST /v1/activity/events`: a batch of what users did, judged and committed before the
 //! answer.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use podium_core::service::activity::{RecordEvents, RecordedEvents};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -27,6 +28,9 @@ async fn record(
     State(s): State<AppState>,
     Admin(p): Admin,
     ApiJson(cmd): ApiJson<RecordEvents>,
-) -> ApiResult<Json<RecordedEvents>> {
-    Ok(Json(s.activity.record(&p, cmd).await?))
+) -> ApiResult<Response> {
+    // The results come serialised (the text stored with each event): they are joined, not
+    // serialised again.
+    let recorded = s.activity.record(&p, cmd).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], recorded.to_json()).into_response())
 }

@@ -277,18 +277,27 @@ impl Event {
 
     /// The event's fields as stored (and listed in the history): type-specific fields only.
     pub fn fields_json(&self) -> Value {
-        use serde_json::json;
+        serde_json::to_value(self.fields()).unwrap_or_default()
+    }
+
+    /// [`Event::fields_json`] as text, serialised straight from the event (the writer stores
+    /// it with every event).
+    pub fn fields_text(&self) -> String {
+        serde_json::to_string(&self.fields()).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    fn fields(&self) -> StoredFields<'_> {
         match &self.kind {
-            EventKind::DmSent { from, to } => json!({"from": from, "to": to}),
-            EventKind::RoomMessage { user, room } => json!({"user": user, "room": room}),
-            EventKind::InviteAccepted { inviter, accepter } => json!({"inviter": inviter, "accepter": accepter}),
-            EventKind::FriendshipCreated { user_a, user_b } => json!({"user_a": user_a, "user_b": user_b}),
+            EventKind::DmSent { from, to } => StoredFields::Dm { from, to },
+            EventKind::RoomMessage { user, room } => StoredFields::User { room, user },
+            EventKind::InviteAccepted { inviter, accepter } => StoredFields::Invite { accepter, inviter },
+            EventKind::FriendshipCreated { user_a, user_b } => StoredFields::Friends { user_a, user_b },
             EventKind::Room { step, user, room } => match step {
-                RoomStep::Created | RoomStep::Cancelled | RoomStep::Ended => json!({"host": user, "room": room}),
-                RoomStep::Joined | RoomStep::Left => json!({"user": user, "room": room}),
+                RoomStep::Created | RoomStep::Cancelled | RoomStep::Ended => StoredFields::Host { host: user, room },
+                RoomStep::Joined | RoomStep::Left => StoredFields::User { room, user },
             },
             EventKind::GameCompleted { players, winner, duration_s, moves } => {
-                json!({"players": players, "winner": winner, "duration_s": duration_s, "moves": moves})
+                StoredFields::Game { duration_s, moves, players, winner }
             }
         }
     }
@@ -506,6 +515,19 @@ impl Fields<'_> {
     }
 }
 
+/// An event's type-specific fields as stored (keys in alphabetical order, as a JSON object
+/// holds them).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum StoredFields<'a> {
+    Dm { from: &'a Key, to: &'a Key },
+    User { room: &'a Key, user: &'a Key },
+    Host { host: &'a Key, room: &'a Key },
+    Invite { accepter: &'a Key, inviter: &'a Key },
+    Friends { user_a: &'a Key, user_b: &'a Key },
+    Game { duration_s: &'a f64, moves: &'a u64, players: &'a [Key; 2], winner: &'a Option<Key> },
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -536,6 +558,7 @@ mod tests {
             let Parsed::Event(e) = parse(Value::Object(body)) else { panic!("{t}") };
             assert_eq!(e.event_type().as_str(), t);
             assert_eq!(e.fields_json(), fields, "{t}");
+            assert_eq!(serde_json::from_str::<Value>(&e.fields_text()).unwrap(), fields, "{t}");
             let again = Event::from_stored(e.event_id.clone(), e.event_type(), e.at, &e.fields_json()).unwrap();
             assert_eq!(again, e);
         }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Activity, closes_at, day_of, flush_due, idle, load, take_all, take_flush};
@@ -68,34 +68,45 @@ pub struct UserResult {
     /// Points earned (before the streak multiplier).
     pub points: i64,
     /// The same points per category (`friends`, `meetups`, `games`, `popularity`).
-    pub categories: BTreeMap<String, i64>,
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub categories: BTreeMap<&'static str, i64>,
     /// Why (stable codes, see docs/activity.md).
-    pub reasons: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub reasons: Vec<&'static str>,
 }
 
+// Built once per event, with shared ids and static codes, and serialised once: the same text
+// is stored with the event and sent in the answer.
 /// What one event came to.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EventResult {
     /// The app's id of the event.
-    pub event_id: String,
+    #[schema(value_type = String)]
+    pub event_id: Key,
     /// `counted` when anyone earned points (or it passed every rule); otherwise the first
     /// refusal in the order duplicate, invalid, blocked, muted, capped, cooldown.
     pub outcome: Outcome,
     /// Points earned, per user (only users who earned).
-    pub points: BTreeMap<String, i64>,
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub points: BTreeMap<Key, i64>,
     /// Every reason given, in order.
-    pub reasons: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub reasons: Vec<&'static str>,
     /// Per user the event names (or paid, as a meetup's host).
-    pub users: BTreeMap<String, UserResult>,
+    #[schema(value_type = BTreeMap<String, UserResult>)]
+    pub users: BTreeMap<Key, UserResult>,
     /// For an `invalid` event whose fields are wrong: field → codes.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub errors: Option<FieldErrors>,
     /// The day (policy time zone) its points fall on, for an event the rules judged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub day: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub day: Option<chrono::NaiveDate>,
 }
 
+// The answer's shape, for the OpenAPI document: the service hands it out as a
+// [`BatchAnswer`], already serialised.
 /// `200` of `POST /v1/activity/events`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordedEvents {
@@ -103,36 +114,66 @@ pub struct RecordedEvents {
     pub results: Vec<EventResult>,
 }
 
+/// The answer to a batch: each event's [`EventResult`] as the JSON text stored with it.
+#[derive(Debug, Clone)]
+pub struct BatchAnswer {
+    /// One per event, in input order.
+    pub results: Vec<Arc<str>>,
+}
+
+impl BatchAnswer {
+    /// The answer's body: a [`RecordedEvents`] document.
+    pub fn to_json(&self) -> String {
+        let mut body = String::with_capacity(16 + self.results.iter().map(|r| r.len() + 1).sum::<usize>());
+        body.push_str("{\"results\":[");
+        for (i, r) in self.results.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(r);
+        }
+        body.push_str("]}");
+        body
+    }
+}
+
 impl EventResult {
     fn from_verdict(event_id: &Key, v: &Verdict, errors: Option<FieldErrors>) -> Self {
-        let mut reasons: Vec<String> = v.reason.iter().map(|r| (*r).to_owned()).collect();
+        let mut reasons: Vec<&'static str> = v.reason.iter().copied().collect();
         for (_, u) in &v.users {
             for r in &u.reasons {
-                if !reasons.iter().any(|x| x == r) {
-                    reasons.push((*r).to_owned());
+                if !reasons.contains(r) {
+                    reasons.push(r);
                 }
             }
         }
         Self {
-            event_id: event_id.to_string(),
+            event_id: event_id.clone(),
             outcome: v.outcome,
-            points: v.points().into_iter().map(|(u, p)| (u.to_string(), p)).collect(),
+            points: v.points().into_iter().map(|(u, p)| (u.clone(), p)).collect(),
             reasons,
             users: v
                 .users
                 .iter()
                 .map(|(u, r)| {
-                    let reasons = r.reasons.iter().map(|s| (*s).to_owned()).collect();
-                    let mut categories: BTreeMap<String, i64> = BTreeMap::new();
+                    let mut categories: BTreeMap<&'static str, i64> = BTreeMap::new();
                     for a in v.awards.iter().filter(|a| a.user == *u) {
-                        *categories.entry(a.category.as_str().to_owned()).or_default() += a.points;
+                        *categories.entry(a.category.as_str()).or_default() += a.points;
                     }
-                    (u.to_string(), UserResult { outcome: r.outcome, points: r.points, categories, reasons })
+                    (
+                        u.clone(),
+                        UserResult { outcome: r.outcome, points: r.points, categories, reasons: r.reasons.clone() },
+                    )
                 })
                 .collect(),
             errors,
             day: None,
         }
+    }
+
+    /// The JSON text of the answer (what is stored and sent).
+    fn to_text(&self) -> Arc<str> {
+        serde_json::to_string(self).unwrap_or_else(|_| "null".to_owned()).into()
     }
 }
 
@@ -164,7 +205,7 @@ pub(super) struct Job {
 
 impl Activity {
     /// Records a batch of events (see the module note). The answer comes after the commit.
-    pub async fn record(&self, p: &Principal, cmd: RecordEvents) -> ServiceResult<RecordedEvents> {
+    pub async fn record(&self, p: &Principal, cmd: RecordEvents) -> ServiceResult<BatchAnswer> {
         let mut errors = FieldErrors::new();
         let game = match &cmd.game_id {
             None | Some(Value::Null) => {
@@ -201,7 +242,7 @@ impl Activity {
         let results = committed
             .await
             .map_err(|_| ServiceError::new(ErrorCode::StoreUnavailable, "the activity writer stopped"))??;
-        Ok(RecordedEvents { results })
+        Ok(BatchAnswer { results })
     }
 
     /// The game, if the key's account owns it (404 otherwise, as for any game), from the
@@ -213,9 +254,9 @@ impl Activity {
 }
 
 /// A group's answers, sent once it is committed.
-pub(super) type Answer = oneshot::Receiver<ServiceResult<Vec<EventResult>>>;
+pub(super) type Answer = oneshot::Receiver<ServiceResult<Vec<Arc<str>>>>;
 /// Where a group's answer to one batch goes.
-type Reply = oneshot::Sender<ServiceResult<Vec<EventResult>>>;
+type Reply = oneshot::Sender<ServiceResult<Vec<Arc<str>>>>;
 
 /// What the two stages share to keep failures exact. Groups are judged in epochs: a group
 /// that fails to commit (or to be judged) poisons its epoch — every state that epoch moved
@@ -261,7 +302,7 @@ struct Judged {
     /// The states the group moved.
     states: Vec<Arc<Mutex<GameActivity>>>,
     ids: Vec<(GameId, Vec<String>)>,
-    answers: Vec<(Vec<EventResult>, Reply)>,
+    answers: Vec<(Vec<Arc<str>>, Reply)>,
     /// Held until the group is committed: flag reviews and the day-end job wait for it.
     _gate: tokio::sync::OwnedRwLockReadGuard<()>,
     /// Not a group but the news that the judge gave one up part way: once the groups before
@@ -412,7 +453,7 @@ impl Commit for Writer {
         let mut games: Vec<GameId> = jobs.iter().map(|j| j.game).collect();
         games.sort();
         games.dedup();
-        let mut answers: Vec<Vec<EventResult>> = jobs.iter().map(|_| Vec::new()).collect();
+        let mut answers: Vec<Vec<Arc<str>>> = jobs.iter().map(|_| Vec::new()).collect();
         let mut write = ActivityWrite::default();
         let mut changes: Vec<ActivityChange> = Vec::new();
         let mut flushes = Vec::new();
@@ -471,13 +512,20 @@ impl Commit for Writer {
                     let (verdict, errors, event, event_type, at, fields) = match parsed {
                         _ if duplicate => {
                             let v = Verdict::refused(Outcome::Duplicate, "duplicate", &[]);
-                            answers[i].push(EventResult::from_verdict(id, &v, None));
+                            answers[i].push(EventResult::from_verdict(id, &v, None).to_text());
                             // A repeat is answered but not stored again (its first answer stands).
                             continue;
                         }
                         Parsed::Invalid { event_type, at, errors, .. } => {
                             let v = Verdict::refused(Outcome::Invalid, "invalid_event", &[]);
-                            (v, Some(errors.clone()), None, event_type.map(|t| t.as_str().to_owned()), *at, json!({}))
+                            (
+                                v,
+                                Some(errors.clone()),
+                                None,
+                                event_type.map(|t| t.as_str().to_owned()),
+                                *at,
+                                "{}".to_owned(),
+                            )
                         }
                         Parsed::Event(e) => {
                             let users = e.users();
@@ -492,7 +540,7 @@ impl Commit for Writer {
                             } else {
                                 st.counters.judge(&policy, e)
                             };
-                            (v, None, Some(e), Some(e.event_type().as_str().to_owned()), Some(e.at), e.fields_json())
+                            (v, None, Some(e), Some(e.event_type().as_str().to_owned()), Some(e.at), e.fields_text())
                         }
                     };
                     if let Some(e) = event {
@@ -530,8 +578,9 @@ impl Commit for Writer {
                     }
                     let mut result = EventResult::from_verdict(id, &verdict, errors);
                     if verdict.reason.is_none() {
-                        result.day = event.map(|e| day_of(&policy, e.at).to_string());
+                        result.day = event.map(|e| day_of(&policy, e.at));
                     }
+                    let text = result.to_text();
                     let seq = st.next_seq;
                     st.next_seq += 1;
                     st.unflushed.note_event(verdict.users.iter().map(|(u, _)| u), seq, id);
@@ -542,11 +591,11 @@ impl Commit for Writer {
                         event_type,
                         at,
                         received_at: job.received_at,
-                        fields: fields.to_string(),
+                        fields,
                         outcome: result.outcome,
-                        result: serde_json::to_string(&result).unwrap_or_else(|_| "null".to_owned()),
+                        result: text.clone(),
                     });
-                    answers[i].push(result);
+                    answers[i].push(text);
                 }
             }
             st.unflushed.note(&moved);

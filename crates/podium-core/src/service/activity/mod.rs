@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 pub use days::BadgeQuery;
-pub use events::{EventResult, RecordEvents, RecordedEvents, UserResult};
+pub use events::{BatchAnswer, EventResult, RecordEvents, RecordedEvents, UserResult};
 pub use flags::{ActivityFlagQuery, ReviewActivityFlag};
 pub use reads::{DayView, HistoryQuery, LeaderboardQuery, LeaderboardRow, StoredEventView};
 
