@@ -11,12 +11,11 @@ pub mod sim;
 pub use rules::{ActivityFlagType, Award, Counters, RaisedFlag, Recorded, UserVerdict, Verdict};
 pub use scores::{Moved, Period, Scope, ScoreBook, Standing, UserDay};
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use crate::model::activity::{Key, Policy};
+use crate::model::activity::{Key, KeyMap, KeySet, Policy};
 
 /// What a node keeps of one game: its policy, the rules' counts, the users' days, and the next
 /// `seq` to give an event.
@@ -65,14 +64,14 @@ impl GameActivity {
 #[derive(Debug, Default)]
 pub struct Unflushed {
     /// Days that changed: (user, day).
-    pub days: HashSet<(Key, NaiveDate)>,
+    pub days: KeySet<(Key, NaiveDate)>,
     /// Users whose all-time sums changed.
-    pub totals: HashSet<Key>,
+    pub totals: KeySet<Key>,
     /// Per user, the events (`seq`, id) the stored history index lacks and no flush holds yet,
     /// oldest first.
-    history: HashMap<Key, Vec<(i64, Key)>>,
+    history: KeyMap<Key, Vec<(i64, Key)>>,
     /// Per user, the entries a flush holds (until it committed).
-    writing: HashMap<Key, Vec<(i64, Key)>>,
+    writing: KeyMap<Key, Vec<(i64, Key)>>,
     /// When the oldest change not taken by a flush was made.
     pub since: Option<std::time::Instant>,
     /// When the last change was made.

@@ -6,12 +6,12 @@
 //! stored events of those windows with their recorded outcomes ([`Counters::replay`]), which
 //! rebuilds the same counts without judging anything again.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use crate::model::activity::{Category, Event, EventKind, Key, Outcome, Policy, RoomStep};
+use crate::model::activity::{Category, Event, EventKind, Key, KeyMap, KeySet, Outcome, Policy, RoomStep};
 
 crate::wire_enum!(
     /// The fraud rules of activity scores.
@@ -96,9 +96,9 @@ impl Verdict {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recorded {
     /// Per user, the outcome recorded.
-    pub outcomes: HashMap<Key, Outcome>,
+    pub outcomes: KeyMap<Key, Outcome>,
     /// Hosts whose meetup points this event paid.
-    pub hosts_paid: HashSet<Key>,
+    pub hosts_paid: KeySet<Key>,
 }
 
 impl Recorded {
@@ -150,9 +150,9 @@ struct Room {
     closed: bool,
     host_awarded: bool,
     /// Who is in it now, since when.
-    present: HashMap<Key, DateTime<Utc>>,
+    present: KeyMap<Key, DateTime<Utc>>,
     /// Everyone who has been present (the host from the start).
-    ever: HashSet<Key>,
+    ever: KeySet<Key>,
 }
 
 /// One sender's messages in one channel.
@@ -182,21 +182,21 @@ struct Hosted {
 /// Every count the rules of one game read (see the module note).
 #[derive(Debug, Default)]
 pub struct Counters {
-    daily: HashMap<(NaiveDate, Key), Daily>,
-    senders: HashSet<(NaiveDate, Key, Key)>,
-    accepters: HashSet<(NaiveDate, Key, Key)>,
-    dm_pairs: HashMap<(NaiveDate, Key, Key), u32>,
-    dm_last: HashMap<(Key, Key), DateTime<Utc>>,
-    game_pairs: HashMap<(NaiveDate, Pair), u32>,
-    game_last: HashMap<Pair, DateTime<Utc>>,
-    pair_games: HashMap<Pair, VecDeque<PairGame>>,
-    rooms: HashMap<Key, Room>,
-    join_last: HashMap<(Key, Key), DateTime<Utc>>,
-    joins: HashMap<(NaiveDate, Key, Key), (u32, Vec<Key>)>,
-    join_flagged: HashSet<(NaiveDate, Key, Key)>,
-    burst: HashMap<(String, Key), Burst>,
-    hosted: HashMap<Key, VecDeque<Hosted>>,
-    cancel_flagged: HashMap<Key, DateTime<Utc>>,
+    daily: KeyMap<(NaiveDate, Key), Daily>,
+    senders: KeySet<(NaiveDate, Key, Key)>,
+    accepters: KeySet<(NaiveDate, Key, Key)>,
+    dm_pairs: KeyMap<(NaiveDate, Key, Key), u32>,
+    dm_last: KeyMap<(Key, Key), DateTime<Utc>>,
+    game_pairs: KeyMap<(NaiveDate, Pair), u32>,
+    game_last: KeyMap<Pair, DateTime<Utc>>,
+    pair_games: KeyMap<Pair, VecDeque<PairGame>>,
+    rooms: KeyMap<Key, Room>,
+    join_last: KeyMap<(Key, Key), DateTime<Utc>>,
+    joins: KeyMap<(NaiveDate, Key, Key), (u32, Vec<Key>)>,
+    join_flagged: KeySet<(NaiveDate, Key, Key)>,
+    burst: KeyMap<(String, Key), Burst>,
+    hosted: KeyMap<Key, VecDeque<Hosted>>,
+    cancel_flagged: KeyMap<Key, DateTime<Utc>>,
 }
 
 /// A user's result being worked out.
@@ -508,8 +508,8 @@ impl Counters {
                         eligible,
                         closed: false,
                         host_awarded: false,
-                        present: HashMap::new(),
-                        ever: HashSet::from([user.clone()]),
+                        present: KeyMap::default(),
+                        ever: KeySet::from_iter([user.clone()]),
                     },
                 );
                 self.hosted.entry(user.clone()).or_default().push_back(Hosted {

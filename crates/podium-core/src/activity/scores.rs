@@ -3,11 +3,11 @@
 //! re-derives that day and the later days it holds (a late event can make yesterday active and
 //! lengthen today's streak), and reports every value that moved so the rankings follow it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::model::activity::{Category, Key, Policy};
+use crate::model::activity::{Category, Key, KeyMap, Policy};
 
 /// What a ranking ranks: one category's points or the total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,7 +111,7 @@ pub struct Moved {
 /// Every user's standing in one game.
 #[derive(Debug, Default)]
 pub struct ScoreBook {
-    users: HashMap<Key, Standing>,
+    users: KeyMap<Key, Standing>,
 }
 
 /// Rounds half up (points are never negative).

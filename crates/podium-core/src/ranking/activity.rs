@@ -15,7 +15,7 @@ use super::{RankKey, Ranking};
 use crate::activity::{Moved, Period, Scope};
 use crate::id::GameId;
 use crate::model::SortDirection;
-use crate::model::activity::Key;
+use crate::model::activity::{Key, KeyMap};
 
 /// One ranking's place.
 type Board = (GameId, Scope, Period);
@@ -62,7 +62,7 @@ pub struct UsersPage {
 #[derive(Default)]
 struct Inner {
     boards: HashMap<Board, Ranking>,
-    keys: HashMap<(Board, u128), RankKey>,
+    keys: KeyMap<(Board, u128), RankKey>,
     names: HashMap<u128, Key>,
 }
 

@@ -8,6 +8,14 @@ use serde_json::Value;
 
 use crate::error::{FieldCode, FieldErrors};
 
+/// A hash map keyed by app-given ids, for the counts the rules and rankings keep per user:
+/// foldhash's seeded hasher instead of std's SipHash, which cost several per cent of the
+/// writer's time on these short keys (BENCHMARKS.md). Its seed is random per process, so keys
+/// chosen to collide cannot be prepared ahead.
+pub type KeyMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::RandomState>;
+/// A hash set of the same kind as [`KeyMap`].
+pub type KeySet<K> = std::collections::HashSet<K, foldhash::quality::RandomState>;
+
 /// Longest app-given id (user, room, event).
 pub const MAX_KEY: usize = 128;
 
@@ -51,6 +59,12 @@ impl Key {
     /// The shared text itself (binding it to a query copies nothing).
     pub fn shared(&self) -> std::sync::Arc<str> {
         self.0.clone()
+    }
+}
+
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 

@@ -6,6 +6,6 @@ pub mod event;
 pub mod flag;
 pub mod policy;
 
-pub use event::{Category, Event, EventKind, EventType, Key, Outcome, Parsed, RoomStep};
+pub use event::{Category, Event, EventKind, EventType, Key, KeyMap, KeySet, Outcome, Parsed, RoomStep};
 pub use flag::{ActivityBadge, ActivityFlag};
 pub use policy::Policy;

@@ -11,7 +11,7 @@
 //! large flushes ([`flush_due`]), or within a second or two once the game is still
 //! ([`Writer::tick`]): they derive from the stored events.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -27,7 +27,7 @@ use crate::batch::{BatchConfig, Batcher, Commit};
 use crate::error::{ErrorCode, FieldCode, FieldErrors, ServiceError, ServiceResult};
 use crate::id::{ActivityFlagId, GameId};
 use crate::model::FlagStatus;
-use crate::model::activity::{ActivityFlag, Event, Key, Outcome, Parsed};
+use crate::model::activity::{ActivityFlag, Event, Key, KeyMap, KeySet, Outcome, Parsed};
 use crate::service::Admin;
 use crate::shared::{ActivityChange, Change};
 use crate::store::{ActivityWrite, NewActivityEvent};
@@ -272,7 +272,7 @@ struct Pipeline {
     /// Events judged and not yet committed (or failed), per game: id → the epoch that judged
     /// it. A repeat judged in the same epoch is a duplicate, as if it were stored (its group
     /// commits first or both fail); one of an earlier epoch is not (that group will fail).
-    in_flight: Mutex<HashMap<GameId, HashMap<String, u64>>>,
+    in_flight: Mutex<HashMap<GameId, KeyMap<Key, u64>>>,
 }
 
 impl Pipeline {
@@ -282,9 +282,9 @@ impl Pipeline {
     }
 
     /// Which of `ids` are in flight in `epoch`.
-    fn in_flight<'a>(&self, game: GameId, ids: &[&'a str], epoch: u64) -> HashSet<&'a str> {
+    fn in_flight<'a>(&self, game: GameId, ids: &[&'a str], epoch: u64) -> KeySet<&'a str> {
         let in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(held) = in_flight.get(&game) else { return HashSet::new() };
+        let Some(held) = in_flight.get(&game) else { return KeySet::default() };
         ids.iter().copied().filter(|id| held.get(*id) == Some(&epoch)).collect()
     }
 
@@ -301,7 +301,7 @@ struct Judged {
     flushes: Vec<(Arc<Mutex<GameActivity>>, i64)>,
     /// The states the group moved.
     states: Vec<Arc<Mutex<GameActivity>>>,
-    ids: Vec<(GameId, Vec<String>)>,
+    ids: Vec<(GameId, Vec<Key>)>,
     answers: Vec<(Vec<Arc<str>>, Reply)>,
     /// Held until the group is committed: flag reviews and the day-end job wait for it.
     _gate: tokio::sync::OwnedRwLockReadGuard<()>,
@@ -468,7 +468,7 @@ impl Commit for Writer {
                     .collect();
                 // In flight first, then stored: an id that leaves the first after its commit
                 // is then found in the second.
-                let flying: HashSet<String> =
+                let flying: KeySet<String> =
                     self.pipeline.in_flight(*game, &ids, self.epoch).into_iter().map(str::to_owned).collect();
                 let known = self.admin.store().known_activity_events(*game, &ids).await?;
                 Ok::<_, ServiceError>((state, known, flying))
@@ -488,8 +488,8 @@ impl Commit for Writer {
                 self.touched.push((*game, state.clone()));
             }
             group_states.push(state.clone());
-            let known: HashSet<String> = known.into_iter().collect();
-            let mut seen: HashSet<&str> = HashSet::new();
+            let known: KeySet<String> = known.into_iter().collect();
+            let mut seen: KeySet<&str> = KeySet::default();
             if state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).stale {
                 // A group failed to commit since the load: this one stands on its counts (one
                 // marked stale later is refused by the store stage, its epoch being poisoned).
@@ -609,9 +609,9 @@ impl Commit for Writer {
         }
         let judged = started.elapsed();
         // The group's events are in flight until the store stage is done with them.
-        let mut ids: HashMap<GameId, Vec<String>> = HashMap::new();
+        let mut ids: HashMap<GameId, Vec<Key>> = HashMap::new();
         for e in &write.events {
-            ids.entry(e.game_id).or_default().push(e.event_id.as_str().to_owned());
+            ids.entry(e.game_id).or_default().push(e.event_id.clone());
         }
         {
             let mut in_flight = self.pipeline.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
