@@ -63,7 +63,7 @@ pub struct UsersPage {
 struct Inner {
     boards: HashMap<Board, Ranking>,
     keys: KeyMap<(Board, u128), RankKey>,
-    names: HashMap<u128, Key>,
+    names: KeyMap<u128, Key>,
 }
 
 /// Every game's activity rankings on this node.
@@ -170,15 +170,26 @@ impl ActivityRankings {
             },
         };
         let window = ranking.page(start, end - start);
+        // Most points first: a user with fewer points than the one before has everyone above
+        // them ahead, so their shared rank is their place; only the page's first user (and
+        // ties) need the ranking's count.
+        let mut previous: Option<(i64, usize)> = None;
         let users = window
             .keys
             .iter()
-            .map(|key| {
+            .enumerate()
+            .map(|(i, key)| {
                 let points = key.value(SortDirection::Descending) as i64;
+                let rank = match previous {
+                    Some((p, rank)) if p == points => rank,
+                    Some(_) => start + i + 1,
+                    None => shared_rank(ranking, points),
+                };
+                previous = Some((points, rank));
                 RankedUser {
                     user: inner.names.get(&key.id()).cloned().unwrap_or_else(|| Key::from_trusted(String::new())),
                     points,
-                    rank: shared_rank(ranking, points),
+                    rank,
                     key: *key,
                 }
             })
@@ -239,5 +250,30 @@ mod tests {
         r.apply(game, &[moved("d", Some(10), 500)], 3);
         assert_eq!(r.rank_of(game, Scope::Total, Period::AllTime, &Key::parse("d").unwrap()), Some((500, 1)));
         assert_eq!(r.podium(game, Scope::Total, Period::AllTime, 3).len(), 4, "ranks 1, 2, 3, 3");
+    }
+
+    #[test]
+    fn every_page_gives_each_user_one_plus_how_many_have_more_points() {
+        let r = ActivityRankings::default();
+        let game = GameId::generate();
+        // Many ties: points from a small range, so pages start inside runs of equal points.
+        let users: Vec<(String, i64)> = (0..300).map(|i| (format!("u{i}"), (i * 7919 % 23) as i64)).collect();
+        let moves: Vec<Moved> = users.iter().map(|(u, p)| moved(u, None, *p)).collect();
+        r.apply(game, &moves, 1);
+        let naive = |points: i64| 1 + users.iter().filter(|(_, p)| *p > points).count();
+        for limit in [1, 7, 20, 50] {
+            let mut boundary = Boundary::Start;
+            let mut seen = 0;
+            loop {
+                let page = r.page(game, Scope::Total, Period::AllTime, boundary, limit);
+                for u in &page.users {
+                    assert_eq!(u.rank, naive(u.points), "{} with {} (limit {limit})", u.user, u.points);
+                }
+                seen += page.users.len();
+                let Some(last) = page.users.last().filter(|_| page.has_next) else { break };
+                boundary = Boundary::After(last.key);
+            }
+            assert_eq!(seen, users.len());
+        }
     }
 }
