@@ -74,7 +74,8 @@ pub struct Unflushed {
     writing: KeyMap<Key, Vec<(i64, Key)>>,
     /// When the oldest change not taken by a flush was made.
     pub since: Option<std::time::Instant>,
-    /// When the last change was made.
+    /// When the last days and sums were noted (once a group; a replay of refused events alone
+    /// leaves it unset).
     pub last: Option<std::time::Instant>,
     /// Entries in `history`.
     history_len: usize,
@@ -137,9 +138,11 @@ impl Unflushed {
             self.history.entry(user.clone()).or_default().push((seq, event_id.clone()));
             self.history_len += 1;
         }
-        self.touch();
+        self.since.get_or_insert_with(std::time::Instant::now);
     }
 
+    /// Notes when the last change was made (once a group: the events' history entries come
+    /// with it, and reading the clock per event is work the writer need not do).
     fn touch(&mut self) {
         let now = std::time::Instant::now();
         self.since.get_or_insert(now);

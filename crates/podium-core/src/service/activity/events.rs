@@ -660,18 +660,17 @@ impl Commit for Writer {
             if st.stale || st.unflushed.is_empty() {
                 continue;
             }
-            let size = |w: &ActivityWrite| (w.history.len(), w.days.len(), w.totals.len(), w.flushed.len());
-            let before = size(&write);
-            if idle(&st) {
-                flushes.push((state.clone(), take_all(*game, &mut st, &mut write)));
-            } else if flush_due(&st)
-                && let Some(through) = take_flush(*game, &mut st, &mut write)
-            {
+            let part = if idle(&st) {
+                Some(take_all(*game, &mut st, &mut write))
+            } else if flush_due(&st) {
+                take_flush(*game, &mut st, &mut write)
+            } else {
+                continue;
+            };
+            if let Some(through) = part {
                 flushes.push((state.clone(), through));
             }
-            if size(&write) != before {
-                states.push(state.clone());
-            }
+            states.push(state.clone());
         }
         if states.is_empty() {
             return;

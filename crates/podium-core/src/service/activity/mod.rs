@@ -278,7 +278,8 @@ pub(super) fn flush_due(st: &GameActivity) -> bool {
 
 /// Whether a game has been still long enough to be written whole.
 pub(super) fn idle(st: &GameActivity) -> bool {
-    !st.unflushed.is_empty() && st.unflushed.last.is_some_and(|t| t.elapsed() >= IDLE_AFTER)
+    let u = &st.unflushed;
+    !u.is_empty() && u.last.or(u.since).is_some_and(|t| t.elapsed() >= IDLE_AFTER)
 }
 
 /// Adds the next part of a game's flush to `write`, taking a flush of every change so far (as
