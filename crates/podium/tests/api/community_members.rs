@@ -240,6 +240,10 @@ async fn no_password_or_token_is_ever_logged() {
     let subscriber =
         tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || sink.clone()).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests register callsites beside this one; a callsite whose interest was cached
+    // while this thread's subscriber was being registered could stay disabled. Recomputing every
+    // callsite's interest now, with this subscriber in place, closes that race.
+    tracing::callsite::rebuild_interest_cache();
     let app = TestApp::spawn().await;
     let (_, token) = member(&app, "Ada").await;
     login(&app, "ada", "Wrong1234").await.assert_problem(401, "unauthorized");
