@@ -18,6 +18,14 @@ pub struct SqliteStore {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 impl SqliteStore {
+    /// The file an `sqlite:` URL names: `None` for an in-memory database (or a URL that does
+    /// not parse, which [`Self::connect`] refuses with its reason).
+    pub fn file_of(url: &str) -> Option<std::path::PathBuf> {
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let options = SqliteConnectOptions::from_str(url).ok()?;
+        (!memory).then(|| options.get_filename().to_path_buf())
+    }
+
     /// Opens (creating if missing) the database file named by `url`.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)

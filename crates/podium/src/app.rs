@@ -23,6 +23,8 @@ pub struct Application {
     router: axum::Router,
     admin: Admin,
     backend: Backend,
+    /// Held while this node serves an SQLite file (one node per file).
+    _lock: Option<crate::node_lock::NodeLock>,
     flush_every: Duration,
     shutdown_timeout: Duration,
 }
@@ -151,8 +153,10 @@ pub async fn state_on(
 }
 
 impl Application {
-    /// Opens the store, bootstraps a superadmin if none exists, and binds the listener.
+    /// Takes the node lock of an SQLite file (a second node on it is refused), opens the store,
+    /// bootstraps a superadmin if none exists, and binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<(Self, BootstrapOutcome)> {
+        let lock = crate::node_lock::NodeLock::acquire(&config.store.database_url)?;
         let backend = open_store(config).await?;
         let settings = ClientSettings::from_config(config)?;
         let state = state_with(backend.clone().into_store(), settings).await?;
@@ -171,6 +175,7 @@ impl Application {
             router,
             admin,
             backend,
+            _lock: lock,
             flush_every: Duration::from_secs(config.admin.key_use_flush_seconds.max(1)),
             shutdown_timeout: Duration::from_secs(config.server.shutdown_timeout_seconds),
         };

@@ -619,3 +619,42 @@ async fn acknowledged_activity_batches_survive_sigkill_on_postgres() {
     tokio::task::spawn_blocking(move || acknowledged_activity_batches_survive_sigkill(&url)).await.unwrap();
     drop(db);
 }
+
+#[test]
+fn a_second_node_on_the_same_sqlite_file_is_refused_at_start_up_and_one_after_a_sigkill_is_not() {
+    let first = Server::start(&[("PODIUM_BOOTSTRAP_API_KEY", KEY)]);
+    let mut second = podium(&first.dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            second.kill().unwrap();
+            panic!("a second node on the same SQLite file was not refused");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    second.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(stderr.contains("another podium node is already serving"), "{stderr}");
+    assert!(stderr.contains("SQLite is one node"), "{stderr}");
+    // The first node was not disturbed.
+    let response = first
+        .request(&format!("GET /v1/accounts HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\nconnection: close\r\n\r\n"));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    // The lock goes with the process, however it ends: a node killed outright leaves nothing
+    // that would refuse the next one.
+    Command::new("kill").args(["-KILL", &first.child.id().to_string()]).status().unwrap();
+    let dir = first.dir.clone();
+    first.wait_keeping();
+    let again = Server::start_in(dir, &[("PODIUM_BOOTSTRAP_API_KEY", KEY)]);
+    again.terminate();
+    assert!(again.wait().0.success());
+}
