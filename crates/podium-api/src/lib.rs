@@ -79,9 +79,26 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), settle))
         .layer(axum::middleware::from_fn(observe::track))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
+}
+
+/// A write is answered once the changes it published have reached the other nodes' reach
+/// (on one node this returns at once; see `podium_core::shared::StoreFeed`).
+async fn settle(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let write =
+        !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    let response = next.run(request).await;
+    if write {
+        s.admin.shared().changes.settle().await;
+    }
+    response
 }
 
 async fn not_found() -> ApiError {

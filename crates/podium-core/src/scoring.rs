@@ -101,6 +101,11 @@ pub struct Plan {
     /// Anti-cheat flags to record with the batch (refused attempts' flags are merged per
     /// player, board and detection).
     pub flags: Vec<crate::model::ScoreFlag>,
+    /// The entries' moves for the change log, written in the batch's transaction (several
+    /// nodes on one database).
+    pub log: Option<crate::store::LoggedChange>,
+    /// The number the store gave `log`.
+    pub logged: Option<i64>,
 }
 
 /// Applies events in order to the current entries (`current` holds every slot the events

@@ -41,6 +41,28 @@ impl PgStore {
 
 crate::sql::impl_store!(PgStore, sqlx::Postgres, "postgres", "BEGIN", " FOR UPDATE");
 
+/// PostgreSQL's doorbell for the change log: a `LISTEN` connection of its own.
+struct PgDoorbell(sqlx::postgres::PgListener);
+
+#[async_trait::async_trait]
+impl podium_core::store::Doorbell for PgDoorbell {
+    async fn rung(&mut self) -> podium_core::store::StoreResult<()> {
+        // `try_recv` gives `None` when the connection was lost (it reconnects on the next
+        // call): notifications may have been missed, so the caller reads the log either way.
+        self.0.try_recv().await.map_err(map_err)?;
+        while self.0.next_buffered().is_some() {}
+        Ok(())
+    }
+}
+
+impl PgStore {
+    async fn doorbell(&self) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Doorbell>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await.map_err(map_err)?;
+        listener.listen(crate::sql::changes::CHANNEL).await.map_err(map_err)?;
+        Ok(Some(Box::new(PgDoorbell(listener))))
+    }
+}
+
 impl PgStore {
     /// Streams the key material of every ranked entry.
     pub(crate) async fn load_ranked(

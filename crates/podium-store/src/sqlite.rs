@@ -88,6 +88,13 @@ async fn checkpoints(pool: SqlitePool) {
 
 crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "BEGIN IMMEDIATE", "");
 
+impl SqliteStore {
+    /// SQLite has no doorbell: it is one node (a reader would poll).
+    async fn doorbell(&self) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Doorbell>>> {
+        Ok(None)
+    }
+}
+
 /// Rows per chunk when loading the rankings.
 const RANKED_CHUNK: i64 = 50_000;
 

@@ -1401,6 +1401,57 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
     assert_eq!(store.last_activity_seq(g.id).await.unwrap(), 3);
 }
 
+async fn the_change_log_numbers_concurrent_appends_densely_in_commit_order_and_rings_its_doorbell(
+    store: Arc<dyn Store>,
+) {
+    assert_eq!(store.last_change().await.unwrap(), 0);
+    let mut bell = store.change_doorbell().await.unwrap();
+    assert_eq!(bell.is_some(), store.backend() == "postgres", "PostgreSQL rings, SQLite (one node) has no doorbell");
+    // Eight nodes append at once, 25 batches of 3 each.
+    let appends = (0..8).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for b in 0..25 {
+                let bodies: Vec<String> = (0..3).map(|i| format!("{{\"n\":{n},\"b\":{b},\"i\":{i}}}")).collect();
+                store.append_changes(&format!("node{n}"), 1_000 + b, &bodies).await.unwrap();
+            }
+        })
+    });
+    for a in futures_util::future::join_all(appends).await {
+        a.unwrap();
+    }
+    assert_eq!(store.last_change().await.unwrap(), 600);
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.changes_after(after, 64).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        all.extend(page);
+    }
+    assert_eq!(all.iter().map(|c| c.seq).collect::<Vec<_>>(), (1..=600).collect::<Vec<_>>(), "dense and in order");
+    // Each node's changes come in the order it appended them, each batch's three together.
+    for n in 0..8 {
+        let mine: Vec<&StoredChange> = all.iter().filter(|c| c.node == format!("node{n}")).collect();
+        assert_eq!(mine.len(), 75);
+        for (k, c) in mine.iter().enumerate() {
+            let (b, i) = (k / 3, k % 3);
+            assert_eq!(c.body, format!("{{\"n\":{n},\"b\":{b},\"i\":{i}}}"));
+            assert_eq!(c.at_micros, 1_000 + b as i64);
+            if i > 0 {
+                assert_eq!(c.seq, mine[k - 1].seq + 1, "a batch is numbered without a gap");
+            }
+        }
+    }
+    if let Some(bell) = bell.as_mut() {
+        tokio::time::timeout(std::time::Duration::from_secs(5), bell.rung()).await.expect("the doorbell rang").unwrap();
+    }
+    // Pruning keeps the last change, so numbering continues after it.
+    assert_eq!(store.prune_changes(1_000 + 25).await.unwrap(), 599);
+    assert_eq!(store.changes_after(0, 10).await.unwrap().iter().map(|c| c.seq).collect::<Vec<_>>(), vec![600]);
+    assert_eq!(store.append_changes("node0", 2_000, &["{}".to_owned()]).await.unwrap(), 601);
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -1426,6 +1477,7 @@ macro_rules! contract {
 
 contract!(
     accounts_round_trip_and_hide_deleted_rows,
+    the_change_log_numbers_concurrent_appends_densely_in_commit_order_and_rings_its_doorbell,
     lists_page_forward_and_backward_without_overlap,
     users_keep_emails_unique_and_find_the_first_super_admin,
     api_keys_authenticate_in_one_read_and_record_last_use,

@@ -51,6 +51,10 @@ pub struct ClientSettings {
     pub geo: Arc<dyn GeoLookup>,
     /// Community members' tokens and password hashing.
     pub community: CommunityConfig,
+    /// On PostgreSQL, the longest a node goes without reading the change log.
+    pub change_poll: Duration,
+    /// On PostgreSQL, whether the change log carries changes between nodes.
+    pub change_log: bool,
 }
 
 impl Default for ClientSettings {
@@ -60,6 +64,8 @@ impl Default for ClientSettings {
             edge: EdgeConfig::default(),
             geo: Arc::new(NoGeo),
             community: CommunityConfig::default(),
+            change_poll: Duration::from_millis(500),
+            change_log: true,
         }
     }
 }
@@ -91,6 +97,8 @@ impl ClientSettings {
                 token_ttl: Duration::from_secs(config.community.member_token_ttl_seconds.max(1)),
                 ..CommunityConfig::default()
             },
+            change_poll: Duration::from_millis(config.store.change_poll_ms.max(10)),
+            change_log: config.store.change_log,
         })
     }
 }
@@ -101,10 +109,15 @@ pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<
 }
 
 /// The shared state a node runs with — what it keeps in memory that other nodes' writes can
-/// change — chosen here the way the storage backend is. One implementation today: everything
-/// in this process (one node), nonce claims decided by the store.
+/// change — chosen here the way the storage backend is: on PostgreSQL the change feed goes
+/// through the store's change log, so several nodes follow each other's writes; on SQLite (one
+/// node) everything stays in this process.
 pub fn shared_state(store: Arc<dyn podium_core::store::Store>, settings: &ClientSettings) -> SharedState {
-    SharedState::in_memory(store, settings.edge.limits())
+    if store.backend() == "postgres" && settings.change_log {
+        SharedState::on_store(store, settings.edge.limits(), settings.change_poll)
+    } else {
+        SharedState::in_memory(store, settings.edge.limits())
+    }
 }
 
 /// The state handlers share, over a store: the services, with the rankings loaded from the
@@ -125,6 +138,7 @@ pub async fn state_on(
     shared: SharedState,
 ) -> anyhow::Result<AppState> {
     tracing::debug!(shared_state = shared.name(), "shared state chosen");
+    shared.changes.open().await.context("cannot read the change log")?;
     let admin = Admin::new(store.clone(), shared.clone()).await.context("cannot initialise the services")?;
     let scores = Scores::start(admin.clone());
     scores.load_rankings().await.context("cannot load the rankings")?;
@@ -137,6 +151,9 @@ pub async fn state_on(
     community.load_rankings().await.context("cannot load the community rankings")?;
     let activity = podium_core::service::activity::Activity::start(admin.clone());
     activity.load_all().await.context("cannot load the activity scores")?;
+    // Every copy is loaded and subscribed: apply what other nodes committed meanwhile, then
+    // keep following them (before the node listens, so it never answers from behind).
+    shared.changes.clone().follow().await.context("cannot catch up with the change log")?;
     let edge = Arc::new(Edge::new(&settings.edge, settings.geo, shared.rates.clone()));
     Ok(AppState::new(podium_api::state::Services {
         admin,

@@ -73,8 +73,8 @@ pub struct ScoreEvent {
     pub created_at: DateTime<Utc>,
 }
 
-/// A ranked entry as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// A ranked entry as stored (and as the change feed carries it to other nodes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Score {
     /// `scr_…`
     pub id: ScoreId,

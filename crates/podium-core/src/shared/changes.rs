@@ -14,6 +14,7 @@ use crate::model::Score;
 use crate::model::community::Run;
 use crate::ranking::community::{Layout, Shape};
 use crate::ranking::{PoolKey, RankKey};
+use crate::store::StoreResult;
 
 /// One committed change.
 #[derive(Debug, Clone)]
@@ -128,6 +129,7 @@ pub trait Subscriber: Send + Sync {
 }
 
 /// Carries committed changes to every node's subscribers.
+#[async_trait::async_trait]
 pub trait ChangeFeed: Send + Sync {
     /// Publishes a change this node has committed. This node's subscribers have applied it
     /// when `publish` returns, so a node reads its own writes at once; other nodes' within the
@@ -137,6 +139,35 @@ pub trait ChangeFeed: Send + Sync {
     fn subscribe(&self, subscriber: Arc<dyn Subscriber>);
     /// The implementation's name.
     fn name(&self) -> &'static str;
+    /// Called before the node loads its copies from the store: a feed that follows other
+    /// nodes notes where it stands, so that what they commit during the load is applied after.
+    async fn open(&self) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Called once every copy is loaded and subscribed: applies what other nodes committed
+    /// since [`Self::open`], then keeps following them. Returns once caught up.
+    async fn follow(self: Arc<Self>) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Returns once everything this node has published so far has reached the other nodes'
+    /// reach (a write is answered after it), or after the implementation's bound.
+    async fn settle(&self) {}
+    /// Why the feed cannot reach the other nodes right now, if it cannot.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
+    /// The node name to log order-sensitive changes under in the transaction of the data they
+    /// describe, if this feed follows a change log (then pass them to [`Self::committed`]
+    /// instead of [`Self::publish`]).
+    fn log_node(&self) -> Option<&str> {
+        None
+    }
+    /// A change this node logged in its data's transaction as number `seq`: returns once this
+    /// node has applied it, after every change numbered before it.
+    async fn committed(&self, seq: i64, change: Change) {
+        let _ = seq;
+        self.publish(change);
+    }
 }
 
 /// One node: a change reaches this process's subscribers, synchronously, and nothing else.

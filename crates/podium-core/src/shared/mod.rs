@@ -13,15 +13,19 @@
 //! - [`NonceClaims`]: single use of client nonces.
 //! - [`ActivityState`]: activity scores' rules counts and users' days, per game.
 //!
-//! [`SharedState::in_memory`] is the one implementation today: one process, the feed delivered
-//! to this node's subscribers before `publish` returns, counters and buckets in this process's
-//! memory, nonce claims decided by the store.
+//! [`SharedState::in_memory`] is one node: the feed delivered to this node's subscribers before
+//! `publish` returns, counters and buckets in this process's memory, nonce claims decided by the
+//! store. [`SharedState::on_store`] is the same with the feed carried through the store's change
+//! log ([`StoreFeed`]), so that several nodes on one PostgreSQL database follow each other's
+//! writes.
 
 mod activity;
 mod changes;
 mod claims;
 mod counters;
+mod feed;
 mod rates;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -31,6 +35,7 @@ pub use changes::{
 };
 pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, LocalCounters};
+pub use feed::{FeedHealth, StoreFeed};
 pub use rates::{Bucket, Failures, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
 
 /// The shared-state implementations a node runs with; cheap to clone.
@@ -58,6 +63,12 @@ impl SharedState {
             claims: Arc::new(LocalClaims::start(store)),
             activity: Arc::new(LocalActivity::default()),
         }
+    }
+
+    /// Several nodes on one database: [`Self::in_memory`] with the change feed carried through
+    /// the store's change log, read at least every `poll`.
+    pub fn on_store(store: Arc<dyn crate::store::Store>, limits: RateLimits, poll: std::time::Duration) -> Self {
+        Self { changes: StoreFeed::start(store.clone(), poll), ..Self::in_memory(store, limits) }
     }
 
     /// The implementation's name, for the start-up log and `/v1/health`.

@@ -4,7 +4,8 @@
 //! One module per surface — `admin` (accounts, users, API keys, games, boards), `scores`
 //! (identities, events, entries, flags), `clients` (devices, sessions, nonces) — and
 //! `community` (members and their tokens, leaderboards and their moderators), `activity`
-//! (policies, judged events, days), and [`Store`], the supertrait a backend implements, over
+//! (policies, judged events, days), `changes` (the log that carries each node's committed
+//! changes to the others), and [`Store`], the supertrait a backend implements, over
 //! all of them and [`SystemStore`].
 //!
 //! Reads of single resources return only live (not soft-deleted) rows. Updates write the whole
@@ -13,6 +14,7 @@
 
 mod activity;
 mod admin;
+mod changes;
 mod clients;
 mod community;
 mod scores;
@@ -22,6 +24,7 @@ use async_trait::async_trait;
 pub use crate::error::{StoreError, StoreResult};
 pub use activity::*;
 pub use admin::*;
+pub use changes::*;
 pub use clients::*;
 pub use community::*;
 pub use scores::*;
@@ -54,6 +57,7 @@ pub trait Store:
     + RunStore
     + BanStore
     + ActivityStore
+    + ChangeStore
     + SystemStore
     + 'static
 {
@@ -75,6 +79,7 @@ impl<T> Store for T where
         + RunStore
         + BanStore
         + ActivityStore
+        + ChangeStore
         + SystemStore
         + 'static
 {

@@ -9,10 +9,12 @@
 //! One folder per surface, as in `podium_core::store`: [`admin`] (accounts, users, API keys,
 //! games, boards), `scores` (identities, events, entries, flags), `clients` (devices,
 //! sessions, nonces), `community` (members and their tokens), `activity` (policies, judged
-//! events, days, sums, history and flags).
+//! events, days, sums, history and flags), `changes` (the log that carries each node's
+//! committed changes to the others).
 
 pub(crate) mod activity;
 pub(crate) mod admin;
+pub(crate) mod changes;
 mod clients;
 mod community;
 mod scores;
@@ -20,6 +22,7 @@ mod system;
 
 pub(crate) use activity::impl_activity_store;
 pub(crate) use admin::{impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_user_store};
+pub(crate) use changes::impl_change_store;
 pub(crate) use clients::impl_client_store;
 pub(crate) use community::{
     impl_ban_store, impl_category_store, impl_leaderboard_store, impl_member_store, impl_run_store, impl_variable_store,
@@ -115,7 +118,7 @@ macro_rules! impl_store {
         $crate::sql::impl_api_key_store!($store, $db);
         $crate::sql::impl_game_store!($store, $db);
         $crate::sql::impl_board_store!($store, $db);
-        $crate::sql::impl_score_store!($store, $db, $begin, $for_update);
+        $crate::sql::impl_score_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_client_store!($store, $db, $begin);
         $crate::sql::impl_flag_store!($store, $db);
         $crate::sql::impl_member_store!($store, $db, $begin, $for_update);
@@ -126,6 +129,7 @@ macro_rules! impl_store {
         $crate::sql::impl_ban_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_activity_store!($store, $db, $begin);
         $crate::sql::impl_system_store!($store, $db, $name);
+        $crate::sql::impl_change_store!($store, $db, $name, $begin);
     };
 }
 pub(crate) use impl_store;

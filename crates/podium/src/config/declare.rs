@@ -44,6 +44,19 @@ impl SettingValue for Option<String> {
     }
 }
 
+impl SettingValue for bool {
+    type Flag = bool;
+    fn parser() -> ValueParser {
+        clap::builder::BoolishValueParser::new().into()
+    }
+    fn from_flag(flag: bool) -> Self {
+        flag
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
 macro_rules! number_setting {
     ($($ty:ty),*) => {$(
         impl SettingValue for $ty {

@@ -20,6 +20,14 @@ settings! {
         /// `postgres://user:pass@host:port/db`
         database_url: String = "sqlite://podium.db".to_owned(),
             help: "Database URL: sqlite://FILE (created if missing) or postgres://…", url;
+        /// on PostgreSQL, how often a node reads the change log for other nodes' writes when no
+        /// notification came, in milliseconds (notifications normally wake it at once; this is
+        /// the bound when one is lost)
+        change_poll_ms: u64 = 500, help: "Milliseconds between reads of the change log on PostgreSQL without a notification";
+        /// on PostgreSQL, whether nodes carry their committed changes to each other through the
+        /// change log (`false` only for a deployment of exactly one node: it saves a short
+        /// transaction per write, and a second node would answer from stale copies)
+        change_log: bool = true, help: "On PostgreSQL, carry changes between nodes through the change log (false: one node only)";
     }
     /// what the node writes to stderr
     log: LogSettings {

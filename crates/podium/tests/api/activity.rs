@@ -464,20 +464,19 @@ async fn all_time_games(site: &Site, user: &str) -> i64 {
 async fn win_trading_raises_flags_that_a_confirmed_review_empties_and_a_dismissed_one_keeps() {
     let site = Site::new().await;
     // Four games over four days would be the seed's pattern; within the 24 h window, four
-    // games 31 minutes apart on two days' caps: two pairs of players alternate winners.
+    // games a minute apart (the pair cooldown lowered to 30 s): two pairs of players alternate
+    // winners. Minutes ago, not hours: at any time of day they fall on a day still open.
     let mut events = Vec::new();
     for (pair, (a, b)) in [("p", ("ann", "bo")), ("q", ("cy", "di"))] {
         for (i, w) in [a, b, a, b].into_iter().enumerate() {
-            let minutes = 200 - 31 * i as i64;
+            let minutes = 5 - i as i64;
             events.push(game(&format!("{pair}{i}"), &ago(minutes), a, b, Some(w), 60, 5));
         }
     }
     // Each pair may count two games a day: lift the cap so all four count.
     let path = format!("/v1/activity/policy?game_id={}", site.game);
-    site.app
-        .call(Method::PUT, &path, Some(&site.t.key), Some(json!({"pair_limits": {"games_per_opponent": 10}})))
-        .await
-        .assert(200);
+    let lifted = json!({"pair_limits": {"games_per_opponent": 10}, "cooldowns": {"game_opponent_s": 30}});
+    site.app.call(Method::PUT, &path, Some(&site.t.key), Some(lifted)).await.assert(200);
     let results = site.results(Value::Array(events)).await;
     assert!(results.iter().all(|r| r["outcome"] == "counted"), "{results:?}");
     let flags = site.get(&format!("/v1/activity/flags?game_id={}&flag_type=win_trading", site.game)).await;
@@ -490,7 +489,8 @@ async fn win_trading_raises_flags_that_a_confirmed_review_empties_and_a_dismisse
     let id = flag["id"].as_str().unwrap();
     // A later time-zone change moves no day: the points come off the day they fell on.
     let day = results[0]["day"].as_str().unwrap().to_owned();
-    let zone = json!({"pair_limits": {"games_per_opponent": 10}, "time_zone": "Pacific/Kiritimati"});
+    let zone = json!({"pair_limits": {"games_per_opponent": 10}, "cooldowns": {"game_opponent_s": 30},
+        "time_zone": "Pacific/Kiritimati"});
     site.app.call(Method::PUT, &path, Some(&site.t.key), Some(zone)).await.assert(200);
     let confirmed = site
         .app

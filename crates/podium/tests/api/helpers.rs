@@ -93,6 +93,34 @@ impl TestApp {
         Self { router, state, db }
     }
 
+    /// A node over a fresh PostgreSQL database with a shared state of its own, as a separate
+    /// process has (the change log carries other nodes' writes to it); `None`, with a printed
+    /// reason, when no PostgreSQL is configured (CI fails instead).
+    pub async fn spawn_postgres() -> Option<Self> {
+        let db = TestDb::postgres().await?;
+        let state = podium::app::state(db.store()).await.unwrap();
+        let outcome = state.admin.bootstrap(Some(SUPERADMIN_KEY), false).await.unwrap();
+        assert_eq!(outcome, BootstrapOutcome::Created { generated_key: None });
+        let router = podium_api::router(state.clone(), &ApiConfig::default());
+        Some(Self { router, state, db })
+    }
+
+    /// Another node over the same database with a shared state of its own, as another process
+    /// has: on PostgreSQL it follows the others through the change log.
+    pub async fn node(&self) -> TestApp {
+        self.restart().await
+    }
+
+    /// A node over the same database that follows nobody: its copies are loaded once and then
+    /// learn only of its own writes (the control of the several-node tests).
+    pub async fn alone(&self) -> TestApp {
+        let shared = podium_core::shared::SharedState::in_memory(self.db.store(), Default::default());
+        let state =
+            podium::app::state_on(self.db.store(), podium::app::ClientSettings::default(), shared).await.unwrap();
+        let router = podium_api::router(state.clone(), &ApiConfig::default());
+        TestApp { router, state, db: self.db.share() }
+    }
+
     /// A fresh app (new services, rankings reloaded) over the same database.
     pub async fn restart(&self) -> TestApp {
         let state = podium::app::state(self.db.store()).await.unwrap();

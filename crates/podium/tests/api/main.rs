@@ -26,5 +26,6 @@ mod games;
 mod operations;
 mod process;
 mod scores;
+mod several_nodes;
 mod shared_state;
 mod users;

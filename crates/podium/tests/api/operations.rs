@@ -11,6 +11,8 @@ async fn health_checks_the_store_and_liveness_needs_nothing() {
     r.assert(200);
     assert_eq!(r.body["status"], "ok");
     assert!(r.body["store"].is_string());
+    assert!(r.body["shared_state"].is_string());
+    assert!(r.body.get("degraded").is_none());
     app.call(axum::http::Method::GET, "/v1/health/live", None, None).await.assert(200);
 }
 

@@ -2,7 +2,9 @@
 //! one database that share one shared state answer alike — whatever one commits reaches the
 //! other's rankings and caches through the change feed at once, and the rate buckets and nonce
 //! claims are one. A node with a shared state of its own (today's separate process) is the
-//! control: it learns of the same writes only when its caches expire or it restarts.
+//! control: it learns of the same writes only when its caches expire or it restarts. (Nodes
+//! with shared states of their own that follow each other through the change log are
+//! `several_nodes`.)
 
 use axum::http::Method;
 use podium::app::ClientSettings;
@@ -14,7 +16,7 @@ use crate::helpers::{Tenant, TestApp};
 
 const FP: &str = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
 
-async fn setup(app: &TestApp) -> (Tenant, String, String) {
+pub(crate) async fn setup(app: &TestApp) -> (Tenant, String, String) {
     let t = app.tenant("acme").await;
     let game = app.game(&t, "Space Race").await;
     let board = app.board(&t, &game, json!({"name": "High Scores", "is_published": true})).await;
@@ -22,7 +24,7 @@ async fn setup(app: &TestApp) -> (Tenant, String, String) {
     (t, game, board.id())
 }
 
-fn ranked_players(r: &crate::helpers::Response) -> Vec<(String, u64)> {
+pub(crate) fn ranked_players(r: &crate::helpers::Response) -> Vec<(String, u64)> {
     r.body["data"]
         .as_array()
         .unwrap()
@@ -36,7 +38,7 @@ async fn a_score_submitted_through_one_node_is_ranked_on_the_other_at_once() {
     let a = TestApp::spawn().await;
     let (t, _, board) = setup(&a).await;
     let b = a.second_node(ClientSettings::default()).await;
-    let alone = a.restart().await;
+    let alone = a.alone().await;
     for (player, value) in [("ada", 30.0), ("bob", 20.0)] {
         let body = json!({"board_id": board, "player_key": player, "player_name": player, "value": value});
         a.post("/v1/score-events", &t.key, body).await.assert(201);
@@ -56,7 +58,7 @@ async fn a_key_revoked_through_one_node_is_refused_by_the_other_at_once() {
     let a = TestApp::spawn().await;
     let t = a.tenant("acme").await;
     let b = a.second_node(ClientSettings::default()).await;
-    let alone = a.restart().await;
+    let alone = a.alone().await;
     let extra = a.post("/v1/api-keys", &t.key, json!({"name": "ci", "user_id": t.user_id})).await;
     extra.assert(201);
     let key = extra.body["key"].as_str().unwrap().to_owned();

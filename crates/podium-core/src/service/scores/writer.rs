@@ -329,8 +329,21 @@ pub(crate) async fn commit(w: &Parts, planned: &[PlannedEvent], extras: &Extras)
     slots.sort_by_key(|s| (s.board_id, s.identity_id, s.is_test));
     slots.dedup();
     let events: Vec<_> = planned.iter().map(|p| p.event.clone()).collect();
+    let boards: HashMap<BoardId, &Board> =
+        planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();
+    let log_node = w.changes.log_node();
     let planner = |current: Vec<Score>| {
         let mut out = plan(planned, current);
+        // Several nodes: the moves are logged in the batch's own transaction (see
+        // `shared::StoreFeed`).
+        out.log = log_node.and_then(|node| {
+            let body = crate::shared::wire::encode(&Change::Entries(moves(&boards, &out.changes)))?;
+            Some(crate::store::LoggedChange {
+                node: node.to_owned(),
+                at_micros: crate::time::to_micros(crate::time::now()),
+                body,
+            })
+        });
         let mut flags: Vec<ScoreFlag> = extras
             .flags
             .iter()
@@ -340,10 +353,18 @@ pub(crate) async fn commit(w: &Parts, planned: &[PlannedEvent], extras: &Extras)
         out.flags = flags;
         out
     };
-    let done = w.store.commit_events(&events, &slots, &planner).await.map_err(ServiceError::from)?;
-    let boards: HashMap<BoardId, &Board> =
-        planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();
-    w.changes.publish(Change::Entries(moves(&boards, &done.changes)));
+    let done = match w.store.commit_events(&events, &slots, &planner).await {
+        // Another node created one of these entries after this transaction looked for it (a
+        // row that does not exist yet cannot be locked): once more, the entry is there now.
+        Err(crate::store::StoreError::Conflict { .. }) => w.store.commit_events(&events, &slots, &planner).await,
+        done => done,
+    }
+    .map_err(ServiceError::from)?;
+    let change = Change::Entries(moves(&boards, &done.changes));
+    match done.logged {
+        Some(seq) => w.changes.committed(seq, change).await,
+        None => w.changes.publish(change),
+    }
     Ok(done.results)
 }
 

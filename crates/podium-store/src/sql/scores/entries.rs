@@ -33,7 +33,7 @@ macro_rules! score_cols {
 }
 
 macro_rules! impl_score_store {
-    ($store:ty, $db:ty, $begin:literal, $for_update:literal) => {
+    ($store:ty, $db:ty, $name:literal, $begin:literal, $for_update:literal) => {
         pub(crate) fn identity_from_row(
             row: &<$db as sqlx::Database>::Row,
         ) -> podium_core::store::StoreResult<podium_core::model::Identity> {
@@ -491,6 +491,14 @@ macro_rules! impl_score_store {
                 }
                 upsert_scores(&mut *tx, &upserts).await?;
                 write_flags(&mut *tx, &planned.flags).await?;
+                let mut planned = planned;
+                if let Some(log) = &planned.log {
+                    // The moves go into the change log in the data's own transaction: every node
+                    // applies them in commit order, and none is lost to a crash after the commit.
+                    let bodies = std::slice::from_ref(&log.body);
+                    let seq = $crate::sql::changes::append_in_tx!(tx, $db, $name, log.node.as_str(), log.at_micros, bodies, false);
+                    planned.logged = Some(seq);
+                }
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(planned)
             }

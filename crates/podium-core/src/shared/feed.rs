@@ -1,0 +1,322 @@
+//! Several nodes on one database: [`StoreFeed`] carries what each node commits to the others
+//! through the store's change log (`store::ChangeStore`).
+//!
+//! - **Publishing, in the data's transaction.** Ranking moves of score submissions depend on
+//!   order (each names an entry's place before and after). They are written to the log in the
+//!   transaction that commits them, numbered in commit order, and every node — the committing
+//!   one included — applies them in that order ([`ChangeFeed::committed`] waits until this node
+//!   has): two nodes moving one entry at once cannot leave a third with both places.
+//! - **Publishing after the commit.** Other changes (cache invalidations, reviews' and bans'
+//!   moves) are applied by the committing node at once, then queued; one task appends the queue
+//!   to the log in batches. A write is answered only once what it published is in the log
+//!   ([`ChangeFeed::settle`], awaited by the HTTP layer), so a node killed after answering has
+//!   handed every acknowledged change to the others.
+//! - **Following.** Another task reads the log above the last number it applied whenever the
+//!   store's doorbell rings (PostgreSQL `LISTEN`/`NOTIFY`) and at least every poll interval,
+//!   applies the other nodes' changes to this node's copies in order and skips its own. A lost
+//!   notification, a dropped doorbell connection or a restart therefore delays a change by at
+//!   most one interval and loses nothing: the log, not the notification, is the truth.
+//! - **Starting.** [`ChangeFeed::open`] notes where the log stands before the node loads its
+//!   copies; [`ChangeFeed::follow`] applies everything committed since, before the node
+//!   listens. Applying a change the load already saw is harmless (invalidations drop caches).
+//!
+//! What travels is decided by [`super::wire`]; the log is pruned an hour behind.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::{Notify, watch};
+
+use super::changes::{Change, ChangeFeed, LocalFeed, Subscriber};
+use crate::store::{Doorbell, Store, StoreResult};
+
+/// How long the log keeps changes: a node that was cut off for longer loads afresh.
+const KEEP: Duration = Duration::from_secs(3600);
+/// How many logged changes one read takes.
+const READ: u32 = 1000;
+/// How long a write waits for its changes to reach the log before it is answered anyway (the
+/// appender keeps retrying; the other nodes then see the change when the store is back).
+const SETTLE_WAIT: Duration = Duration::from_secs(5);
+
+/// What the follower has seen, for `/v1/health` and the benchmarks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedHealth {
+    /// Why the feed is degraded (the store unreachable for appends or reads), if it is.
+    pub degraded: Option<String>,
+    /// The last number applied.
+    pub applied: i64,
+    /// Changes from other nodes applied since start.
+    pub followed: u64,
+    /// From append to apply, for the last change of another node (milliseconds).
+    pub last_lag_ms: Option<f64>,
+}
+
+/// The change feed over the store's change log.
+pub struct StoreFeed {
+    node: String,
+    store: Arc<dyn Store>,
+    local: LocalFeed,
+    poll: Duration,
+    outbox: Mutex<Vec<String>>,
+    queued: AtomicU64,
+    appended: watch::Sender<u64>,
+    wake: Notify,
+    applied: AtomicI64,
+    /// Changes this node logged in their transaction, by number, until the reader reaches
+    /// them (it applies these instead of decoding their text).
+    own: Mutex<std::collections::HashMap<i64, Change>>,
+    pulling: tokio::sync::Mutex<()>,
+    following: std::sync::atomic::AtomicBool,
+    health: Mutex<FeedHealth>,
+}
+
+impl StoreFeed {
+    /// A feed for a new node over `store`, reading the log at least every `poll`; its appender
+    /// runs on the current Tokio runtime until the feed is dropped.
+    pub fn start(store: Arc<dyn Store>, poll: Duration) -> Arc<Self> {
+        let node = crate::auth::random_bytes(8).iter().map(|b| format!("{b:02x}")).collect();
+        let feed = Arc::new(Self {
+            node,
+            store,
+            local: LocalFeed::default(),
+            poll,
+            outbox: Mutex::new(Vec::new()),
+            queued: AtomicU64::new(0),
+            appended: watch::channel(0).0,
+            wake: Notify::new(),
+            applied: AtomicI64::new(0),
+            own: Mutex::new(std::collections::HashMap::new()),
+            pulling: tokio::sync::Mutex::new(()),
+            following: std::sync::atomic::AtomicBool::new(false),
+            health: Mutex::new(FeedHealth::default()),
+        });
+        tokio::spawn(append_loop(Arc::downgrade(&feed)));
+        feed
+    }
+
+    /// This node's name in the log.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// What the follower has seen.
+    pub fn health(&self) -> FeedHealth {
+        self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn set_degraded(&self, why: Option<String>) {
+        self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).degraded = why;
+    }
+
+    /// Applies every change above the last one applied, in order; other nodes' to this node's
+    /// copies, this node's skipped (applied when published).
+    pub async fn pull(&self) -> StoreResult<()> {
+        let _one = self.pulling.lock().await;
+        loop {
+            let after = self.applied.load(Ordering::Acquire);
+            let batch = self.store.changes_after(after, READ).await?;
+            if let Some(first) = batch.first()
+                && first.seq > after + 1
+                && after > 0
+            {
+                tracing::warn!(
+                    from = after + 1,
+                    to = first.seq - 1,
+                    "changes were pruned before this node applied them; restart it to load afresh"
+                );
+            }
+            let now = crate::time::to_micros(crate::time::now());
+            for c in &batch {
+                let mine = c.node == self.node;
+                if !(mine && c.committer_applied) {
+                    let held = if mine {
+                        self.own.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&c.seq)
+                    } else {
+                        None
+                    };
+                    match held.map_or_else(|| super::wire::decode(&c.body), Ok) {
+                        Ok(change) => self.local.publish(change),
+                        Err(e) => tracing::warn!(seq = c.seq, error = %e, "a logged change could not be read; skipped"),
+                    }
+                }
+                if !mine {
+                    let mut h = self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    h.followed += 1;
+                    h.last_lag_ms = Some((now - c.at_micros).max(0) as f64 / 1000.0);
+                }
+                self.applied.store(c.seq, Ordering::Release);
+            }
+            self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).applied =
+                self.applied.load(Ordering::Acquire);
+            if batch.len() < READ as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Appends what is queued; false when the store refused (the queue is kept).
+    async fn append_queued(&self) -> bool {
+        let bodies = std::mem::take(&mut *self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if bodies.is_empty() {
+            return true;
+        }
+        let n = bodies.len() as u64;
+        match self.store.append_changes(&self.node, crate::time::to_micros(crate::time::now()), &bodies).await {
+            Ok(_) => {
+                self.appended.send_modify(|a| *a += n);
+                self.set_degraded(None);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, changes = n, "could not log committed changes for the other nodes; will retry");
+                self.set_degraded(Some(format!("the change log is unreachable: {e}")));
+                let mut outbox = self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let later = std::mem::replace(&mut *outbox, bodies);
+                outbox.extend(later);
+                false
+            }
+        }
+    }
+}
+
+async fn append_loop(feed: Weak<StoreFeed>) {
+    let mut pruned_at = std::time::Instant::now();
+    loop {
+        let Some(f) = feed.upgrade() else { return };
+        // Wait for something to append, or look again now and then (to prune, and to notice
+        // the feed was dropped).
+        let _ = tokio::time::timeout(Duration::from_secs(1), f.wake.notified()).await;
+        if !f.append_queued().await {
+            drop(f);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        if pruned_at.elapsed() > Duration::from_secs(60) {
+            pruned_at = std::time::Instant::now();
+            let before = crate::time::to_micros(crate::time::now()) - KEEP.as_micros() as i64;
+            if let Err(e) = f.store.prune_changes(before).await {
+                tracing::debug!(error = %e, "could not prune the change log; will retry");
+            }
+        }
+    }
+}
+
+async fn follow_loop(feed: Weak<StoreFeed>, mut bell: Option<Box<dyn Doorbell>>) {
+    loop {
+        let poll = match feed.upgrade() {
+            Some(f) => f.poll,
+            None => return,
+        };
+        let rang = async {
+            match bell.as_mut() {
+                Some(b) => b.rung().await,
+                None => std::future::pending().await,
+            }
+        };
+        let dropped = tokio::select! {
+            r = rang => r.is_err(),
+            _ = tokio::time::sleep(poll) => false,
+        };
+        let Some(f) = feed.upgrade() else { return };
+        if dropped || bell.is_none() {
+            bell = match f.store.change_doorbell().await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::debug!(error = %e, "no doorbell for the change log; polling");
+                    None
+                }
+            };
+        }
+        match f.pull().await {
+            Ok(()) => {
+                let mut h = f.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if h.degraded.as_deref().is_some_and(|d| d.starts_with("reading")) {
+                    h.degraded = None;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the change log; will retry");
+                f.set_degraded(Some(format!("reading the change log failed: {e}")));
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ChangeFeed for StoreFeed {
+    fn publish(&self, change: Change) {
+        let body = super::wire::encode(&change);
+        self.local.publish(change);
+        if let Some(body) = body {
+            self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body);
+            self.queued.fetch_add(1, Ordering::AcqRel);
+            self.wake.notify_one();
+        }
+    }
+
+    fn subscribe(&self, subscriber: Arc<dyn Subscriber>) {
+        self.local.subscribe(subscriber);
+    }
+
+    fn name(&self) -> &'static str {
+        "change log (several nodes)"
+    }
+
+    async fn open(&self) -> StoreResult<()> {
+        let last = self.store.last_change().await?;
+        self.applied.store(last, Ordering::Release);
+        Ok(())
+    }
+
+    async fn follow(self: Arc<Self>) -> StoreResult<()> {
+        // The doorbell first, so that nothing appended between the catch-up and the first wait
+        // goes unnoticed (the poll would find it anyway, one interval later).
+        let bell = match self.store.change_doorbell().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "no doorbell for the change log; polling");
+                None
+            }
+        };
+        self.pull().await?;
+        // Nodes sharing one feed (tests of the seam) follow it once.
+        if !self.following.swap(true, Ordering::AcqRel) {
+            tokio::spawn(follow_loop(Arc::downgrade(&self), bell));
+        }
+        Ok(())
+    }
+
+    async fn settle(&self) {
+        let target = self.queued.load(Ordering::Acquire);
+        let mut appended = self.appended.subscribe();
+        let reached = tokio::time::timeout(SETTLE_WAIT, appended.wait_for(|a| *a >= target)).await;
+        if reached.is_err() {
+            tracing::warn!("answered before this node's changes reached the change log; they will follow");
+        }
+    }
+
+    fn degraded(&self) -> Option<String> {
+        self.health().degraded
+    }
+
+    fn log_node(&self) -> Option<&str> {
+        Some(&self.node)
+    }
+
+    async fn committed(&self, seq: i64, change: Change) {
+        if self.applied.load(Ordering::Acquire) >= seq {
+            return; // the reader got there first, from the logged text
+        }
+        self.own.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(seq, change);
+        // Usually one read: the changes other nodes logged since the last one, then this one.
+        while self.applied.load(Ordering::Acquire) < seq {
+            if let Err(e) = self.pull().await {
+                tracing::warn!(error = %e, seq, "could not read the change log to apply this node's own change; will retry");
+                self.set_degraded(Some(format!("reading the change log failed: {e}")));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The change log: what each node committed, numbered in commit order, so that every other
+//! node can apply it to its in-memory copies (`shared::StoreFeed`). A node appends what it
+//! publishes before it answers; the others read everything above the last number they applied
+//! whenever the store's doorbell rings (PostgreSQL `NOTIFY`) and at least every poll interval,
+//! so a lost notification delays a change by one interval and loses nothing.
+
+use async_trait::async_trait;
+
+use crate::error::StoreResult;
+
+/// One logged change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredChange {
+    /// Its number: dense and in commit order (an append holds the log's lock until it commits).
+    pub seq: i64,
+    /// The node that committed it.
+    pub node: String,
+    /// Whether that node applied it before logging it (it skips it when reading); otherwise it
+    /// was logged in its data's own transaction and every node applies it in number order.
+    pub committer_applied: bool,
+    /// When it was appended (microseconds).
+    pub at_micros: i64,
+    /// The change in its wire form (JSON).
+    pub body: String,
+}
+
+/// Wakes a follower when another node may have appended changes.
+#[async_trait]
+pub trait Doorbell: Send {
+    /// Returns when the doorbell rang, or with an error when its connection failed (the
+    /// follower then polls until a new doorbell can be had).
+    async fn rung(&mut self) -> StoreResult<()>;
+}
+
+/// The log of committed changes.
+#[async_trait]
+pub trait ChangeStore: Send + Sync {
+    /// Appends changes committed (and applied) by `node`, numbered after every change already
+    /// in the log, and rings the doorbell; returns the last number given.
+    async fn append_changes(&self, node: &str, at_micros: i64, bodies: &[String]) -> StoreResult<i64>;
+    /// Up to `limit` changes numbered above `after`, in order.
+    async fn changes_after(&self, after: i64, limit: u32) -> StoreResult<Vec<StoredChange>>;
+    /// The last number in the log (0 when empty).
+    async fn last_change(&self) -> StoreResult<i64>;
+    /// Removes changes appended before `before_micros`, keeping the last one (its number is
+    /// where the next append continues); returns how many went.
+    async fn prune_changes(&self, before_micros: i64) -> StoreResult<u64>;
+    /// A doorbell for changes appended from now on, if this backend has one (SQLite has none:
+    /// it is one node).
+    async fn change_doorbell(&self) -> StoreResult<Option<Box<dyn Doorbell>>>;
+}
+
+/// A change to log in the transaction of the data it describes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedChange {
+    /// The committing node.
+    pub node: String,
+    /// When (microseconds).
+    pub at_micros: i64,
+    /// Its wire form.
+    pub body: String,
+}

@@ -1,0 +1,178 @@
+//! Several nodes on one PostgreSQL database, each with its own services and shared state as
+//! separate processes have: what one commits reaches the others' rankings and caches through
+//! the change log within the documented bound (docs/ARCHITECTURE.md, "Several nodes"). A node
+//! that follows nobody (`alone`) is the control. Skipped, with the reason printed, without
+//! PostgreSQL; CI runs them.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use axum::http::Method;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::shared_state::{ranked_players, setup};
+
+/// The bound docs/ARCHITECTURE.md promises.
+const BOUND: Duration = Duration::from_secs(1);
+
+/// Waits until `check` holds, failing after [`BOUND`]; returns how long it took.
+async fn within<F, Fut>(what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < BOUND, "{what}: not within {BOUND:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn mixed_writes_through_three_nodes_reach_every_node_within_a_second() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let (t, _, board) = setup(&a).await;
+    let (b, c) = (a.node().await, a.node().await);
+    let alone = a.alone().await;
+    let nodes = [&a, &b, &c];
+    for i in 0..30 {
+        let player = format!("p{}", i % 10);
+        let body =
+            json!({"board_id": board, "player_key": player, "player_name": player, "value": (i * 7 % 23) as f64});
+        nodes[i % 3].post("/v1/score-events", &t.key, body).await.assert(201);
+    }
+    let path = format!("/v1/scores?board_id={board}&limit=20");
+    // The truth: a node loaded from the database after every write.
+    let truth = ranked_players(&a.restart().await.get(&path, &t.key).await);
+    assert_eq!(truth.len(), 10);
+    for node in nodes {
+        within("every node ranks every write", || async { ranked_players(&node.get(&path, &t.key).await) == truth })
+            .await;
+    }
+    assert_ne!(ranked_players(&alone.get(&path, &t.key).await), truth, "the control follows nobody");
+}
+
+#[tokio::test]
+async fn one_player_submitting_through_two_nodes_at_once_has_one_entry_on_every_node() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let (t, _, board) = setup(&a).await;
+    let (b, c) = (a.node().await, a.node().await);
+    // Both nodes move the same entry concurrently: each move names the place before and after,
+    // so a follower applying them out of commit order would rank the player twice.
+    let sends = (0..40).map(|i| {
+        let (node, key, board) = (if i % 2 == 0 { &a } else { &b }, &t.key, &board);
+        async move {
+            let body = json!({"board_id": board, "player_key": "ada", "player_name": "ada", "value": f64::from(i)});
+            node.post("/v1/score-events", key, body).await.assert(201);
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    let path = format!("/v1/scores?board_id={board}");
+    let truth = ranked_players(&a.restart().await.get(&path, &t.key).await);
+    assert_eq!(truth, vec![("ada".to_owned(), 1)]);
+    for node in [&a, &b, &c] {
+        within("one entry everywhere", || async { ranked_players(&node.get(&path, &t.key).await) == truth }).await;
+        let page = node.get(&path, &t.key).await;
+        assert_eq!(page.body["data"][0]["value"], json!(39.0), "the best value everywhere: {}", page.text);
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_key_and_a_ban_through_one_node_reach_the_others_within_a_second() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let (t, game, board) = setup(&a).await;
+    let b = a.node().await;
+    let alone = a.alone().await;
+    let extra = a.post("/v1/api-keys", &t.key, json!({"name": "ci", "user_id": t.user_id})).await;
+    extra.assert(201);
+    let key = extra.body["key"].as_str().unwrap().to_owned();
+    b.get("/v1/games", &key).await.assert(200);
+    alone.get("/v1/games", &key).await.assert(200);
+    a.patch(&format!("/v1/api-keys/{}", extra.id()), &t.key, json!({"status": "revoked"})).await.assert(200);
+    within("the revoked key is refused", || async { b.get("/v1/games", &key).await.status.as_u16() == 401 }).await;
+    alone.get("/v1/games", &key).await.assert(200); // its cached grant, for up to 5 s
+
+    // A player's session and entry: banned through `a`, gone from `b`'s rankings and sessions.
+    let s = a.session(&game, "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd").await;
+    let access = s.body["access_token"].as_str().unwrap().to_owned();
+    let identity = s.body["identity_id"].as_str().unwrap().to_owned();
+    a.client_submit(&access, &board, "Ada", 10.0).await.assert(201);
+    let path = format!("/v1/scores?board_id={board}");
+    within("the entry is ranked", || async { ranked_players(&b.get(&path, &t.key).await).len() == 1 }).await;
+    b.client(Method::GET, "/v1/client/nonce", Some(&access), None, &[]).await.assert(200);
+    a.patch(&format!("/v1/identities/{identity}"), &t.key, json!({"status": "banned"})).await.assert(200);
+    within("the banned player's entry is gone", || async { ranked_players(&b.get(&path, &t.key).await).is_empty() })
+        .await;
+    within("the banned player's token is refused", || async {
+        b.client(Method::GET, "/v1/client/nonce", Some(&access), None, &[]).await.status.as_u16() == 401
+    })
+    .await;
+    a.patch(&format!("/v1/identities/{identity}"), &t.key, json!({"status": "active"})).await.assert(200);
+    within("the lifted ban ranks the entry again", || async {
+        ranked_players(&b.get(&path, &t.key).await) == vec![("Ada".to_owned(), 1)]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_node_started_after_the_writes_serves_them_from_its_first_answer() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let (t, _, board) = setup(&a).await;
+    for (player, value) in [("ada", 30.0), ("bob", 20.0)] {
+        let body = json!({"board_id": board, "player_key": player, "player_name": player, "value": value});
+        a.post("/v1/score-events", &t.key, body).await.assert(201);
+    }
+    let late = a.node().await;
+    let path = format!("/v1/scores?board_id={board}");
+    let expected = vec![("ada".to_owned(), 1), ("bob".to_owned(), 2)];
+    assert_eq!(ranked_players(&late.get(&path, &t.key).await), expected);
+    // And it follows what comes after.
+    let body = json!({"board_id": board, "player_key": "cy", "player_name": "cy", "value": 25.0});
+    a.post("/v1/score-events", &t.key, body).await.assert(201);
+    within("the late node follows", || async { ranked_players(&late.get(&path, &t.key).await).len() == 3 }).await;
+}
+
+#[tokio::test]
+async fn a_change_logged_without_a_notification_is_read_by_the_next_poll() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let t = a.tenant("acme").await;
+    let b = a.node().await;
+    let extra = a.post("/v1/api-keys", &t.key, json!({"name": "ci", "user_id": t.user_id})).await;
+    extra.assert(201);
+    let key = extra.body["key"].as_str().unwrap().to_owned();
+    b.get("/v1/games", &key).await.assert(200);
+    // Revoke the key behind every node's back and log the invalidation as a node would, but
+    // without the NOTIFY: only the poll (every 500 ms by default) can find it.
+    a.db.execute(&format!("UPDATE api_keys SET status = 'revoked' WHERE id = '{}'", extra.id())).await;
+    a.db.execute(
+        "INSERT INTO node_changes (seq, node, committer_applied, at, body) \
+         SELECT COALESCE(MAX(seq), 0) + 1, 'elsewhere', TRUE, 0, '{\"kind\":\"invalidate\",\"what\":{\"what\":\"key_grants\"}}' FROM node_changes",
+    )
+    .await;
+    let took =
+        within("the poll finds the change", || async { b.get("/v1/games", &key).await.status.as_u16() == 401 }).await;
+    assert!(took < Duration::from_millis(900), "{took:?}");
+}
+
+#[tokio::test]
+async fn health_says_degraded_while_the_change_log_cannot_be_read_and_ok_once_it_can() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let health = || async { a.call(Method::GET, "/v1/health", None, None).await };
+    let ok = health().await;
+    ok.assert(200);
+    assert_eq!(
+        (ok.body["status"].as_str(), ok.body["shared_state"].as_str()),
+        (Some("ok"), Some("change log (several nodes)"))
+    );
+    a.db.execute("ALTER TABLE node_changes RENAME TO node_changes_away").await;
+    within("degraded", || async { health().await.body["status"] == "degraded" }).await;
+    let degraded = health().await;
+    degraded.assert(200);
+    assert!(degraded.body["degraded"].as_str().unwrap().contains("change log"), "{}", degraded.text);
+    a.db.execute("ALTER TABLE node_changes_away RENAME TO node_changes").await;
+    within("ok again", || async { health().await.body["status"] == "ok" }).await;
+}
