@@ -92,7 +92,9 @@ pub struct Score {
     pub one_per_player: bool,
     /// The name shown.
     pub player_name: String,
-    /// The ranked value (a sum on COUNTER boards, a ratio on RATIO boards).
+    /// The ranked value (a sum on COUNTER boards, a ratio on RATIO boards; infinite for a
+    /// RATIO over zero with `zero_denominator: INFINITY`).
+    #[serde(with = "crate::shared::wire::any_float")]
     pub value: f64,
     /// Display form.
     pub value_display: Option<String>,

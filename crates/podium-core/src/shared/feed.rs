@@ -318,5 +318,7 @@ impl ChangeFeed for StoreFeed {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+        // The reader may have applied it from the logged text before it was held here.
+        self.own.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&seq);
     }
 }

@@ -136,3 +136,124 @@ pub fn decode(body: &str) -> Result<Change, serde_json::Error> {
         }),
     })
 }
+
+/// Floats that may be infinite (a RATIO entry over zero) or NaN: JSON numbers cannot hold them,
+/// so those travel as the strings `inf`, `-inf` and `nan`; finite values as numbers.
+pub mod any_float {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `v` as a number, or as `inf`, `-inf` or `nan`.
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match *v {
+            v if v.is_finite() => s.serialize_f64(v),
+            v if v.is_nan() => s.serialize_str("nan"),
+            v if v > 0.0 => s.serialize_str("inf"),
+            _ => s.serialize_str("-inf"),
+        }
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Float<'a> {
+            Number(f64),
+            Text(&'a str),
+        }
+        match Float::deserialize(d)? {
+            Float::Number(v) => Ok(v),
+            Float::Text("inf") => Ok(f64::INFINITY),
+            Float::Text("-inf") => Ok(f64::NEG_INFINITY),
+            Float::Text("nan") => Ok(f64::NAN),
+            Float::Text(other) => Err(serde::de::Error::custom(format!("not a float: {other}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{AccountId, ScoreEventId};
+    use crate::model::{ScoreStatus, SortDirection};
+
+    fn score(value: f64) -> Score {
+        let at = crate::time::truncate(crate::time::now());
+        Score {
+            id: ScoreId::generate(),
+            account_id: AccountId::generate(),
+            game_id: GameId::generate(),
+            board_id: BoardId::generate(),
+            identity_id: IdentityId::generate(),
+            is_test: false,
+            one_per_player: true,
+            player_name: "Ada".into(),
+            value,
+            value_display: Some("∞".into()),
+            metadata: Some(serde_json::json!({"lap": 3})),
+            status: ScoreStatus::UnderReview,
+            timezone: None,
+            country: Some("FR".into()),
+            city: None,
+            event_id: ScoreEventId::generate(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn every_change_that_travels_reads_back_as_it_was_written_infinite_values_included() {
+        let (a, b) = (score(f64::INFINITY), score(-12.5));
+        let key = |s: &Score| RankKey::new(s.value, SortDirection::Descending, 17, s.id.bits());
+        let moves = vec![
+            EntryMove {
+                pool: PoolKey { board: a.board_id, is_test: false },
+                old: None,
+                new: Some(key(&a)),
+                entry: EntryState::Stored(a.clone()),
+            },
+            EntryMove {
+                pool: PoolKey { board: b.board_id, is_test: true },
+                old: Some(key(&b)),
+                new: Some(key(&a)),
+                entry: EntryState::Stored(b.clone()),
+            },
+            EntryMove {
+                pool: PoolKey { board: b.board_id, is_test: true },
+                old: Some(key(&b)),
+                new: None,
+                entry: EntryState::Forgotten(b.id),
+            },
+            EntryMove {
+                pool: PoolKey { board: b.board_id, is_test: false },
+                old: None,
+                new: None,
+                entry: EntryState::Unchanged,
+            },
+        ];
+        let text = encode(&Change::Entries(moves.clone())).unwrap();
+        let Ok(Change::Entries(back)) = decode(&text) else { panic!("{text}") };
+        assert_eq!(back.len(), moves.len());
+        for (m, n) in moves.iter().zip(&back) {
+            assert_eq!((m.pool, m.old, m.new), (n.pool, n.old, n.new));
+            match (&m.entry, &n.entry) {
+                (EntryState::Stored(x), EntryState::Stored(y)) => assert_eq!(x, y),
+                (EntryState::Forgotten(x), EntryState::Forgotten(y)) => assert_eq!(x, y),
+                (EntryState::Unchanged, EntryState::Unchanged) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        for i in [
+            Invalidation::KeyGrants,
+            Invalidation::Boards,
+            Invalidation::Identity { id: a.identity_id, game: a.game_id, player_key: Some("ada".into()) },
+            Invalidation::AccessToken { hash: "ab12".into() },
+            Invalidation::ClientGrants { session: None, identity: Some(a.identity_id) },
+            Invalidation::Member { id: crate::id::MemberId::generate() },
+        ] {
+            let Ok(Change::Invalidate(back)) = decode(&encode(&Change::Invalidate(i.clone())).unwrap()) else {
+                panic!()
+            };
+            assert_eq!(back, i);
+        }
+    }
+}
