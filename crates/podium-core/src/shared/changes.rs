@@ -122,6 +122,23 @@ pub enum Invalidation {
     },
 }
 
+/// A change that travels between nodes by reference: the node that follows it reads the
+/// current state from the store, so references applied in any order leave the newest state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// Community runs whose state changed (a judgement, a ban, a deleted account).
+    Runs(Vec<crate::id::RunId>),
+    /// A community category whose shape changed or that was deleted.
+    Category(CategoryId),
+}
+
+/// Turns a reference another node logged into this node's changes, reading the store.
+#[async_trait::async_trait]
+pub trait Resolver: Send + Sync {
+    /// The changes `reference` stands for now (none for a kind this resolver does not hold).
+    async fn resolve(&self, reference: &Reference) -> StoreResult<Vec<Change>>;
+}
+
 /// Applies changes to one part of a node's in-memory state.
 pub trait Subscriber: Send + Sync {
     /// Applies one change (ignoring the kinds it does not hold).
@@ -137,6 +154,11 @@ pub trait ChangeFeed: Send + Sync {
     fn publish(&self, change: Change);
     /// Registers a part of this node's state that follows the feed.
     fn subscribe(&self, subscriber: Arc<dyn Subscriber>);
+    /// Registers what turns other nodes' references into changes (a feed that reaches no
+    /// other node has none to resolve).
+    fn resolve_with(&self, resolver: Arc<dyn Resolver>) {
+        let _ = resolver;
+    }
     /// The implementation's name.
     fn name(&self) -> &'static str;
     /// Called before the node loads its copies from the store: a feed that follows other

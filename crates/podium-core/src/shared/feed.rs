@@ -20,7 +20,9 @@
 //!   copies; [`ChangeFeed::follow`] applies everything committed since, before the node
 //!   listens. Applying a change the load already saw is harmless (invalidations drop caches).
 //!
-//! What travels is decided by [`super::wire`]; the log is pruned an hour behind.
+//! What travels is decided by [`super::wire`]: most changes whole, community runs and
+//! categories as references that the follower resolves against the store (a [`Resolver`] per
+//! service). The log is pruned an hour behind.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -29,7 +31,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::{Notify, watch};
 
-use super::changes::{Change, ChangeFeed, LocalFeed, Subscriber};
+use super::changes::{Change, ChangeFeed, LocalFeed, Resolver, Subscriber};
+use super::wire::Decoded;
 use crate::store::{Doorbell, Store, StoreResult};
 
 /// How long the log keeps changes: a node that was cut off for longer loads afresh.
@@ -58,6 +61,7 @@ pub struct StoreFeed {
     node: String,
     store: Arc<dyn Store>,
     local: LocalFeed,
+    resolvers: std::sync::RwLock<Vec<Arc<dyn Resolver>>>,
     poll: Duration,
     outbox: Mutex<Vec<String>>,
     queued: AtomicU64,
@@ -81,6 +85,7 @@ impl StoreFeed {
             node,
             store,
             local: LocalFeed::default(),
+            resolvers: std::sync::RwLock::new(Vec::new()),
             poll,
             outbox: Mutex::new(Vec::new()),
             queued: AtomicU64::new(0),
@@ -136,8 +141,18 @@ impl StoreFeed {
                     } else {
                         None
                     };
-                    match held.map_or_else(|| super::wire::decode(&c.body), Ok) {
-                        Ok(change) => self.local.publish(change),
+                    match held.map_or_else(|| super::wire::decode_any(&c.body), |h| Ok(Decoded::Change(h))) {
+                        Ok(Decoded::Change(change)) => self.local.publish(change),
+                        Ok(Decoded::Reference(reference)) => {
+                            // Read now; a failure leaves this number unapplied, to be read again.
+                            let resolvers: Vec<Arc<dyn Resolver>> =
+                                self.resolvers.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+                            for r in resolvers {
+                                for change in r.resolve(&reference).await? {
+                                    self.local.publish(change);
+                                }
+                            }
+                        }
                         Err(e) => tracing::warn!(seq = c.seq, error = %e, "a logged change could not be read; skipped"),
                     }
                 }
@@ -258,6 +273,10 @@ impl ChangeFeed for StoreFeed {
 
     fn subscribe(&self, subscriber: Arc<dyn Subscriber>) {
         self.local.subscribe(subscriber);
+    }
+
+    fn resolve_with(&self, resolver: Arc<dyn Resolver>) {
+        self.resolvers.write().unwrap_or_else(std::sync::PoisonError::into_inner).push(resolver);
     }
 
     fn name(&self) -> &'static str {

@@ -31,7 +31,8 @@ use std::sync::Arc;
 
 pub use activity::{ActivityState, LocalActivity};
 pub use changes::{
-    ActivityChange, Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, RunChange, Subscriber,
+    ActivityChange, Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, Reference, Resolver, RunChange,
+    Subscriber,
 };
 pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, LocalCounters};

@@ -3,13 +3,15 @@
 //! before and after and its stored state, or what went stale — so a follower applies them
 //! exactly as the node that committed them did, without reading anything back.
 //!
-//! Community runs and activity points do not travel yet: [`encode`] returns `None` for them and
-//! each node's copies of those follow only its own writes (docs/OPERATIONS.md says so).
+//! Community runs and categories travel by reference ([`Reference`]): the follower reads their
+//! current state from the store, so their order does not matter. Activity points do not travel
+//! yet: [`encode`] returns `None` for them and each node's copies follow only its own writes
+//! (docs/OPERATIONS.md says so).
 
 use serde::{Deserialize, Serialize};
 
-use super::changes::{Change, EntryMove, EntryState, Invalidation};
-use crate::id::{BoardId, GameId, IdentityId, MemberId, ScoreId, SessionId};
+use super::changes::{Change, EntryMove, EntryState, Invalidation, Reference, RunChange};
+use crate::id::{BoardId, CategoryId, GameId, IdentityId, MemberId, RunId, ScoreId, SessionId};
 use crate::model::Score;
 use crate::ranking::{PoolKey, RankKey};
 
@@ -27,6 +29,25 @@ enum Wire<'a> {
         /// What went stale.
         what: WireInvalidation,
     },
+    /// Community runs whose state changed.
+    Runs {
+        /// The runs.
+        ids: Vec<RunId>,
+    },
+    /// A community category whose shape changed, or that is gone.
+    Category {
+        /// The category.
+        id: CategoryId,
+    },
+}
+
+/// What a logged body carries.
+#[derive(Debug)]
+pub enum Decoded {
+    /// A change to apply as it is.
+    Change(Change),
+    /// A reference to resolve against the store first.
+    Reference(Reference),
 }
 
 /// A rank key as four integers: the value's order bits, the time and the id's two halves
@@ -101,16 +122,31 @@ pub fn encode(change: &Change) -> Option<String> {
                 Invalidation::Member { id } => WireInvalidation::Member { id },
             },
         },
-        Change::Runs(_) | Change::Activity(_) => return None,
+        Change::Runs(RunChange::Runs(runs)) => Wire::Runs { ids: runs.iter().map(|r| r.id).collect() },
+        Change::Runs(RunChange::Reset { layout, .. }) => Wire::Category { id: layout.category },
+        Change::Runs(RunChange::Dropped(id)) => Wire::Category { id: *id },
+        Change::Activity(_) => return None,
     };
     // Every part is plain data: serialising it cannot fail.
     serde_json::to_string(&wire).ok()
 }
 
-/// The change a logged body carries; an error names what did not parse (a body written by a
-/// newer node during a rolling upgrade, say).
+/// What a logged body carries; an error names what did not parse (a body written by a newer
+/// node during a rolling upgrade, say).
+pub fn decode_any(body: &str) -> Result<Decoded, serde_json::Error> {
+    Ok(decoded(serde_json::from_str::<Wire<'_>>(body)?))
+}
+
+/// The change a logged body of a kind that travels whole carries (references are refused).
 pub fn decode(body: &str) -> Result<Change, serde_json::Error> {
-    Ok(match serde_json::from_str::<Wire<'_>>(body)? {
+    match decode_any(body)? {
+        Decoded::Change(c) => Ok(c),
+        Decoded::Reference(r) => Err(serde::de::Error::custom(format!("a reference, not a change: {r:?}"))),
+    }
+}
+
+fn decoded(wire: Wire<'_>) -> Decoded {
+    Decoded::Change(match wire {
         Wire::Entries { moves } => Change::Entries(
             moves
                 .into_iter()
@@ -134,6 +170,8 @@ pub fn decode(body: &str) -> Result<Change, serde_json::Error> {
             WireInvalidation::ClientGrants { session, identity } => Invalidation::ClientGrants { session, identity },
             WireInvalidation::Member { id } => Invalidation::Member { id },
         }),
+        Wire::Runs { ids } => return Decoded::Reference(Reference::Runs(ids)),
+        Wire::Category { id } => return Decoded::Reference(Reference::Category(id)),
     })
 }
 

@@ -176,3 +176,49 @@ async fn health_says_degraded_while_the_change_log_cannot_be_read_and_ok_once_it
     a.db.execute("ALTER TABLE node_changes_away RENAME TO node_changes").await;
     within("ok again", || async { health().await.body["status"] == "ok" }).await;
 }
+
+#[tokio::test]
+async fn a_community_judgement_and_a_site_ban_through_one_node_reach_the_others_leaderboards_within_a_second() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let site = crate::community_runs::Site::new(&a).await;
+    let b = a.node().await;
+    let alone = a.alone().await;
+    let path = format!("/v1/community/categories/{}/leaderboard", site.category);
+    // Every node has indexed the category (first read) before the writes.
+    for node in [&a, &b, &alone] {
+        assert!(runners_on(node, &path).await.is_empty());
+    }
+    let ann = site.submitted(&a, &site.ann.1, site.run(&[], &site.pc, 400_000)).await;
+    let moddy = site.submitted(&a, &site.moderator.1, site.run(&[], &site.pc, 300_000)).await;
+    for run in [&ann, &moddy] {
+        site.judge(&a, &site.boss.1, run, json!(true), None).await.assert(201);
+    }
+    let both = vec!["Moddy".to_owned(), "Ann".to_owned()];
+    within("the approved runs rank on the other node", || async { runners_on(&b, &path).await == both }).await;
+    // A site ban through `a` rejects the banned member's runs on every node, and ends their
+    // token there too.
+    b.as_member(Method::GET, "/v1/community/me", &site.moderator.1, None).await.assert(200);
+    let ban = json!({"user_id": site.moderator.0, "reason": "cheating"});
+    a.as_member(Method::POST, "/v1/community/bans", &site.boss.1, Some(ban)).await.assert(201);
+    within("the banned member's run leaves the other node", || async {
+        runners_on(&b, &path).await == vec!["Ann".to_owned()]
+    })
+    .await;
+    within("the banned member's token is refused on the other node", || async {
+        b.as_member(Method::GET, "/v1/community/me", &site.moderator.1, None).await.status.as_u16() == 401
+    })
+    .await;
+    assert!(runners_on(&alone, &path).await.is_empty(), "the control follows nobody");
+}
+
+/// The first runner's name of each ranked run on a node's community leaderboard page.
+async fn runners_on(node: &TestApp, path: &str) -> Vec<String> {
+    let page = node.call(Method::GET, path, None, None).await;
+    page.assert(200);
+    page.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["run"]["runners"][0]["name"].as_str().unwrap_or("deleted").to_owned())
+        .collect()
+}

@@ -87,6 +87,10 @@ impl Community {
     pub fn start(admin: Admin, config: CommunityConfig) -> ServiceResult<Self> {
         let rankings = Arc::new(CommunityRankings::default());
         admin.shared().changes.subscribe(Arc::new(rankings::RankingCopies(rankings.clone())));
+        admin
+            .shared()
+            .changes
+            .resolve_with(Arc::new(rankings::RemoteRuns { store: admin.store().clone(), rankings: rankings.clone() }));
         let tokens = Arc::new(members::TokenCache::default());
         admin.shared().changes.subscribe(tokens.clone());
         let runs = writer::spawn(admin.store().clone());

@@ -98,40 +98,80 @@ pub struct RankedRunView {
     pub run: RunView,
 }
 
+/// Other nodes' community changes, which travel as references: runs are read again by id,
+/// categories rebuilt from the store, so this node ends with their current state whatever the
+/// order.
+pub(super) struct RemoteRuns {
+    pub(super) store: Arc<dyn crate::store::Store>,
+    pub(super) rankings: Arc<CommunityRankings>,
+}
+
+#[async_trait::async_trait]
+impl crate::shared::Resolver for RemoteRuns {
+    async fn resolve(&self, reference: &crate::shared::Reference) -> crate::store::StoreResult<Vec<Change>> {
+        match reference {
+            // A category this node never indexed is read on first use.
+            crate::shared::Reference::Category(id) if self.rankings.has(*id) => {
+                Ok(vec![read_reset(&self.store, *id).await?.0])
+            }
+            crate::shared::Reference::Category(_) => Ok(Vec::new()),
+            crate::shared::Reference::Runs(ids) => {
+                let mut by_category: BTreeMap<CategoryId, Vec<Arc<Run>>> = BTreeMap::new();
+                for id in ids {
+                    if let Some(run) = self.store.get_run(*id).await? {
+                        by_category.entry(run.category_id).or_default().push(Arc::new(run));
+                    }
+                }
+                Ok(by_category
+                    .into_iter()
+                    .filter(|(category, _)| self.rankings.has(*category))
+                    .map(|(_, runs)| Change::Runs(RunChange::Runs(Arc::new(runs))))
+                    .collect())
+            }
+        }
+    }
+}
+
+/// A category's reset as the store has it now (its layout and approved runs), or its removal
+/// when it is gone; with how many runs rank.
+async fn read_reset(
+    store: &Arc<dyn crate::store::Store>,
+    category: CategoryId,
+) -> crate::store::StoreResult<(Change, usize)> {
+    let read_at = now();
+    let Some(c) = store.get_category(category).await? else {
+        return Ok((Change::Runs(RunChange::Dropped(category)), 0));
+    };
+    let variables = store.variables_of(category).await?;
+    let runs: Vec<Arc<Run>> = store.approved_runs(category).await?.into_iter().map(Arc::new).collect();
+    let mut layout_variables: Vec<LayoutVariable> = variables
+        .iter()
+        .map(|v| LayoutVariable {
+            id: v.id,
+            slug: v.slug.as_str().to_owned(),
+            obsoleting: v.categories.iter().any(|a| a.category_id == category && a.obsoleting),
+            values: v.values.iter().map(|x| (x.id, x.slug.as_str().to_owned())).collect(),
+        })
+        .collect();
+    layout_variables.sort_by_key(|v| v.id);
+    let layout =
+        Layout { category, metrics: c.metrics.iter().map(|m| (m.id, m.sort)).collect(), variables: layout_variables };
+    let n = runs.len();
+    let reset = Change::Runs(RunChange::Reset {
+        layout: Arc::new(layout),
+        shape: Arc::new(Shape { category: c, variables }),
+        runs: Arc::new(runs),
+        read_at,
+    });
+    Ok((reset, n))
+}
+
 impl Community {
     /// Reads a category's layout and approved runs and publishes its reset (or its removal
     /// when it is gone).
     pub(super) async fn reset_rankings(&self, category: CategoryId) -> ServiceResult<usize> {
-        let store = self.admin.store();
-        let read_at = now();
-        let Some(c) = store.get_category(category).await? else {
-            self.admin.shared().changes.publish(Change::Runs(RunChange::Dropped(category)));
-            return Ok(0);
-        };
-        let variables = store.variables_of(category).await?;
-        let runs: Vec<Arc<Run>> = store.approved_runs(category).await?.into_iter().map(Arc::new).collect();
-        let mut layout_variables: Vec<LayoutVariable> = variables
-            .iter()
-            .map(|v| LayoutVariable {
-                id: v.id,
-                slug: v.slug.as_str().to_owned(),
-                obsoleting: v.categories.iter().any(|a| a.category_id == category && a.obsoleting),
-                values: v.values.iter().map(|x| (x.id, x.slug.as_str().to_owned())).collect(),
-            })
-            .collect();
-        layout_variables.sort_by_key(|v| v.id);
-        let layout = Layout {
-            category,
-            metrics: c.metrics.iter().map(|m| (m.id, m.sort)).collect(),
-            variables: layout_variables,
-        };
-        let n = runs.len();
-        self.admin.shared().changes.publish(Change::Runs(RunChange::Reset {
-            layout: Arc::new(layout),
-            shape: Arc::new(Shape { category: c, variables }),
-            runs: Arc::new(runs),
-            read_at,
-        }));
+        let (reset, n) = read_reset(self.admin.store(), category).await?;
+        self.admin.shared().changes.publish(reset);
         Ok(n)
     }
 
