@@ -658,3 +658,101 @@ fn a_second_node_on_the_same_sqlite_file_is_refused_at_start_up_and_one_after_a_
     again.terminate();
     assert!(again.wait().0.success());
 }
+
+/// Two nodes on one PostgreSQL database; node A is killed with SIGKILL while eight clients
+/// submit through it. Node B, never restarted, ranks every submission A acknowledged, and ranks
+/// exactly what the database holds (the moves of a batch are logged in its own transaction, so
+/// a batch committed but cut off before its answer reaches B as well).
+fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(database_url: &str) {
+    let envs = [("PODIUM_BOOTSTRAP_API_KEY", KEY), ("PODIUM_DATABASE_URL", database_url)];
+    let a = Server::start(&envs);
+    let b = Server::start(&envs);
+    let account = id_of(&a.addr, "/v1/accounts", serde_json::json!({"name": "Crash Test"}));
+    let game = id_of(
+        &a.addr,
+        "/v1/games",
+        serde_json::json!({"account_id": account, "name": "G", "anti_cheat_enabled": false}),
+    );
+    let board =
+        id_of(&a.addr, "/v1/boards", serde_json::json!({"game_id": game, "name": "Runs", "board_type": "RUN_RUNS"}));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, i64)>::new()));
+    let cut = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..8i64)
+        .map(|w| {
+            let (addr, board, acked, cut, stop) = (a.addr.clone(), board.clone(), acked.clone(), cut.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Distinct values: the lowest entry's rank is the number of ranked entries.
+                    let value = w * 1_000_000 + n;
+                    let body = serde_json::json!({"board_id": board, "player_key": format!("w{w}"), "player_name": format!("W{w}"), "value": value});
+                    match http(&addr, "POST", "/v1/score-events", Some(&body)) {
+                        Some((201, json)) => {
+                            acked.lock().unwrap().push((json["score"]["id"].as_str().unwrap().to_owned(), value))
+                        }
+                        Some((status, json)) => panic!("unexpected {status}: {json}"),
+                        None => {
+                            cut.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    while acked.lock().unwrap().len() < 200 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill").args(["-KILL", &a.child.id().to_string()]).status().unwrap();
+    for w in workers {
+        w.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (status, _) = a.wait();
+    assert!(!status.success());
+    assert!(cut.load(std::sync::atomic::Ordering::Relaxed) > 0, "no request failed when the node was killed (it was not killed under load)");
+    let acked = acked.lock().unwrap().clone();
+    let (lowest, _) = acked.iter().min_by_key(|(_, v)| *v).unwrap().clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    let mut missing: Vec<&String> = acked.iter().map(|(id, _)| id).collect();
+    while !missing.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} acknowledged entries not ranked on the survivor",
+            missing.len()
+        );
+        missing.retain(|id| {
+            let (status, json) = http(&b.addr, "GET", &format!("/v1/scores/{id}"), None).unwrap();
+            status != 200 || json["rank"].as_u64().is_none()
+        });
+    }
+    for (id, value) in &acked {
+        let (_, json) = http(&b.addr, "GET", &format!("/v1/scores/{id}"), None).unwrap();
+        assert_eq!(json["value"].as_f64(), Some(*value as f64), "{json}");
+    }
+    // The survivor ranks exactly what the database holds: a node started now (loading from
+    // the database) counts the same entries.
+    let count_on = |addr: &str| {
+        let (_, json) = http(addr, "GET", &format!("/v1/scores/{lowest}"), None).unwrap();
+        json["rank"].as_u64().unwrap()
+    };
+    let fresh = Server::start(&envs);
+    assert_eq!(count_on(&b.addr), count_on(&fresh.addr));
+    assert!(count_on(&b.addr) >= acked.len() as u64);
+    for node in [b, fresh] {
+        node.terminate();
+        node.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor_on_postgres() {
+    let Some(db) = podium_testkit::TestDb::postgres().await else { return };
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(&url))
+        .await
+        .unwrap();
+    drop(db);
+}
