@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Two podium nodes on one PostgreSQL database behind nginx (round robin), then a short demo
+# through the proxy, then the same leaderboard read from each node directly:
+#   examples/several-nodes/run.sh            # demo, then stop everything
+#   KEEP=1 examples/several-nodes/run.sh     # demo, then keep serving until Ctrl-C
+# Needs: cargo, psql and a PostgreSQL server (PODIUM_EXAMPLE_POSTGRES_URL, default
+# postgres://postgres@127.0.0.1:5432/postgres; the database podium_example is created afresh),
+# nginx (Debian: apt-get install nginx-light) and curl. Ports: 8080 (proxy), 8081 and 8082
+# (nodes). In production each node and the proxy run on their own hosts; nothing else is
+# shared than the database (docs/OPERATIONS.md, "Several nodes behind a load balancer").
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ADMIN_URL="${PODIUM_EXAMPLE_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+DB_URL="${ADMIN_URL%/*}/podium_example"
+KEY="pdm_example_key_0123456789abcdef"
+WORK="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cargo build --release -q -p podium
+psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS podium_example WITH (FORCE)"
+psql "$ADMIN_URL" -qc "CREATE DATABASE podium_example"
+./target/release/podium migrate --database-url "$DB_URL" >/dev/null
+
+for port in 8081 8082; do
+  PODIUM_DATABASE_URL="$DB_URL" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL=warn \
+    ./target/release/podium serve --listen "127.0.0.1:$port" >"$WORK/node-$port.log" 2>&1 &
+  pids+=($!)
+done
+cat >"$WORK/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK;
+  proxy_temp_path $WORK;
+  upstream podium {
+    server 127.0.0.1:8081 max_fails=1 fail_timeout=2s;
+    server 127.0.0.1:8082 max_fails=1 fail_timeout=2s;
+    keepalive 32;
+  }
+  server {
+    listen 127.0.0.1:8080;
+    location / {
+      proxy_pass http://podium;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_next_upstream error timeout;
+    }
+  }
+}
+CONF
+nginx -c "$WORK/nginx.conf" -g "daemon off;" &
+pids+=($!)
+for port in 8081 8082 8080; do
+  for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
+  echo "127.0.0.1:$port: $(curl -s "127.0.0.1:$port/v1/health")"
+done
+
+post() { curl -s -H "leadr-api-key: $KEY" -H 'content-type: application/json' "127.0.0.1:8080$1" -d "$2"; }
+id() { sed 's/.*"id":"\([^"]*\)".*/\1/'; }
+account=$(post /v1/accounts '{"name":"Example"}' | id)
+game=$(post /v1/games "{\"account_id\":\"$account\",\"name\":\"Space Race\"}" | id)
+board=$(post /v1/boards "{\"game_id\":\"$game\",\"name\":\"High Scores\"}" | id)
+echo "board $board: 10 submissions through the proxy (round robin over both nodes)"
+for i in $(seq 10); do
+  post /v1/score-events "{\"board_id\":\"$board\",\"player_key\":\"p$i\",\"player_name\":\"Player $i\",\"value\":$((i * 100))}" >/dev/null
+done
+for port in 8081 8082; do
+  top=$(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:$port/v1/scores?board_id=$board&limit=3" | grep -o '"player_name":"[^"]*"' | tr '\n' ' ')
+  echo "node $port, top 3: $top"
+done
+if [ -n "${KEEP:-}" ]; then
+  echo "serving on http://127.0.0.1:8080 (key $KEY); Ctrl-C stops the proxy and both nodes"
+  wait
+fi
