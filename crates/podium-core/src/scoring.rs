@@ -104,7 +104,7 @@ pub struct Plan {
     /// The entries' moves for the change log, written in the batch's transaction (several
     /// nodes on one database).
     pub log: Option<crate::store::LoggedChange>,
-    /// The number the store gave `log`.
+    /// The number the store gave `log`'s first body (the moves).
     pub logged: Option<i64>,
 }
 

@@ -42,6 +42,52 @@ pub struct Submission<'a> {
     pub thresholds: Thresholds,
 }
 
+/// What recording a judged submission needs, without the board: what the change feed carries
+/// to the other nodes' detectors, so that a player's submissions through any node count on
+/// every node.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Attempt {
+    /// The player.
+    pub identity: IdentityId,
+    /// The board.
+    pub board: crate::id::BoardId,
+    /// Whether the board is a COUNTER board (only the rate counts).
+    pub counter: bool,
+    /// The board's sort (which value is a best).
+    pub direction: crate::model::SortDirection,
+    /// The submitted value.
+    #[serde(with = "crate::shared::wire::any_float")]
+    pub value: f64,
+    /// When (microseconds).
+    pub at_micros: i64,
+    /// Whether the verdict accepted it.
+    pub accepted: bool,
+    /// The thresholds' pattern history length.
+    pub pattern_history: usize,
+    /// The thresholds' cluster size.
+    pub cluster_min_identities: u32,
+    /// The thresholds' cluster window.
+    pub cluster_window_seconds: f64,
+}
+
+impl Attempt {
+    /// The attempt `s` was, with its verdict.
+    pub fn of(s: &Submission<'_>, accepted: bool) -> Self {
+        Self {
+            identity: s.identity,
+            board: s.board.id,
+            counter: s.board.board_type == BoardType::Counter,
+            direction: s.board.sort_direction,
+            value: s.value,
+            at_micros: s.at_micros,
+            accepted,
+            pattern_history: s.thresholds.pattern_history,
+            cluster_min_identities: s.thresholds.cluster_min_identities,
+            cluster_window_seconds: s.thresholds.cluster_window_seconds,
+        }
+    }
+}
+
 /// Accepted submissions per minute over the last hour: 60 counters whatever the rate, so a
 /// generous rate limit costs no more memory than a strict one, and a running total, so that a
 /// check reads one counter instead of summing sixty (the sum touched a dozen cache lines per
@@ -386,31 +432,35 @@ impl Detector {
     /// Records a submission after its verdict: every attempt moves the velocity clock; only an
     /// accepted one counts towards the rate limit and the value-based detections.
     pub fn record(&mut self, s: &Submission<'_>, accepted: bool) {
-        let board = s.board;
-        let track = self.tracks.entry((s.identity, board.id)).or_default();
-        track.last_at = Some(track.last_at.map_or(s.at_micros, |t| t.max(s.at_micros)));
-        if !accepted {
+        self.record_attempt(&Attempt::of(s, accepted));
+    }
+
+    /// Records an attempt judged here or, on another node, carried by the change feed.
+    pub fn record_attempt(&mut self, a: &Attempt) {
+        let track = self.tracks.entry((a.identity, a.board)).or_default();
+        track.last_at = Some(track.last_at.map_or(a.at_micros, |t| t.max(a.at_micros)));
+        if !a.accepted {
             return;
         }
-        *self.totals.entry(s.identity).or_insert(0) += 1;
-        track.accepted.add(s.at_micros);
-        if board.board_type == BoardType::Counter {
+        *self.totals.entry(a.identity).or_insert(0) += 1;
+        track.accepted.add(a.at_micros);
+        if a.counter {
             return;
         }
-        track.recent.push_back((s.at_micros, s.value));
+        track.recent.push_back((a.at_micros, a.value));
         if track.recent.len() > RECENT_CAP {
             track.recent.pop_front();
         }
-        if track.best.is_none_or(|b| better(board.sort_direction, s.value, b)) {
-            track.best = Some(s.value);
+        if track.best.is_none_or(|b| better(a.direction, a.value, b)) {
+            track.best = Some(a.value);
         }
-        track.history.push_back(s.value);
-        while track.history.len() > HISTORY_CAP.min(s.thresholds.pattern_history.max(2)) {
+        track.history.push_back(a.value);
+        while track.history.len() > HISTORY_CAP.min(a.pattern_history.max(2)) {
             track.history.pop_front();
         }
-        let cap = (s.thresholds.cluster_min_identities as usize).clamp(1, CLUSTER_CAP);
-        let before = s.at_micros - micros(s.thresholds.cluster_window_seconds);
-        self.boards.entry(board.id).or_default().record(s.value.to_bits(), s.at_micros, s.identity, cap, before);
+        let cap = (a.cluster_min_identities as usize).clamp(1, CLUSTER_CAP);
+        let before = a.at_micros - micros(a.cluster_window_seconds);
+        self.boards.entry(a.board).or_default().record(a.value.to_bits(), a.at_micros, a.identity, cap, before);
     }
 
     /// Accepted submissions of an identity (for its trust tier).

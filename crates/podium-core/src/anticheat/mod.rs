@@ -13,7 +13,7 @@ pub mod sim;
 
 use serde::Serialize;
 
-pub use detector::{Detector, Submission};
+pub use detector::{Attempt, Detector, Submission};
 
 use crate::model::{AntiCheatSettings, TrustTier};
 pub use crate::model::{Confidence, FlagType};

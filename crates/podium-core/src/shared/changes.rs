@@ -27,6 +27,11 @@ pub enum Change {
     Runs(RunChange),
     /// Activity points that moved.
     Activity(ActivityChange),
+    /// Submissions judged by another node, for this node's anti-cheat counters (see
+    /// [`ChangeFeed::share`]).
+    Attempts(Arc<Vec<crate::anticheat::Attempt>>),
+    /// Rate-limit tokens taken by another node, per bucket and (canonical) address.
+    Taken(Arc<Vec<(super::Bucket, std::net::IpAddr)>>),
 }
 
 /// Activity values that moved in one game (a judged batch, a reviewed flag).
@@ -177,6 +182,16 @@ pub trait ChangeFeed: Send + Sync {
     /// Why the feed cannot reach the other nodes right now, if it cannot.
     fn degraded(&self) -> Option<String> {
         None
+    }
+    /// Carries a change to the other nodes only: this node has applied it already, in a form
+    /// of its own (anti-cheat counts judged here). A feed that reaches no other node drops it.
+    fn share(&self, change: Change) {
+        let _ = change;
+    }
+    /// The wire forms of what [`Self::share`] gathered and has not logged yet, taken to be
+    /// logged in a commit's own transaction (none for a feed that reaches no other node).
+    fn take_shared(&self) -> Vec<String> {
+        Vec::new()
     }
     /// The node name to log order-sensitive changes under in the transaction of the data they
     /// describe, if this feed follows a change log (then pass them to [`Self::committed`]

@@ -42,6 +42,8 @@ const READ: u32 = 1000;
 /// How long a write waits for its changes to reach the log before it is answered anyway (the
 /// appender keeps retrying; the other nodes then see the change when the store is back).
 const SETTLE_WAIT: Duration = Duration::from_secs(5);
+/// How long shared counts wait for a commit to carry them before they are appended alone.
+const SHARE_EVERY: Duration = Duration::from_millis(20);
 
 /// What the follower has seen, for `/v1/health` and the benchmarks.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,6 +58,13 @@ pub struct FeedHealth {
     pub last_lag_ms: Option<f64>,
 }
 
+/// Counts shared with the other nodes, gathered between two appends.
+#[derive(Default)]
+struct Shares {
+    attempts: Vec<crate::anticheat::Attempt>,
+    taken: Vec<(super::Bucket, std::net::IpAddr)>,
+}
+
 /// The change feed over the store's change log.
 pub struct StoreFeed {
     node: String,
@@ -65,6 +74,9 @@ pub struct StoreFeed {
     poll: Duration,
     outbox: Mutex<Vec<String>>,
     queued: AtomicU64,
+    /// What [`ChangeFeed::share`] was given since the last append, merged into one change per
+    /// kind (answers do not wait for these).
+    shares: Mutex<Shares>,
     appended: watch::Sender<u64>,
     wake: Notify,
     applied: AtomicI64,
@@ -89,6 +101,7 @@ impl StoreFeed {
             poll,
             outbox: Mutex::new(Vec::new()),
             queued: AtomicU64::new(0),
+            shares: Mutex::new(Shares::default()),
             appended: watch::channel(0).0,
             wake: Notify::new(),
             applied: AtomicI64::new(0),
@@ -142,6 +155,8 @@ impl StoreFeed {
                         None
                     };
                     match held.map_or_else(|| super::wire::decode_any(&c.body), |h| Ok(Decoded::Change(h))) {
+                        // Counts this node shared were applied here when it judged them.
+                        Ok(Decoded::Change(Change::Attempts(_) | Change::Taken(_))) if mine => {}
                         Ok(Decoded::Change(change)) => self.local.publish(change),
                         Ok(Decoded::Reference(reference)) => {
                             // Read now; a failure leaves this number unapplied, to be read again.
@@ -171,22 +186,54 @@ impl StoreFeed {
         }
     }
 
-    /// Appends what is queued; false when the store refused (the queue is kept).
+    /// Queues a change's wire form for the appender.
+    fn queue(&self, body: String) {
+        self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body);
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        self.wake.notify_one();
+    }
+
+    /// The shared counts gathered since the last append, as wire forms (one per kind).
+    fn shared_bodies(&self) -> Vec<String> {
+        let shares = std::mem::take(&mut *self.shares.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let mut bodies = Vec::new();
+        if !shares.attempts.is_empty() {
+            bodies.extend(super::wire::encode(&Change::Attempts(Arc::new(shares.attempts))));
+        }
+        if !shares.taken.is_empty() {
+            bodies.extend(super::wire::encode(&Change::Taken(Arc::new(shares.taken))));
+        }
+        bodies
+    }
+
+    fn has_shares(&self) -> bool {
+        let shares = self.shares.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        !shares.attempts.is_empty() || !shares.taken.is_empty()
+    }
+
+    fn outbox_is_empty(&self) -> bool {
+        self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty()
+    }
+
+    /// Appends what is queued and shared; false when the store refused (the queue is kept; the
+    /// shared counts go, as a node's counts of a moment it could not reach the log).
     async fn append_queued(&self) -> bool {
-        let bodies = std::mem::take(&mut *self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let mut bodies = std::mem::take(&mut *self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let n = bodies.len();
+        bodies.extend(self.shared_bodies());
         if bodies.is_empty() {
             return true;
         }
-        let n = bodies.len() as u64;
         match self.store.append_changes(&self.node, crate::time::to_micros(crate::time::now()), &bodies).await {
             Ok(_) => {
-                self.appended.send_modify(|a| *a += n);
+                self.appended.send_modify(|a| *a += n as u64);
                 self.set_degraded(None);
                 true
             }
             Err(e) => {
                 tracing::warn!(error = %e, changes = n, "could not log committed changes for the other nodes; will retry");
                 self.set_degraded(Some(format!("the change log is unreachable: {e}")));
+                bodies.truncate(n);
                 let mut outbox = self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let later = std::mem::replace(&mut *outbox, bodies);
                 outbox.extend(later);
@@ -203,6 +250,11 @@ async fn append_loop(feed: Weak<StoreFeed>) {
         // Wait for something to append, or look again now and then (to prune, and to notice
         // the feed was dropped).
         let _ = tokio::time::timeout(Duration::from_secs(1), f.wake.notified()).await;
+        if f.outbox_is_empty() && f.has_shares() {
+            // Only shared counts: give a commit the chance to carry them in its own transaction
+            // (`take_shared`); at most SHARE_EVERY late otherwise.
+            tokio::time::sleep(SHARE_EVERY).await;
+        }
         if !f.append_queued().await {
             drop(f);
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -265,10 +317,26 @@ impl ChangeFeed for StoreFeed {
         let body = super::wire::encode(&change);
         self.local.publish(change);
         if let Some(body) = body {
-            self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body);
-            self.queued.fetch_add(1, Ordering::AcqRel);
-            self.wake.notify_one();
+            self.queue(body);
         }
+    }
+
+    fn share(&self, change: Change) {
+        {
+            let mut shares = self.shares.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match change {
+                Change::Attempts(a) => shares.attempts.extend(a.iter().cloned()),
+                Change::Taken(t) => shares.taken.extend(t.iter().copied()),
+                other => {
+                    drop(shares);
+                    if let Some(body) = super::wire::encode(&other) {
+                        self.queue(body);
+                    }
+                    return;
+                }
+            }
+        }
+        self.wake.notify_one();
     }
 
     fn subscribe(&self, subscriber: Arc<dyn Subscriber>) {
@@ -322,6 +390,10 @@ impl ChangeFeed for StoreFeed {
 
     fn log_node(&self) -> Option<&str> {
         Some(&self.node)
+    }
+
+    fn take_shared(&self) -> Vec<String> {
+        self.shared_bodies()
     }
 
     async fn committed(&self, seq: i64, change: Change) {

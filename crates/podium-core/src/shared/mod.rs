@@ -35,9 +35,9 @@ pub use changes::{
     Subscriber,
 };
 pub use claims::{LocalClaims, NonceClaims};
-pub use counters::{AntiCheatCounters, LocalCounters};
+pub use counters::{AntiCheatCounters, FedCounters, LocalCounters};
 pub use feed::{FeedHealth, StoreFeed};
-pub use rates::{Bucket, Failures, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
+pub use rates::{Bucket, Failures, FedRates, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
 
 /// The shared-state implementations a node runs with; cheap to clone.
 #[derive(Clone)]
@@ -67,9 +67,13 @@ impl SharedState {
     }
 
     /// Several nodes on one database: [`Self::in_memory`] with the change feed carried through
-    /// the store's change log, read at least every `poll`.
+    /// the store's change log, read at least every `poll`, and the anti-cheat counters and
+    /// rate-limit buckets fed by every node's attempts and tokens through it.
     pub fn on_store(store: Arc<dyn crate::store::Store>, limits: RateLimits, poll: std::time::Duration) -> Self {
-        Self { changes: StoreFeed::start(store.clone(), poll), ..Self::in_memory(store, limits) }
+        let changes: Arc<dyn ChangeFeed> = StoreFeed::start(store.clone(), poll);
+        let counters = FedCounters::start(&changes);
+        let rates = FedRates::start(limits, &changes);
+        Self { changes, counters, rates, ..Self::in_memory(store, limits) }
     }
 
     /// The implementation's name, for the start-up log and `/v1/health`.

@@ -1,7 +1,9 @@
-//! Per-address rate limits behind one trait. Today's buckets are token buckets in one
+//! Per-address rate limits behind one trait. [`LocalRates`] keeps token buckets in one
 //! mutex-guarded map per limit (pruned of full buckets when it grows); 50 lines are simpler
-//! than a dependency for two limits. A shared implementation keeps the buckets where every
-//! node takes from them, so an address spreading requests over nodes gets no more than on one.
+//! than a dependency for two limits. [`FedRates`] is the same buckets fed by every node: each
+//! token taken here is taken on the other nodes too, through the change feed, so an address
+//! spreading requests over nodes gets no more than on one (within the feed's lag). Failed-login
+//! windows stay each node's own.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -9,7 +11,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Which limit a request takes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Bucket {
     /// Client session starts.
     SessionStarts,
@@ -86,6 +89,62 @@ impl LocalRates {
             session_starts: RateLimiter::new(limits.session_starts_per_minute, limits.session_starts_per_minute),
             nonces: RateLimiter::new(limits.nonces_per_minute, (limits.nonces_per_minute / 6).max(20)),
             failures: FailureLog::default(),
+        }
+    }
+}
+
+impl LocalRates {
+    /// Takes a token another node took (never refused; a bucket may go below empty by as much
+    /// as its burst, repaid by the refill, so concurrent takes on several nodes even out).
+    pub fn spend(&self, bucket: Bucket, address: IpAddr) {
+        match bucket {
+            Bucket::SessionStarts => self.session_starts.spend(address),
+            Bucket::Nonces => self.nonces.spend(address),
+        }
+    }
+}
+
+/// Several nodes: this node's buckets, fed with the tokens every node takes.
+pub struct FedRates {
+    local: LocalRates,
+    feed: std::sync::Weak<dyn super::ChangeFeed>,
+}
+
+impl FedRates {
+    /// Buckets for `limits` that share each token taken through `feed` and take the other
+    /// nodes' (they subscribe to it).
+    pub fn start(limits: RateLimits, feed: &std::sync::Arc<dyn super::ChangeFeed>) -> std::sync::Arc<Self> {
+        let rates = std::sync::Arc::new(Self { local: LocalRates::new(limits), feed: std::sync::Arc::downgrade(feed) });
+        feed.subscribe(rates.clone());
+        rates
+    }
+}
+
+impl RateBuckets for FedRates {
+    fn take(&self, bucket: Bucket, address: IpAddr) -> Result<(), Duration> {
+        self.local.take(bucket, address)?;
+        if let Some(feed) = self.feed.upgrade() {
+            feed.share(super::Change::Taken(std::sync::Arc::new(vec![(bucket, canonical_ip(address))])));
+        }
+        Ok(())
+    }
+
+    fn attempt(&self, failures: Failures, key: &str) -> Result<(), Duration> {
+        self.local.attempt(failures, key)
+    }
+
+    fn forgive(&self, failures: Failures, key: &str) {
+        self.local.forgive(failures, key);
+    }
+}
+
+impl super::Subscriber for FedRates {
+    fn apply(&self, change: &super::Change) {
+        // Only other nodes' tokens arrive here: this node's are shared, not published.
+        if let super::Change::Taken(taken) = change {
+            for (bucket, address) in taken.iter() {
+                self.local.spend(*bucket, *address);
+            }
         }
     }
 }
@@ -173,6 +232,20 @@ impl RateLimiter {
         }
     }
 
+    /// Takes one token for `ip` whatever the bucket holds (down to minus its burst): a token
+    /// another node took.
+    pub fn spend(&self, ip: IpAddr) {
+        if self.per_second <= 0.0 {
+            return;
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (tokens, at) = buckets.entry(canonical_ip(ip)).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        *tokens = (*tokens - 1.0).max(-self.burst);
+    }
+
     /// Takes one token for `ip`, or says how long until one is available.
     pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
         if self.per_second <= 0.0 {
@@ -245,6 +318,21 @@ mod tests {
         log.forgive(Failures::LoginByAddress, "198.51.100.1");
         assert!(log.attempt(Failures::LoginByAddress, "198.51.100.1", start).is_ok());
         assert!(log.attempt(Failures::LoginByAddress, "198.51.100.1", start).is_err());
+    }
+
+    #[test]
+    fn a_token_another_node_took_is_taken_here_too_and_a_bucket_overdrawn_waits_longer() {
+        let limiter = RateLimiter::new(60, 2);
+        let a = ip("198.51.100.3");
+        limiter.spend(a);
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(a).is_err(), "one of the two was taken elsewhere");
+        // Overdrawn by concurrent takes elsewhere: the wait covers the debt (at most a burst).
+        for _ in 0..5 {
+            limiter.spend(a);
+        }
+        let wait = limiter.check(a).unwrap_err();
+        assert!(wait > Duration::from_secs(2) && wait <= Duration::from_secs(3), "{wait:?}");
     }
 
     #[test]

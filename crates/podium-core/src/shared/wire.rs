@@ -39,6 +39,16 @@ enum Wire<'a> {
         /// The category.
         id: CategoryId,
     },
+    /// Submissions judged by the committing node, for the others' anti-cheat counters.
+    Attempts {
+        /// The attempts.
+        attempts: Vec<crate::anticheat::Attempt>,
+    },
+    /// Rate-limit tokens the committing node took.
+    Taken {
+        /// Bucket and address of each.
+        taken: Vec<(super::Bucket, std::net::IpAddr)>,
+    },
 }
 
 /// What a logged body carries.
@@ -125,6 +135,8 @@ pub fn encode(change: &Change) -> Option<String> {
         Change::Runs(RunChange::Runs(runs)) => Wire::Runs { ids: runs.iter().map(|r| r.id).collect() },
         Change::Runs(RunChange::Reset { layout, .. }) => Wire::Category { id: layout.category },
         Change::Runs(RunChange::Dropped(id)) => Wire::Category { id: *id },
+        Change::Attempts(a) => Wire::Attempts { attempts: a.as_ref().clone() },
+        Change::Taken(t) => Wire::Taken { taken: t.as_ref().clone() },
         Change::Activity(_) => return None,
     };
     // Every part is plain data: serialising it cannot fail.
@@ -170,6 +182,8 @@ fn decoded(wire: Wire<'_>) -> Decoded {
             WireInvalidation::ClientGrants { session, identity } => Invalidation::ClientGrants { session, identity },
             WireInvalidation::Member { id } => Invalidation::Member { id },
         }),
+        Wire::Attempts { attempts } => Change::Attempts(std::sync::Arc::new(attempts)),
+        Wire::Taken { taken } => Change::Taken(std::sync::Arc::new(taken)),
         Wire::Runs { ids } => return Decoded::Reference(Reference::Runs(ids)),
         Wire::Category { id } => return Decoded::Reference(Reference::Category(id)),
     })

@@ -57,6 +57,7 @@ pub struct LoggedChange {
     pub node: String,
     /// When (microseconds).
     pub at_micros: i64,
-    /// Its wire form.
-    pub body: String,
+    /// Its wire form, then any counts this node shares with the others (logged in the same
+    /// transaction rather than in one of their own).
+    pub bodies: Vec<String>,
 }

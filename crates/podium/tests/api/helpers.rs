@@ -97,8 +97,13 @@ impl TestApp {
     /// process has (the change log carries other nodes' writes to it); `None`, with a printed
     /// reason, when no PostgreSQL is configured (CI fails instead).
     pub async fn spawn_postgres() -> Option<Self> {
+        Self::spawn_postgres_with(podium::app::ClientSettings::default()).await
+    }
+
+    /// [`Self::spawn_postgres`] with the given client settings.
+    pub async fn spawn_postgres_with(settings: podium::app::ClientSettings) -> Option<Self> {
         let db = TestDb::postgres().await?;
-        let state = podium::app::state(db.store()).await.unwrap();
+        let state = podium::app::state_with(db.store(), settings).await.unwrap();
         let outcome = state.admin.bootstrap(Some(SUPERADMIN_KEY), false).await.unwrap();
         assert_eq!(outcome, BootstrapOutcome::Created { generated_key: None });
         let router = podium_api::router(state.clone(), &ApiConfig::default());
@@ -109,6 +114,13 @@ impl TestApp {
     /// has: on PostgreSQL it follows the others through the change log.
     pub async fn node(&self) -> TestApp {
         self.restart().await
+    }
+
+    /// [`Self::node`] with the given client settings.
+    pub async fn node_with(&self, settings: podium::app::ClientSettings) -> TestApp {
+        let state = podium::app::state_with(self.db.store(), settings).await.unwrap();
+        let router = podium_api::router(state.clone(), &ApiConfig::default());
+        TestApp { router, state, db: self.db.share() }
     }
 
     /// A node over the same database that follows nobody: its copies are loaded once and then

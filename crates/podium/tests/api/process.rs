@@ -712,7 +712,10 @@ fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(database_url
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (status, _) = a.wait();
     assert!(!status.success());
-    assert!(cut.load(std::sync::atomic::Ordering::Relaxed) > 0, "no request failed when the node was killed (it was not killed under load)");
+    assert!(
+        cut.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        "no request failed when the node was killed (it was not killed under load)"
+    );
     let acked = acked.lock().unwrap().clone();
     let (lowest, _) = acked.iter().min_by_key(|(_, v)| *v).unwrap().clone();
     let deadline = std::time::Instant::now() + Duration::from_secs(1);

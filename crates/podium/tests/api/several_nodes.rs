@@ -222,3 +222,70 @@ async fn runners_on(node: &TestApp, path: &str) -> Vec<String> {
         .map(|e| e["run"]["runners"][0]["name"].as_str().unwrap_or("deleted").to_owned())
         .collect()
 }
+
+#[tokio::test]
+async fn a_player_spreading_submissions_over_three_nodes_gets_the_hourly_limit_of_one() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let t = a.tenant("ac").await;
+    let limits = json!({"rate_limit_per_hour": {"c": 3}, "velocity_min_seconds": {"c": 0.000001}});
+    let game = a.game_with_anti_cheat(&t, "Guarded", limits).await;
+    let board = a.board(&t, &game, json!({"name": "B", "max_value": 1000, "is_published": true})).await.id();
+    let (b, c) = (a.node().await, a.node().await);
+    let alone = a.alone().await;
+    // Two through `a` (a node that counted its own attempts twice, once when judging and once
+    // from the log, would refuse the third), one through `b`.
+    for (i, node) in [&a, &a, &b].into_iter().enumerate() {
+        submit_p1(node, &t.key, &board, i as f64 + 1.0).await.assert(201);
+        // Far beyond the feed's lag (p99 under 10 ms in BENCHMARKS.md).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for node in [&a, &b, &c] {
+        let r = submit_p1(node, &t.key, &board, 9.0).await;
+        r.assert_problem(403, "rejected_by_anti_cheat");
+        assert_eq!(r.body["detections"][0]["flag_type"], "rate_limit", "{}", r.text);
+    }
+    // The control counts only what it judged itself.
+    submit_p1(&alone, &t.key, &board, 9.0).await.assert(201);
+}
+
+async fn submit_p1(node: &TestApp, key: &str, board: &str, value: f64) -> crate::helpers::Response {
+    let body = json!({"board_id": board, "player_key": "p1", "player_name": "p1", "value": value});
+    node.post("/v1/score-events", key, body).await
+}
+
+#[tokio::test]
+async fn an_address_spreading_session_starts_over_nodes_gets_the_limit_of_one_and_a_nonce_is_spent_everywhere() {
+    let settings = || podium::app::ClientSettings {
+        edge: podium_api::edge::EdgeConfig { session_starts_per_minute: 3, ..Default::default() },
+        ..Default::default()
+    };
+    let Some(a) = TestApp::spawn_postgres_with(settings()).await else { return };
+    let (_, game, board) = setup(&a).await;
+    let (b, c) = (a.node_with(settings()).await, a.node_with(settings()).await);
+    let mut sessions = Vec::new();
+    for node in [&a, &b, &c] {
+        let s = start_session(node, &game).await;
+        s.assert(201);
+        sessions.push(s.body["access_token"].as_str().unwrap().to_owned());
+        tokio::time::sleep(Duration::from_millis(200)).await; // far beyond the feed's lag
+    }
+    for node in [&a, &b, &c] {
+        start_session(node, &game).await.assert_problem(429, "rate_limited");
+    }
+    // A nonce spent through one node is spent on every other (the database decides).
+    let nonce = a.nonce(&sessions[0]).await;
+    let body = json!({"board_id": board, "player_name": "Ada", "value": 1.0});
+    send_with(&b, &sessions[0], &nonce, &body).await.assert(201);
+    send_with(&c, &sessions[0], &nonce, &body).await.assert_problem(412, "nonce_used");
+    send_with(&a, &sessions[0], &nonce, &body).await.assert_problem(412, "nonce_used");
+}
+
+async fn start_session(node: &TestApp, game: &str) -> crate::helpers::Response {
+    let body = json!({"game_id": game, "client_fingerprint": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"});
+    node.client_from("198.51.100.9:1", Method::POST, "/v1/client/sessions", None, Some(body), &[]).await
+}
+
+async fn send_with(node: &TestApp, access: &str, nonce: &str, body: &serde_json::Value) -> crate::helpers::Response {
+    node.client(Method::POST, "/v1/client/scores", Some(access), Some(body.clone()), &[("leadr-client-nonce", nonce)])
+        .await
+}

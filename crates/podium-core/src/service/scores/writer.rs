@@ -332,16 +332,21 @@ pub(crate) async fn commit(w: &Parts, planned: &[PlannedEvent], extras: &Extras)
     let boards: HashMap<BoardId, &Board> =
         planned.iter().flat_map(|p| std::iter::once(&p.board).chain(p.dependents.iter())).map(|b| (b.id, b)).collect();
     let log_node = w.changes.log_node();
+    // The anti-cheat counts this node shares ride in the batch's transaction (no extra one).
+    let shared = if log_node.is_some() { w.changes.take_shared() } else { Vec::new() };
     let planner = |current: Vec<Score>| {
         let mut out = plan(planned, current);
         // Several nodes: the moves are logged in the batch's own transaction (see
         // `shared::StoreFeed`).
         out.log = log_node.and_then(|node| {
             let body = crate::shared::wire::encode(&Change::Entries(moves(&boards, &out.changes)))?;
+            let mut bodies = Vec::with_capacity(1 + shared.len());
+            bodies.push(body);
+            bodies.extend(shared.iter().cloned());
             Some(crate::store::LoggedChange {
                 node: node.to_owned(),
                 at_micros: crate::time::to_micros(crate::time::now()),
-                body,
+                bodies,
             })
         });
         let mut flags: Vec<ScoreFlag> = extras

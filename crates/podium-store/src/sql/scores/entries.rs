@@ -495,9 +495,10 @@ macro_rules! impl_score_store {
                 if let Some(log) = &planned.log {
                     // The moves go into the change log in the data's own transaction: every node
                     // applies them in commit order, and none is lost to a crash after the commit.
-                    let bodies = std::slice::from_ref(&log.body);
+                    let bodies = &log.bodies;
                     let seq = $crate::sql::changes::append_in_tx!(tx, $db, $name, log.node.as_str(), log.at_micros, bodies, false);
-                    planned.logged = Some(seq);
+                    // The moves are the first body; shared counts may follow.
+                    planned.logged = Some(seq - (bodies.len() as i64 - 1));
                 }
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(planned)
