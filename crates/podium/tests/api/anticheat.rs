@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Tenant, TestApp};
 
-async fn setup(app: &TestApp, anti_cheat: Value) -> (Tenant, String, String) {
+pub(crate) async fn setup(app: &TestApp, anti_cheat: Value) -> (Tenant, String, String) {
     let t = app.tenant("ac").await;
     let game = app.game_with_anti_cheat(&t, "Guarded", anti_cheat).await;
     let board = app.board(&t, &game, json!({"name": "B", "max_value": 1000, "is_published": true})).await;
@@ -13,7 +13,13 @@ async fn setup(app: &TestApp, anti_cheat: Value) -> (Tenant, String, String) {
     (t, game, board.id())
 }
 
-async fn submit(app: &TestApp, t: &Tenant, board: &str, player: &str, value: f64) -> crate::helpers::Response {
+pub(crate) async fn submit(
+    app: &TestApp,
+    t: &Tenant,
+    board: &str,
+    player: &str,
+    value: f64,
+) -> crate::helpers::Response {
     app.post(
         "/v1/score-events",
         &t.key,
@@ -153,7 +159,7 @@ async fn the_counters_survive_a_restart() {
     r.assert_problem(403, "rejected_by_anti_cheat");
 }
 
-async fn flag_on(app: &TestApp, t: &Tenant, event: &Value, flag_type: &str) -> String {
+pub(crate) async fn flag_on(app: &TestApp, t: &Tenant, event: &Value, flag_type: &str) -> String {
     let r = app
         .get(
             &format!("/v1/score-flags?identity_id={}&flag_type={flag_type}", event["identity_id"].as_str().unwrap()),
@@ -168,7 +174,7 @@ async fn flag_on(app: &TestApp, t: &Tenant, event: &Value, flag_type: &str) -> S
     f["id"].as_str().unwrap().to_owned()
 }
 
-async fn ranking(app: &TestApp, t: &Tenant, board: &str) -> Vec<(String, f64, String)> {
+pub(crate) async fn ranking(app: &TestApp, t: &Tenant, board: &str) -> Vec<(String, f64, String)> {
     let r = app.get(&format!("/v1/scores?board_id={board}&limit=100"), &t.key).await;
     r.assert(200);
     r.body["data"]
@@ -186,7 +192,7 @@ async fn ranking(app: &TestApp, t: &Tenant, board: &str) -> Vec<(String, f64, St
 }
 
 /// Thresholds that leave only the detection under test: no velocity, no rate limit.
-fn only_value_checks() -> Value {
+pub(crate) fn only_value_checks() -> Value {
     json!({"velocity_min_seconds": {"a": 0.000001, "b": 0.000001, "c": 0.000001}, "rate_limit_per_hour": {"c": 1000}})
 }
 

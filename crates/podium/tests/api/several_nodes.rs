@@ -289,3 +289,30 @@ async fn send_with(node: &TestApp, access: &str, nonce: &str, body: &serde_json:
     node.client(Method::POST, "/v1/client/scores", Some(access), Some(body.clone()), &[("leadr-client-nonce", nonce)])
         .await
 }
+
+#[tokio::test]
+async fn a_flag_reviewed_through_one_node_moves_the_entry_on_the_others_within_a_second() {
+    use crate::anticheat::{flag_on, only_value_checks, ranking, setup, submit};
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let (t, _, board) = setup(&a, only_value_checks()).await;
+    let b = a.node().await;
+    submit(&a, &t, &board, "ada", 50.0).await.assert(201);
+    let cheat = submit(&a, &t, &board, "ada", 900.0).await;
+    assert_eq!(cheat.body["score"]["status"], "under_review");
+    submit(&b, &t, &board, "bob", 100.0).await.assert(201);
+    let flagged =
+        vec![("ada".to_owned(), 900.0, "under_review".to_owned()), ("bob".to_owned(), 100.0, "active".to_owned())];
+    for node in [&a, &b] {
+        within("the flagged entry ranks everywhere", || async { ranking(node, &t, &board).await == flagged }).await;
+    }
+    let flag = flag_on(&a, &t, &cheat.body, "progression").await;
+    a.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "confirmed_cheat"})).await.assert(200);
+    let confirmed = vec![("bob".to_owned(), 100.0, "active".to_owned()), ("ada".to_owned(), 50.0, "active".to_owned())];
+    within("the confirmed cheat leaves the other node's ranking", || async {
+        ranking(&b, &t, &board).await == confirmed
+    })
+    .await;
+    // Taken back through the other node: under review again on the first.
+    b.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "pending"})).await.assert(200);
+    within("the value is back on the first node", || async { ranking(&a, &t, &board).await == flagged }).await;
+}
