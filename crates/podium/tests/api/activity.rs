@@ -39,6 +39,15 @@ impl Site {
 }
 
 /// `minutes` ago, RFC 3339.
+/// A fixed-offset zone (`Etc/GMT±N`) whose local time is now between 11:00 and 13:00, so that
+/// events of the last two hours fall on one open day whenever the test runs.
+fn midday_zone() -> String {
+    use chrono::Timelike;
+    let offset = 12 - i64::from(Utc::now().hour());
+    // IANA's Etc zones count the other way: Etc/GMT-5 is five hours ahead of UTC.
+    if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) }
+}
+
 fn ago(minutes: i64) -> String {
     (Utc::now() - Duration::minutes(minutes)).to_rfc3339()
 }
@@ -533,10 +542,10 @@ async fn win_trading_raises_flags_that_a_confirmed_review_empties_and_a_dismisse
 async fn rapid_join_leave_and_create_cancel_raise_flags_for_review() {
     let site = Site::new().await;
     let path = format!("/v1/activity/policy?game_id={}", site.game);
-    site.app
-        .call(Method::PUT, &path, Some(&site.t.key), Some(json!({"daily_caps": {"room_creations": 10}})))
-        .await
-        .assert(200);
+    // The events reach 100 minutes back and must share one open day whatever the hour: the
+    // policy's day runs in a zone where it is about noon now.
+    let policy = json!({"daily_caps": {"room_creations": 10}, "time_zone": midday_zone()});
+    site.app.call(Method::PUT, &path, Some(&site.t.key), Some(policy)).await.assert(200);
     let mut events =
         vec![json!({"event_id": "c", "type": "room_created", "at": ago(100), "host": "hana", "room": "main"})];
     for (i, minutes) in [90, 80, 70].into_iter().enumerate() {
