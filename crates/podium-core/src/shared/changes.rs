@@ -32,6 +32,19 @@ pub enum Change {
     Attempts(Arc<Vec<crate::anticheat::Attempt>>),
     /// Rate-limit tokens taken by another node, per bucket and (canonical) address.
     Taken(Arc<Vec<(super::Bucket, std::net::IpAddr)>>),
+    /// Failures another node counted (or forgave) against keys.
+    Failures(Arc<Vec<FailureCount>>),
+}
+
+/// One failure counted, or forgiven, against a key (a member, an address).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FailureCount {
+    /// Which failures.
+    pub failures: super::Failures,
+    /// Against what.
+    pub key: String,
+    /// Whether it was taken back (the attempt succeeded).
+    pub forgiven: bool,
 }
 
 /// Activity values that moved in one game (a judged batch, a reviewed flag).

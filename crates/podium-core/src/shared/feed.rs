@@ -63,6 +63,7 @@ pub struct FeedHealth {
 struct Shares {
     attempts: Vec<crate::anticheat::Attempt>,
     taken: Vec<(super::Bucket, std::net::IpAddr)>,
+    failures: Vec<super::FailureCount>,
 }
 
 /// The change feed over the store's change log.
@@ -156,7 +157,7 @@ impl StoreFeed {
                     };
                     match held.map_or_else(|| super::wire::decode_any(&c.body), |h| Ok(Decoded::Change(h))) {
                         // Counts this node shared were applied here when it judged them.
-                        Ok(Decoded::Change(Change::Attempts(_) | Change::Taken(_))) if mine => {}
+                        Ok(Decoded::Change(Change::Attempts(_) | Change::Taken(_) | Change::Failures(_))) if mine => {}
                         Ok(Decoded::Change(change)) => self.local.publish(change),
                         Ok(Decoded::Reference(reference)) => {
                             // Read now; a failure leaves this number unapplied, to be read again.
@@ -203,12 +204,15 @@ impl StoreFeed {
         if !shares.taken.is_empty() {
             bodies.extend(super::wire::encode(&Change::Taken(Arc::new(shares.taken))));
         }
+        if !shares.failures.is_empty() {
+            bodies.extend(super::wire::encode(&Change::Failures(Arc::new(shares.failures))));
+        }
         bodies
     }
 
     fn has_shares(&self) -> bool {
         let shares = self.shares.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        !shares.attempts.is_empty() || !shares.taken.is_empty()
+        !shares.attempts.is_empty() || !shares.taken.is_empty() || !shares.failures.is_empty()
     }
 
     fn outbox_is_empty(&self) -> bool {
@@ -327,6 +331,7 @@ impl ChangeFeed for StoreFeed {
             match change {
                 Change::Attempts(a) => shares.attempts.extend(a.iter().cloned()),
                 Change::Taken(t) => shares.taken.extend(t.iter().copied()),
+                Change::Failures(f) => shares.failures.extend(f.iter().cloned()),
                 other => {
                     drop(shares);
                     if let Some(body) = super::wire::encode(&other) {

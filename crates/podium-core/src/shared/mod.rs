@@ -31,8 +31,8 @@ use std::sync::Arc;
 
 pub use activity::{ActivityState, LocalActivity};
 pub use changes::{
-    ActivityChange, Change, ChangeFeed, EntryMove, EntryState, Invalidation, LocalFeed, Reference, Resolver, RunChange,
-    Subscriber,
+    ActivityChange, Change, ChangeFeed, EntryMove, EntryState, FailureCount, Invalidation, LocalFeed, Reference,
+    Resolver, RunChange, Subscriber,
 };
 pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, FedCounters, LocalCounters};

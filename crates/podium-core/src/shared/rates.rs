@@ -2,8 +2,8 @@
 //! mutex-guarded map per limit (pruned of full buckets when it grows); 50 lines are simpler
 //! than a dependency for two limits. [`FedRates`] is the same buckets fed by every node: each
 //! token taken here is taken on the other nodes too, through the change feed, so an address
-//! spreading requests over nodes gets no more than on one (within the feed's lag). Failed-login
-//! windows stay each node's own.
+//! spreading requests over nodes gets no more than on one (within the feed's lag); so do the
+//! failures counted against a key (failed logins), and their forgiving.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -37,7 +37,8 @@ impl Default for RateLimits {
 }
 
 /// Which failures are counted, and their limit: at most `limit()` within `window()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Failures {
     /// Failed logins of one community member (10 in 15 minutes).
     LoginByMember,
@@ -104,6 +105,13 @@ impl LocalRates {
     }
 }
 
+impl LocalRates {
+    /// Counts a failure another node counted against `key` (never refused).
+    pub fn record_failure(&self, failures: Failures, key: &str) {
+        self.failures.record(failures, key, Instant::now());
+    }
+}
+
 /// Several nodes: this node's buckets, fed with the tokens every node takes.
 pub struct FedRates {
     local: LocalRates,
@@ -130,21 +138,45 @@ impl RateBuckets for FedRates {
     }
 
     fn attempt(&self, failures: Failures, key: &str) -> Result<(), Duration> {
-        self.local.attempt(failures, key)
+        self.local.attempt(failures, key)?;
+        self.share_failure(failures, key, false);
+        Ok(())
     }
 
     fn forgive(&self, failures: Failures, key: &str) {
         self.local.forgive(failures, key);
+        self.share_failure(failures, key, true);
+    }
+}
+
+impl FedRates {
+    fn share_failure(&self, failures: Failures, key: &str, forgiven: bool) {
+        if let Some(feed) = self.feed.upgrade() {
+            let counted = super::FailureCount { failures, key: key.to_owned(), forgiven };
+            feed.share(super::Change::Failures(std::sync::Arc::new(vec![counted])));
+        }
     }
 }
 
 impl super::Subscriber for FedRates {
     fn apply(&self, change: &super::Change) {
-        // Only other nodes' tokens arrive here: this node's are shared, not published.
-        if let super::Change::Taken(taken) = change {
-            for (bucket, address) in taken.iter() {
-                self.local.spend(*bucket, *address);
+        // Only other nodes' counts arrive here: this node's are shared, not published.
+        match change {
+            super::Change::Taken(taken) => {
+                for (bucket, address) in taken.iter() {
+                    self.local.spend(*bucket, *address);
+                }
             }
+            super::Change::Failures(counted) => {
+                for c in counted.iter() {
+                    if c.forgiven {
+                        self.local.forgive(c.failures, &c.key);
+                    } else {
+                        self.local.record_failure(c.failures, &c.key);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -199,6 +231,16 @@ impl FailureLog {
         let mut times = self.times.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(log) = times.get_mut(&(failures, key.to_owned())) {
             log.pop_back();
+        }
+    }
+
+    /// Counts a failure without the check (another node checked it), keeping at most `limit`.
+    fn record(&self, failures: Failures, key: &str, now: Instant) {
+        let mut times = self.times.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let log = times.entry((failures, key.to_owned())).or_default();
+        log.push_back(now);
+        while log.len() > failures.limit() {
+            log.pop_front();
         }
     }
 }

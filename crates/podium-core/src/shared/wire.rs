@@ -49,6 +49,11 @@ enum Wire<'a> {
         /// Bucket and address of each.
         taken: Vec<(super::Bucket, std::net::IpAddr)>,
     },
+    /// Failures the committing node counted or forgave.
+    Failures {
+        /// Each one.
+        counted: Vec<super::FailureCount>,
+    },
 }
 
 /// What a logged body carries.
@@ -137,6 +142,7 @@ pub fn encode(change: &Change) -> Option<String> {
         Change::Runs(RunChange::Dropped(id)) => Wire::Category { id: *id },
         Change::Attempts(a) => Wire::Attempts { attempts: a.as_ref().clone() },
         Change::Taken(t) => Wire::Taken { taken: t.as_ref().clone() },
+        Change::Failures(f) => Wire::Failures { counted: f.as_ref().clone() },
         Change::Activity(_) => return None,
     };
     // Every part is plain data: serialising it cannot fail.
@@ -184,6 +190,7 @@ fn decoded(wire: Wire<'_>) -> Decoded {
         }),
         Wire::Attempts { attempts } => Change::Attempts(std::sync::Arc::new(attempts)),
         Wire::Taken { taken } => Change::Taken(std::sync::Arc::new(taken)),
+        Wire::Failures { counted } => Change::Failures(std::sync::Arc::new(counted)),
         Wire::Runs { ids } => return Decoded::Reference(Reference::Runs(ids)),
         Wire::Category { id } => return Decoded::Reference(Reference::Category(id)),
     })

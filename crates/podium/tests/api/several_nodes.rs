@@ -316,3 +316,26 @@ async fn a_flag_reviewed_through_one_node_moves_the_entry_on_the_others_within_a
     b.patch(&format!("/v1/score-flags/{flag}"), &t.key, json!({"status": "pending"})).await.assert(200);
     within("the value is back on the first node", || async { ranking(&a, &t, &board).await == flagged }).await;
 }
+
+#[tokio::test]
+async fn failed_logins_spread_over_two_nodes_are_limited_as_on_one() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let b = a.node().await;
+    a.community_member("Ada").await;
+    // Ten failures for one member, five through each node, from ten addresses: the eleventh
+    // try is refused on both, even with the right password.
+    for i in 0..10 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        login_from(node, &format!("198.51.100.{i}:1"), "ada", "Wrong1234").await.assert_problem(401, "unauthorized");
+        tokio::time::sleep(Duration::from_millis(50)).await; // far beyond the feed's lag
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for node in [&a, &b] {
+        login_from(node, "198.51.100.77:1", "ada", "Secret123").await.assert_problem(429, "rate_limited");
+    }
+}
+
+async fn login_from(node: &TestApp, peer: &str, who: &str, password: &str) -> crate::helpers::Response {
+    let body = json!({"name_or_email": who, "password": password});
+    node.client_from(peer, Method::POST, "/v1/community/login", None, Some(body), &[]).await
+}
