@@ -8,7 +8,9 @@
 //!   has): two nodes moving one entry at once cannot leave a third with both places.
 //! - **Publishing after the commit.** Other changes (cache invalidations, reviews' and bans'
 //!   moves) are applied by the committing node at once, then queued; one task appends the queue
-//!   to the log in batches. A write is answered only once what it published is in the log
+//!   to the log in batches. Counts shared for the limits (anti-cheat attempts, rate-limit
+//!   tokens, failed logins) ride in the next score batch's transaction, or are appended alone
+//!   after [`SHARE_EVERY`]; answers never wait for them. A write is answered only once what it published is in the log
 //!   ([`ChangeFeed::settle`], awaited by the HTTP layer), so a node killed after answering has
 //!   handed every acknowledged change to the others.
 //! - **Following.** Another task reads the log above the last number it applied whenever the
@@ -18,7 +20,10 @@
 //!   most one interval and loses nothing: the log, not the notification, is the truth.
 //! - **Starting.** [`ChangeFeed::open`] notes where the log stands before the node loads its
 //!   copies; [`ChangeFeed::follow`] applies everything committed since, before the node
-//!   listens. Applying a change the load already saw is harmless (invalidations drop caches).
+//!   listens. Applying a change the load already saw is harmless: invalidations drop caches,
+//!   rankings are sets and later moves of an entry follow in order. Only shared anti-cheat
+//!   counts of those few moments may be counted twice (once by the start-up replay of the
+//!   stored events): a node just started is, for a moment, slightly stricter.
 //!
 //! What travels is decided by [`super::wire`]: most changes whole, community runs and
 //! categories as references that the follower resolves against the store (a [`Resolver`] per
