@@ -50,19 +50,6 @@ const SETTLE_WAIT: Duration = Duration::from_secs(5);
 /// How long shared counts wait for a commit to carry them before they are appended alone.
 const SHARE_EVERY: Duration = Duration::from_millis(20);
 
-/// What the follower has seen, for `/v1/health` and the benchmarks.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedHealth {
-    /// Why the feed is degraded (the store unreachable for appends or reads), if it is.
-    pub degraded: Option<String>,
-    /// The last number applied.
-    pub applied: i64,
-    /// Changes from other nodes applied since start.
-    pub followed: u64,
-    /// From append to apply, for the last change of another node (milliseconds).
-    pub last_lag_ms: Option<f64>,
-}
-
 /// Counts shared with the other nodes, gathered between two appends.
 #[derive(Default)]
 struct Shares {
@@ -91,7 +78,8 @@ pub struct StoreFeed {
     own: Mutex<std::collections::HashMap<i64, Change>>,
     pulling: tokio::sync::Mutex<()>,
     following: std::sync::atomic::AtomicBool,
-    health: Mutex<FeedHealth>,
+    /// Why the feed cannot reach the other nodes right now (for `/v1/health`), if it cannot.
+    degraded: Mutex<Option<String>>,
 }
 
 impl StoreFeed {
@@ -114,24 +102,14 @@ impl StoreFeed {
             own: Mutex::new(std::collections::HashMap::new()),
             pulling: tokio::sync::Mutex::new(()),
             following: std::sync::atomic::AtomicBool::new(false),
-            health: Mutex::new(FeedHealth::default()),
+            degraded: Mutex::new(None),
         });
         tokio::spawn(append_loop(Arc::downgrade(&feed)));
         feed
     }
 
-    /// This node's name in the log.
-    pub fn node(&self) -> &str {
-        &self.node
-    }
-
-    /// What the follower has seen.
-    pub fn health(&self) -> FeedHealth {
-        self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
     fn set_degraded(&self, why: Option<String>) {
-        self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).degraded = why;
+        *self.degraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = why;
     }
 
     /// Applies every change above the last one applied, in order; other nodes' to this node's
@@ -151,7 +129,6 @@ impl StoreFeed {
                     "changes were pruned before this node applied them; restart it to load afresh"
                 );
             }
-            let now = crate::time::to_micros(crate::time::now());
             for c in &batch {
                 let mine = c.node == self.node;
                 if !(mine && c.committer_applied) {
@@ -177,15 +154,8 @@ impl StoreFeed {
                         Err(e) => tracing::warn!(seq = c.seq, error = %e, "a logged change could not be read; skipped"),
                     }
                 }
-                if !mine {
-                    let mut h = self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    h.followed += 1;
-                    h.last_lag_ms = Some((now - c.at_micros).max(0) as f64 / 1000.0);
-                }
                 self.applied.store(c.seq, Ordering::Release);
             }
-            self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).applied =
-                self.applied.load(Ordering::Acquire);
             if batch.len() < READ as usize {
                 return Ok(());
             }
@@ -307,9 +277,9 @@ async fn follow_loop(feed: Weak<StoreFeed>, mut bell: Option<Box<dyn Doorbell>>)
         }
         match f.pull().await {
             Ok(()) => {
-                let mut h = f.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if h.degraded.as_deref().is_some_and(|d| d.starts_with("reading")) {
-                    h.degraded = None;
+                let mut degraded = f.degraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if degraded.as_deref().is_some_and(|d| d.starts_with("reading")) {
+                    *degraded = None;
                 }
             }
             Err(e) => {
@@ -395,7 +365,7 @@ impl ChangeFeed for StoreFeed {
     }
 
     fn degraded(&self) -> Option<String> {
-        self.health().degraded
+        self.degraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     fn log_node(&self) -> Option<&str> {

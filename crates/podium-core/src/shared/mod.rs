@@ -36,7 +36,7 @@ pub use changes::{
 };
 pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, FedCounters, LocalCounters};
-pub use feed::{FeedHealth, StoreFeed};
+pub use feed::StoreFeed;
 pub use rates::{Bucket, Failures, FedRates, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
 
 /// The shared-state implementations a node runs with; cheap to clone.

@@ -334,12 +334,17 @@ pub(crate) async fn commit(w: &Parts, planned: &[PlannedEvent], extras: &Extras)
     let log_node = w.changes.log_node();
     // The anti-cheat counts this node shares ride in the batch's transaction (no extra one).
     let shared = if log_node.is_some() { w.changes.take_shared() } else { Vec::new() };
+    // The moves encoded for the log, kept for this node's own copies (the last planning is the
+    // one that committed).
+    let logged_moves: std::sync::Mutex<Option<Change>> = std::sync::Mutex::new(None);
     let planner = |current: Vec<Score>| {
         let mut out = plan(planned, current);
         // Several nodes: the moves are logged in the batch's own transaction (see
         // `shared::StoreFeed`).
         out.log = log_node.and_then(|node| {
-            let body = crate::shared::wire::encode(&Change::Entries(moves(&boards, &out.changes)))?;
+            let change = Change::Entries(moves(&boards, &out.changes));
+            let body = crate::shared::wire::encode(&change)?;
+            *logged_moves.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(change);
             let mut bodies = Vec::with_capacity(1 + shared.len());
             bodies.push(body);
             bodies.extend(shared.iter().cloned());
@@ -365,7 +370,11 @@ pub(crate) async fn commit(w: &Parts, planned: &[PlannedEvent], extras: &Extras)
         done => done,
     }
     .map_err(ServiceError::from)?;
-    let change = Change::Entries(moves(&boards, &done.changes));
+    let change = logged_moves
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .filter(|_| done.logged.is_some())
+        .unwrap_or_else(|| Change::Entries(moves(&boards, &done.changes)));
     match done.logged {
         Some(seq) => w.changes.committed(seq, change).await,
         None => w.changes.publish(change),
