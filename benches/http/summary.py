@@ -1,8 +1,9 @@
-"""Summarises alternating anti-cheat off/on runs (used by ab.sh and toggle.sh).
+"""Summarises alternating runs of two or more modes (used by ab.sh, toggle.sh and nodes.sh).
 
-Input: one line per run, "mode req/s p50 p90 p99 [cpu-µs]", modes alternating off, on.
-Prints each mode's median and the median of the paired on/off ratios, per column: the paired
-ratio cancels slow drifts of a shared machine, the per-mode median shows the levels.
+Input: one line per run, "mode req/s p50 p90 p99 [cpu-µs]", the modes in the same order every
+round (off, on or off, notify, redis). The first mode is the baseline. Prints each mode's median
+and the median of its paired ratios against the baseline of the same round, per column: the
+paired ratio cancels slow drifts of a shared machine, the per-mode median shows the levels.
 """
 import statistics
 import sys
@@ -17,14 +18,21 @@ def value(v):
 
 
 rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
-pairs = [(off, on) for off, on in zip(rows[0::2], rows[1::2]) if off[0] == "off" and on[0] == "on"]
+modes = list(dict.fromkeys(r[0] for r in rows))
+if len(modes) < 2 or len(rows) % len(modes):
+    sys.exit(f"expected whole rounds of the modes {modes}, got {len(rows)} runs")
+rounds = [rows[i : i + len(modes)] for i in range(0, len(rows), len(modes))]
+if any([r[0] for r in rnd] != modes for rnd in rounds):
+    sys.exit(f"every round must run the modes in the order {modes}")
 names = ["req/s", "p50 ms", "p90 ms", "p99 ms", "CPU µs/req"]
+base = modes[0]
 print()
 for i, name in enumerate(names, start=1):
-    if any(len(r) <= i for off, on in pairs for r in (off, on)):
+    if any(len(r) <= i for r in rows):
         continue
-    off = statistics.median(value(o[i]) for o, _ in pairs)
-    on = statistics.median(value(n[i]) for _, n in pairs)
-    ratio = statistics.median(value(n[i]) / value(o[i]) - 1 for o, n in pairs) * 100
-    print(f"{name}: median off {off:.2f}, on {on:.2f} ({(on / off - 1) * 100:+.1f}%); "
-          f"median of {len(pairs)} paired on/off ratios {ratio:+.1f}%")
+    levels = {m: statistics.median(value(rnd[k][i]) for rnd in rounds) for k, m in enumerate(modes)}
+    parts = []
+    for k, m in enumerate(modes[1:], start=1):
+        ratio = statistics.median(value(rnd[k][i]) / value(rnd[0][i]) - 1 for rnd in rounds) * 100
+        parts.append(f"{m} {levels[m]:.2f} ({(levels[m] / levels[base] - 1) * 100:+.1f}%; paired {ratio:+.1f}%)")
+    print(f"{name}: median {base} {levels[base]:.2f}, " + ", ".join(parts) + f" over {len(rounds)} rounds")

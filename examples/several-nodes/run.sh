@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# Two podium nodes on one PostgreSQL database behind nginx (round robin), then a short demo
-# through the proxy, then the same leaderboard read from each node directly:
+# Two podium nodes on one PostgreSQL database, woken through a Redis of their own, behind nginx
+# (round robin); a short demo through the proxy, the same leaderboard read from each node
+# directly, then Redis stopped (the nodes keep accepting, say degraded and still converge) and
+# started again:
 #   examples/several-nodes/run.sh            # demo, then stop everything
 #   KEEP=1 examples/several-nodes/run.sh     # demo, then keep serving until Ctrl-C
 # Needs: cargo, psql and a PostgreSQL server (PODIUM_EXAMPLE_POSTGRES_URL, default
 # postgres://postgres@127.0.0.1:5432/postgres; the database podium_example is created afresh),
-# nginx (Debian: apt-get install nginx-light) and curl. Ports: 8080 (proxy), 8081 and 8082
-# (nodes). In production each node and the proxy run on their own hosts; nothing else is
-# shared than the database (docs/OPERATIONS.md, "Several nodes behind a load balancer").
+# redis-server (Debian: apt-get install redis-server; it is started here on port 8079 with
+# nothing saved), nginx (Debian: apt-get install nginx-light) and curl. Ports: 8080 (proxy),
+# 8081 and 8082 (nodes), 8079 (Redis). In production each node, Redis and the proxy run on
+# hosts of their own; PostgreSQL is the only thing that must be kept (docs/OPERATIONS.md,
+# "Several nodes behind a load balancer").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ADMIN_URL="${PODIUM_EXAMPLE_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DB_URL="${ADMIN_URL%/*}/podium_example"
 KEY="pdm_example_key_0123456789abcdef"
+REDIS_URL="redis://127.0.0.1:8079"
 WORK="$(mktemp -d)"
 pids=()
+redis_pid=""
+start_redis() {
+  redis-server --port 8079 --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p 8079 ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "redis-server did not start" >&2; return 1
+}
 cleanup() {
+  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
@@ -27,8 +40,10 @@ psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS podium_example WITH (FORCE)"
 psql "$ADMIN_URL" -qc "CREATE DATABASE podium_example"
 ./target/release/podium migrate --database-url "$DB_URL" >/dev/null
 
+start_redis
+
 for port in 8081 8082; do
-  PODIUM_DATABASE_URL="$DB_URL" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL=warn \
+  PODIUM_DATABASE_URL="$DB_URL" PODIUM_REDIS_URL="$REDIS_URL" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL=warn \
     ./target/release/podium serve --listen "127.0.0.1:$port" >"$WORK/node-$port.log" 2>&1 &
   pids+=($!)
 done
@@ -74,10 +89,25 @@ echo "board $board: 10 submissions through the proxy (round robin over both node
 for i in $(seq 10); do
   post /v1/score-events "{\"board_id\":\"$board\",\"player_key\":\"p$i\",\"player_name\":\"Player $i\",\"value\":$((i * 100))}" >/dev/null
 done
-for port in 8081 8082; do
-  top=$(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:$port/v1/scores?board_id=$board&limit=3" | grep -o '"player_name":"[^"]*"' | tr '\n' ' ')
-  echo "node $port, top 3: $top"
+top3() {
+  for port in 8081 8082; do
+    top=$(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:$port/v1/scores?board_id=$board&limit=3" | grep -o '"player_name":"[^"]*"' | tr '\n' ' ')
+    echo "node $port, top 3: $top"
+  done
+}
+top3
+echo "Redis stopped: the nodes keep accepting and follow each other by polling (500 ms)"
+kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
+for i in 11 12; do
+  post /v1/score-events "{\"board_id\":\"$board\",\"player_key\":\"p$i\",\"player_name\":\"Player $i\",\"value\":$((i * 100))}" >/dev/null
 done
+sleep 1
+echo "127.0.0.1:8081: $(curl -s 127.0.0.1:8081/v1/health)"
+top3
+echo "Redis started again"
+start_redis
+sleep 1
+echo "127.0.0.1:8081: $(curl -s 127.0.0.1:8081/v1/health)"
 if [ -n "${KEEP:-}" ]; then
   echo "serving on http://127.0.0.1:8080 (key $KEY); Ctrl-C stops the proxy and both nodes"
   wait

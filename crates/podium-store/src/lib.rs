@@ -1,9 +1,11 @@
 //! podium's storage backends: SQLite (the embedded default: bundled, WAL, one file) and
 //! PostgreSQL (production, several nodes). Both implement the storage traits of
 //! `podium_core::store` from one body of SQL (see [`sql`]), and each carries its own embedded
-//! migrations.
+//! migrations. Beside them, [`RedisSignal`]: Redis pub/sub as the signal that wakes several
+//! nodes when one of them logged changes (`podium_core::shared::Signal`).
 
 mod postgres;
+mod signal;
 mod sql;
 mod sqlite;
 
@@ -12,6 +14,7 @@ use std::sync::Arc;
 use podium_core::store::{Store, StoreError};
 
 pub use postgres::PgStore;
+pub use signal::RedisSignal;
 pub use sqlite::SqliteStore;
 
 /// A connected store of either kind.

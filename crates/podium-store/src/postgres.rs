@@ -1,5 +1,7 @@
 //! The production backend: PostgreSQL, shared by every node.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use podium_core::store::StoreError;
@@ -11,6 +13,9 @@ use crate::sql::map_err;
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// Whether appending to the change log rings `NOTIFY` (off when another signal wakes the
+    /// nodes); shared by the store's clones.
+    notify: Arc<AtomicBool>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -24,7 +29,7 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(map_err)?;
-        Ok(Self { pool })
+        Ok(Self { pool, notify: Arc::new(AtomicBool::new(true)) })
     }
 
     /// Applies pending migrations (sqlx takes an advisory lock, so several nodes starting at
@@ -56,6 +61,14 @@ impl podium_core::store::Doorbell for PgDoorbell {
 }
 
 impl PgStore {
+    fn rings_doorbell(&self) -> bool {
+        self.notify.load(Ordering::Relaxed)
+    }
+
+    fn ring_doorbell(&self, ring: bool) {
+        self.notify.store(ring, Ordering::Relaxed);
+    }
+
     async fn doorbell(&self) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Doorbell>>> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await.map_err(map_err)?;
         listener.listen(crate::sql::changes::CHANNEL).await.map_err(map_err)?;

@@ -89,6 +89,12 @@ async fn checkpoints(pool: SqlitePool) {
 crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "BEGIN IMMEDIATE", "");
 
 impl SqliteStore {
+    fn rings_doorbell(&self) -> bool {
+        false
+    }
+
+    fn ring_doorbell(&self, _ring: bool) {}
+
     /// SQLite has no doorbell: it is one node (a reader would poll).
     async fn doorbell(&self) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Doorbell>>> {
         Ok(None)

@@ -1,4 +1,5 @@
-//! Throwaway databases for podium's test suites.
+//! Throwaway databases for podium's test suites, and the test Redis ([`redis::TestRedis`])
+//! with a proxy that can cut it off ([`proxy::CutProxy`]).
 //!
 //! [`TestDb::sqlite`] makes a fresh SQLite file in a temporary directory. [`TestDb::postgres`]
 //! creates a fresh database on the server named by `PODIUM_TEST_POSTGRES_URL` and drops it when
@@ -17,6 +18,8 @@ use podium_store::Backend;
 use sqlx::Connection;
 
 pub mod mmdb;
+pub mod proxy;
+pub mod redis;
 
 /// The variable naming the PostgreSQL server for tests (a URL to any existing database, e.g.
 /// `postgres://postgres@127.0.0.1:5432/postgres`).

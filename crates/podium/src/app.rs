@@ -11,7 +11,7 @@ use podium_api::edge::{Cidr, Edge, EdgeConfig, GeoLookup, NoGeo};
 use podium_api::{ApiConfig, AppState};
 use podium_core::service::community::{Community, CommunityConfig};
 use podium_core::service::{Admin, BootstrapOutcome, ClientConfig, Clients, Scores};
-use podium_core::shared::SharedState;
+use podium_core::shared::{SharedState, Signal};
 use podium_store::Backend;
 use tokio::net::TcpListener;
 
@@ -55,6 +55,9 @@ pub struct ClientSettings {
     pub change_poll: Duration,
     /// On PostgreSQL, whether the change log carries changes between nodes.
     pub change_log: bool,
+    /// What wakes the other nodes when this one logs changes (Redis), instead of the store's
+    /// own doorbell; see [`open_signal`].
+    pub signal: Option<Arc<dyn Signal>>,
 }
 
 impl Default for ClientSettings {
@@ -66,6 +69,7 @@ impl Default for ClientSettings {
             community: CommunityConfig::default(),
             change_poll: Duration::from_millis(500),
             change_log: true,
+            signal: None,
         }
     }
 }
@@ -99,8 +103,28 @@ impl ClientSettings {
             },
             change_poll: Duration::from_millis(config.store.change_poll_ms.max(10)),
             change_log: config.store.change_log,
+            signal: None,
         })
     }
+}
+
+/// The signal between nodes a configuration names: Redis when `PODIUM_REDIS_URL` is set (a
+/// malformed URL, SQLite — one node — or the change log switched off are refused; an
+/// unreachable server is not: the node starts degraded and polls until it is back).
+pub async fn open_signal(config: &Config, backend: &Backend) -> anyhow::Result<Option<Arc<dyn Signal>>> {
+    let Some(url) = config.store.redis_url.as_deref().filter(|u| !u.is_empty()) else { return Ok(None) };
+    if !matches!(backend, Backend::Postgres(_)) {
+        anyhow::bail!(
+            "PODIUM_REDIS_URL is set, but the database is SQLite, which is one node: Redis is for several nodes on PostgreSQL"
+        );
+    }
+    if !config.store.change_log {
+        anyhow::bail!(
+            "PODIUM_REDIS_URL is set, but PODIUM_CHANGE_LOG is false: Redis wakes nodes that follow the change log"
+        );
+    }
+    let signal = podium_store::RedisSignal::connect(url, &config.store.redis_prefix).await?;
+    Ok(Some(signal))
 }
 
 /// The state handlers share, over a store, with default client settings.
@@ -114,7 +138,7 @@ pub async fn state(store: Arc<dyn podium_core::store::Store>) -> anyhow::Result<
 /// node) everything stays in this process.
 pub fn shared_state(store: Arc<dyn podium_core::store::Store>, settings: &ClientSettings) -> SharedState {
     if store.backend() == "postgres" && settings.change_log {
-        SharedState::on_store(store, settings.edge.limits(), settings.change_poll)
+        SharedState::on_store(store, settings.edge.limits(), settings.change_poll, settings.signal.clone())
     } else {
         SharedState::in_memory(store, settings.edge.limits())
     }
@@ -175,7 +199,8 @@ impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<(Self, BootstrapOutcome)> {
         let lock = crate::node_lock::NodeLock::acquire(&config.store.database_url)?;
         let backend = open_store(config).await?;
-        let settings = ClientSettings::from_config(config)?;
+        let mut settings = ClientSettings::from_config(config)?;
+        settings.signal = open_signal(config, &backend).await?;
         let state = state_with(backend.clone().into_store(), settings).await?;
         let outcome = state
             .admin

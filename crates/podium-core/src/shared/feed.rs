@@ -14,7 +14,8 @@
 //!   ([`ChangeFeed::settle`], awaited by the HTTP layer), so a node killed after answering has
 //!   handed every acknowledged change to the others.
 //! - **Following.** Another task reads the log above the last number it applied whenever the
-//!   store's doorbell rings (PostgreSQL `LISTEN`/`NOTIFY`) and at least every poll interval,
+//!   doorbell rings — a [`Signal`] such as Redis pub/sub when the node has one, the store's own
+//!   (PostgreSQL `LISTEN`/`NOTIFY`) otherwise — and at least every poll interval,
 //!   applies the other nodes' changes to this node's copies in order and skips its own. A lost
 //!   notification, a dropped doorbell connection or a restart therefore delays a change by at
 //!   most one interval and loses nothing: the log, not the notification, is the truth.
@@ -37,6 +38,7 @@ use async_trait::async_trait;
 use tokio::sync::{Notify, watch};
 
 use super::changes::{Change, ChangeFeed, LocalFeed, Resolver, Subscriber};
+use super::signal::Signal;
 use super::wire::Decoded;
 use crate::store::{Doorbell, Store, StoreResult};
 
@@ -62,6 +64,8 @@ struct Shares {
 pub struct StoreFeed {
     node: String,
     store: Arc<dyn Store>,
+    /// What wakes the other nodes, when it is not the store's own doorbell.
+    signal: Option<Arc<dyn Signal>>,
     local: LocalFeed,
     resolvers: std::sync::RwLock<Vec<Arc<dyn Resolver>>>,
     poll: Duration,
@@ -83,13 +87,16 @@ pub struct StoreFeed {
 }
 
 impl StoreFeed {
-    /// A feed for a new node over `store`, reading the log at least every `poll`; its appender
-    /// runs on the current Tokio runtime until the feed is dropped.
-    pub fn start(store: Arc<dyn Store>, poll: Duration) -> Arc<Self> {
+    /// A feed for a new node over `store`, reading the log at least every `poll` and woken by
+    /// `signal` when given (the store's doorbell is then switched off), by the store's doorbell
+    /// otherwise; its appender runs on the current Tokio runtime until the feed is dropped.
+    pub fn start(store: Arc<dyn Store>, poll: Duration, signal: Option<Arc<dyn Signal>>) -> Arc<Self> {
         let node = crate::auth::random_bytes(8).iter().map(|b| format!("{b:02x}")).collect();
+        store.set_doorbell(signal.is_none());
         let feed = Arc::new(Self {
             node,
             store,
+            signal,
             local: LocalFeed::default(),
             resolvers: std::sync::RwLock::new(Vec::new()),
             poll,
@@ -106,6 +113,22 @@ impl StoreFeed {
         });
         tokio::spawn(append_loop(Arc::downgrade(&feed)));
         feed
+    }
+
+    /// A doorbell for what other nodes append from now on: the signal's, or the store's.
+    async fn doorbell(&self) -> StoreResult<Option<Box<dyn Doorbell>>> {
+        match &self.signal {
+            Some(signal) => signal.listen(&self.node).await.map(Some),
+            None => self.store.change_doorbell().await,
+        }
+    }
+
+    /// Wakes the other nodes after this node appended (the store's doorbell rang in the
+    /// append's transaction when there is no signal).
+    fn ring(&self) {
+        if let Some(signal) = &self.signal {
+            signal.ring(&self.node);
+        }
     }
 
     fn set_degraded(&self, why: Option<String>) {
@@ -205,6 +228,7 @@ impl StoreFeed {
         }
         match self.store.append_changes(&self.node, crate::time::to_micros(crate::time::now()), &bodies).await {
             Ok(_) => {
+                self.ring();
                 self.appended.send_modify(|a| *a += n as u64);
                 self.set_degraded(None);
                 true
@@ -266,16 +290,22 @@ async fn follow_loop(feed: Weak<StoreFeed>, mut bell: Option<Box<dyn Doorbell>>)
             _ = tokio::time::sleep(poll) => false,
         };
         let Some(f) = feed.upgrade() else { return };
+        let mut result = f.pull().await;
         if dropped || bell.is_none() {
-            bell = match f.store.change_doorbell().await {
-                Ok(b) => b,
+            // After this read, so that a doorbell slow to answer never delays it; what was
+            // appended between the two is read at once when a doorbell is had again.
+            bell = match f.doorbell().await {
+                Ok(b) => {
+                    result = f.pull().await;
+                    b
+                }
                 Err(e) => {
                     tracing::debug!(error = %e, "no doorbell for the change log; polling");
                     None
                 }
             };
         }
-        match f.pull().await {
+        match result {
             Ok(()) => {
                 let mut degraded = f.degraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if degraded.as_deref().is_some_and(|d| d.starts_with("reading")) {
@@ -328,7 +358,7 @@ impl ChangeFeed for StoreFeed {
     }
 
     fn name(&self) -> &'static str {
-        "change log (several nodes)"
+        self.signal.as_ref().map_or("change log (several nodes)", |s| s.name())
     }
 
     async fn open(&self) -> StoreResult<()> {
@@ -340,7 +370,7 @@ impl ChangeFeed for StoreFeed {
     async fn follow(self: Arc<Self>) -> StoreResult<()> {
         // The doorbell first, so that nothing appended between the catch-up and the first wait
         // goes unnoticed (the poll would find it anyway, one interval later).
-        let bell = match self.store.change_doorbell().await {
+        let bell = match self.doorbell().await {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "no doorbell for the change log; polling");
@@ -365,7 +395,13 @@ impl ChangeFeed for StoreFeed {
     }
 
     fn degraded(&self) -> Option<String> {
-        self.degraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        let own = self.degraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        own.or_else(|| {
+            let signal = self.signal.as_ref()?;
+            signal
+                .degraded()
+                .map(|why| format!("{why}; other nodes' changes are read every {} ms", self.poll.as_millis()))
+        })
     }
 
     fn log_node(&self) -> Option<&str> {
@@ -377,6 +413,7 @@ impl ChangeFeed for StoreFeed {
     }
 
     async fn committed(&self, seq: i64, change: Change) {
+        self.ring();
         if self.applied.load(Ordering::Acquire) >= seq {
             return; // the reader got there first, from the logged text
         }

@@ -17,7 +17,7 @@
 //! `publish` returns, counters and buckets in this process's memory, nonce claims decided by the
 //! store. [`SharedState::on_store`] is the same with the feed carried through the store's change
 //! log ([`StoreFeed`]), so that several nodes on one PostgreSQL database follow each other's
-//! writes.
+//! writes, woken by a [`Signal`] (Redis) or the store's own doorbell.
 
 mod activity;
 mod changes;
@@ -25,6 +25,7 @@ mod claims;
 mod counters;
 mod feed;
 mod rates;
+mod signal;
 pub mod wire;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use claims::{LocalClaims, NonceClaims};
 pub use counters::{AntiCheatCounters, FedCounters, LocalCounters};
 pub use feed::StoreFeed;
 pub use rates::{Bucket, Failures, FedRates, LocalRates, RateBuckets, RateLimiter, RateLimits, canonical_ip};
+pub use signal::Signal;
 
 /// The shared-state implementations a node runs with; cheap to clone.
 #[derive(Clone)]
@@ -67,10 +69,16 @@ impl SharedState {
     }
 
     /// Several nodes on one database: [`Self::in_memory`] with the change feed carried through
-    /// the store's change log, read at least every `poll`, and the anti-cheat counters and
-    /// rate-limit buckets fed by every node's attempts and tokens through it.
-    pub fn on_store(store: Arc<dyn crate::store::Store>, limits: RateLimits, poll: std::time::Duration) -> Self {
-        let changes: Arc<dyn ChangeFeed> = StoreFeed::start(store.clone(), poll);
+    /// the store's change log, read at least every `poll` and whenever `signal` (or, without
+    /// one, the store's doorbell) rings, and the anti-cheat counters and rate-limit buckets fed
+    /// by every node's attempts and tokens through it.
+    pub fn on_store(
+        store: Arc<dyn crate::store::Store>,
+        limits: RateLimits,
+        poll: std::time::Duration,
+        signal: Option<Arc<dyn Signal>>,
+    ) -> Self {
+        let changes: Arc<dyn ChangeFeed> = StoreFeed::start(store.clone(), poll, signal);
         let counters = FedCounters::start(&changes);
         let rates = FedRates::start(limits, &changes);
         Self { changes, counters, rates, ..Self::in_memory(store, limits) }

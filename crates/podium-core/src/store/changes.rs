@@ -45,6 +45,9 @@ pub trait ChangeStore: Send + Sync {
     /// Removes changes appended before `before_micros`, keeping the last one (its number is
     /// where the next append continues); returns how many went.
     async fn prune_changes(&self, before_micros: i64) -> StoreResult<u64>;
+    /// Whether appends ring this store's doorbell (on unless another signal wakes the nodes:
+    /// PostgreSQL's `NOTIFY` takes a lock every committing transaction queues behind).
+    fn set_doorbell(&self, ring: bool);
     /// A doorbell for changes appended from now on, if this backend has one (SQLite has none:
     /// it is one node).
     async fn change_doorbell(&self) -> StoreResult<Option<Box<dyn Doorbell>>>;

@@ -161,6 +161,15 @@ pub struct ReviewInputs {
     pub flags: Vec<crate::model::ScoreFlag>,
 }
 
+/// Plans a review inside its transaction: from what it recomputes from and whether the player
+/// is banned, what it writes and the change to log with it (none without a change log).
+pub type ReviewPlanner<'a> =
+    &'a (dyn Fn(ReviewInputs, bool) -> (ReviewWrite, Option<super::LoggedChange>) + Send + Sync);
+
+/// Plans a ban's or an unban's ranking moves inside its transaction, from the player's entries:
+/// the change to log (none without a change log).
+pub type VisibilityPlanner<'a> = &'a (dyn Fn(Vec<crate::model::Score>) -> Option<super::LoggedChange> + Send + Sync);
+
 /// Anti-cheat flags and submission metadata (written with score batches; read and reviewed
 /// here).
 #[async_trait]
@@ -180,6 +189,28 @@ pub trait FlagStore: Send + Sync {
         boards: &[crate::id::BoardId],
         is_test: bool,
     ) -> StoreResult<ReviewInputs>;
+    /// A review in the change log's order, in one transaction that locks the player's entries
+    /// and then the log (every change logged before it is committed, none after it until it
+    /// commits, and no batch of this player runs meanwhile, so it reads and writes as if it
+    /// were alone, as the score writer of one node does): reads
+    /// [`Self::review_inputs`] and whether the player is banned, asks `plan` for the writes and
+    /// the change to log, writes them as [`Self::apply_review`] does and logs the change.
+    /// Returns the change's number, if one was logged.
+    async fn review_in_log_order(
+        &self,
+        identity: crate::id::IdentityId,
+        boards: &[crate::id::BoardId],
+        is_test: bool,
+        plan: ReviewPlanner<'_>,
+    ) -> StoreResult<Option<i64>>;
+    /// A ban's or an unban's ranking moves in the change log's order (the player's entries and
+    /// the log locked, as by [`Self::review_in_log_order`]): reads every entry of the player, asks `plan` for the
+    /// change and logs it. Returns its number, if one was logged.
+    async fn visibility_in_log_order(
+        &self,
+        identity: crate::id::IdentityId,
+        plan: VisibilityPlanner<'_>,
+    ) -> StoreResult<Option<i64>>;
     /// Adds submission counts per player and board (one transaction).
     async fn add_submission_meta(&self, metas: &[crate::model::SubmissionMeta]) -> StoreResult<()>;
     /// A page of submission metadata.

@@ -18,10 +18,11 @@ pub(crate) fn log_statements(backend: &str) -> (&'static str, &'static str) {
 }
 
 /// Appends `$bodies` to the log inside the open transaction `$tx`, numbered after every change
-/// already in it, and rings the doorbell (delivered at commit); evaluates to the last number.
-/// `$applied`: whether the committing node applied them already (`committer_applied`).
+/// already in it, and rings the doorbell (delivered at commit) when `$ring`; evaluates to the
+/// last number. `$applied`: whether the committing node applied them already
+/// (`committer_applied`).
 macro_rules! append_in_tx {
-    ($tx:expr, $db:ty, $name:literal, $node:expr, $at:expr, $bodies:expr, $applied:expr) => {{
+    ($tx:expr, $db:ty, $name:literal, $node:expr, $at:expr, $bodies:expr, $applied:expr, $ring:expr) => {{
         use $crate::sql::map_err;
         let (lock, ring) = $crate::sql::changes::log_statements($name);
         sqlx::query(lock).execute(&mut *$tx).await.map_err(map_err)?;
@@ -38,7 +39,9 @@ macro_rules! append_in_tx {
             });
             qb.build().execute(&mut *$tx).await.map_err(map_err)?;
         }
-        sqlx::query(ring).execute(&mut *$tx).await.map_err(map_err)?;
+        if $ring {
+            sqlx::query(ring).execute(&mut *$tx).await.map_err(map_err)?;
+        }
         seq
     }};
 }
@@ -55,7 +58,7 @@ macro_rules! impl_change_store {
                 bodies: &[String],
             ) -> podium_core::store::StoreResult<i64> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
-                let seq = $crate::sql::changes::append_in_tx!(tx, $db, $name, node, at_micros, bodies, true);
+                let seq = $crate::sql::changes::append_in_tx!(tx, $db, $name, node, at_micros, bodies, true, self.rings_doorbell());
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(seq)
             }
@@ -103,6 +106,10 @@ macro_rules! impl_change_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected())
+            }
+
+            fn set_doorbell(&self, ring: bool) {
+                self.ring_doorbell(ring);
             }
 
             async fn change_doorbell(

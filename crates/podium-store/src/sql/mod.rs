@@ -27,7 +27,7 @@ pub(crate) use clients::impl_client_store;
 pub(crate) use community::{
     impl_ban_store, impl_category_store, impl_leaderboard_store, impl_member_store, impl_run_store, impl_variable_store,
 };
-pub(crate) use scores::{impl_flag_store, impl_score_store};
+pub(crate) use scores::{impl_flag_store, impl_score_store, read_review_inputs, write_review};
 pub(crate) use system::impl_system_store;
 
 /// Rows per multi-row INSERT (well under both backends' bind-parameter limits).
@@ -120,7 +120,7 @@ macro_rules! impl_store {
         $crate::sql::impl_board_store!($store, $db);
         $crate::sql::impl_score_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_client_store!($store, $db, $begin);
-        $crate::sql::impl_flag_store!($store, $db);
+        $crate::sql::impl_flag_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_member_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_leaderboard_store!($store, $db);
         $crate::sql::impl_category_store!($store, $db, $begin, $for_update);

@@ -28,6 +28,15 @@ settings! {
         /// change log (`false` only for a deployment of exactly one node: it saves a short
         /// transaction per write, and a second node would answer from stale copies)
         change_log: bool = true, help: "On PostgreSQL, carry changes between nodes through the change log (false: one node only)";
+        /// a Redis server (`redis://[:password@]host[:port][/db]`) whose pub/sub wakes the other
+        /// nodes when one logs a change, instead of PostgreSQL's `NOTIFY` (which every committing
+        /// write queues behind). PostgreSQL stays the truth: with Redis down the nodes keep serving
+        /// and follow each other every `change_poll_ms` until it is back. Needs PostgreSQL
+        redis_url: Option<String> = None,
+            help: "Redis URL (redis://…) whose pub/sub wakes the other nodes on PostgreSQL", secret;
+        /// the prefix of podium's Redis channel (`<prefix>changes`), so that several deployments
+        /// can share one Redis without waking each other
+        redis_prefix: String = "podium:".to_owned(), help: "Prefix of podium's Redis channel, to share one Redis between deployments";
     }
     /// what the node writes to stderr
     log: LogSettings {

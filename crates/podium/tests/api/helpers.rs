@@ -8,6 +8,7 @@ use http_body_util::BodyExt;
 use podium_api::{ApiConfig, AppState};
 use podium_core::service::BootstrapOutcome;
 use podium_testkit::TestDb;
+use podium_testkit::redis::TestRedis;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -17,6 +18,8 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub db: TestDb,
+    /// The Redis whose pub/sub wakes this deployment's nodes, if they use one.
+    pub redis: Option<TestRedis>,
 }
 
 /// A regular (non-superadmin) account with a user and a key.
@@ -90,7 +93,7 @@ impl TestApp {
         let outcome = state.admin.bootstrap(Some(SUPERADMIN_KEY), false).await.unwrap();
         assert_eq!(outcome, BootstrapOutcome::Created { generated_key: None });
         let router = podium_api::router(state.clone(), &config);
-        Self { router, state, db }
+        Self { router, state, db, redis: None }
     }
 
     /// A node over a fresh PostgreSQL database with a shared state of its own, as a separate
@@ -100,27 +103,45 @@ impl TestApp {
         Self::spawn_postgres_with(podium::app::ClientSettings::default()).await
     }
 
-    /// [`Self::spawn_postgres`] with the given client settings.
+    /// [`Self::spawn_postgres`] with the given client settings. With `PODIUM_TEST_SIGNAL=redis`
+    /// (and the test Redis reachable) the nodes are woken through Redis, as
+    /// [`Self::spawn_postgres_on_redis`]; `.ci/run` runs the suite both ways.
     pub async fn spawn_postgres_with(settings: podium::app::ClientSettings) -> Option<Self> {
+        let redis = match std::env::var("PODIUM_TEST_SIGNAL").as_deref() {
+            Ok("redis") => TestRedis::get(),
+            _ => None,
+        };
+        Self::spawn_postgres_signalled(settings, redis).await
+    }
+
+    /// A first node over a fresh PostgreSQL database whose nodes are woken through `redis`.
+    pub async fn spawn_postgres_on_redis(settings: podium::app::ClientSettings, redis: TestRedis) -> Option<Self> {
+        Self::spawn_postgres_signalled(settings, Some(redis)).await
+    }
+
+    async fn spawn_postgres_signalled(settings: podium::app::ClientSettings, redis: Option<TestRedis>) -> Option<Self> {
         let db = TestDb::postgres().await?;
+        let settings = signalled(settings, redis.as_ref()).await;
         let state = podium::app::state_with(db.store(), settings).await.unwrap();
         let outcome = state.admin.bootstrap(Some(SUPERADMIN_KEY), false).await.unwrap();
         assert_eq!(outcome, BootstrapOutcome::Created { generated_key: None });
         let router = podium_api::router(state.clone(), &ApiConfig::default());
-        Some(Self { router, state, db })
+        Some(Self { router, state, db, redis })
     }
 
     /// Another node over the same database with a shared state of its own, as another process
-    /// has: on PostgreSQL it follows the others through the change log.
+    /// has: on PostgreSQL it follows the others through the change log (woken through the
+    /// deployment's Redis, if it has one).
     pub async fn node(&self) -> TestApp {
-        self.restart().await
+        self.node_with(podium::app::ClientSettings::default()).await
     }
 
     /// [`Self::node`] with the given client settings.
     pub async fn node_with(&self, settings: podium::app::ClientSettings) -> TestApp {
+        let settings = signalled(settings, self.redis.as_ref()).await;
         let state = podium::app::state_with(self.db.store(), settings).await.unwrap();
         let router = podium_api::router(state.clone(), &ApiConfig::default());
-        TestApp { router, state, db: self.db.share() }
+        TestApp { router, state, db: self.db.share(), redis: self.redis.clone() }
     }
 
     /// A node over the same database that follows nobody: its copies are loaded once and then
@@ -130,14 +151,12 @@ impl TestApp {
         let state =
             podium::app::state_on(self.db.store(), podium::app::ClientSettings::default(), shared).await.unwrap();
         let router = podium_api::router(state.clone(), &ApiConfig::default());
-        TestApp { router, state, db: self.db.share() }
+        TestApp { router, state, db: self.db.share(), redis: None }
     }
 
     /// A fresh app (new services, rankings reloaded) over the same database.
     pub async fn restart(&self) -> TestApp {
-        let state = podium::app::state(self.db.store()).await.unwrap();
-        let router = podium_api::router(state.clone(), &ApiConfig::default());
-        TestApp { router, state, db: self.db.share() }
+        self.node().await
     }
 
     /// Another node over the same database and the same shared state (its own services,
@@ -146,7 +165,7 @@ impl TestApp {
         let shared = self.state.admin.shared().clone();
         let state = podium::app::state_on(self.db.store(), settings, shared).await.unwrap();
         let router = podium_api::router(state.clone(), &ApiConfig::default());
-        TestApp { router, state, db: self.db.share() }
+        TestApp { router, state, db: self.db.share(), redis: self.redis.clone() }
     }
 
     /// Sends a request through the router; the response is checked against the OpenAPI
@@ -327,4 +346,17 @@ impl TestApp {
         body["game_id"] = json!(game_id);
         self.post("/v1/boards", &tenant.key, body).await
     }
+}
+
+/// `settings` with a signal through `redis` (a connection of the node's own, as a separate
+/// process has), unless they name one or there is no Redis.
+async fn signalled(
+    mut settings: podium::app::ClientSettings,
+    redis: Option<&TestRedis>,
+) -> podium::app::ClientSettings {
+    if let (None, Some(redis)) = (&settings.signal, redis) {
+        let signal = podium_store::RedisSignal::connect(&redis.url, &redis.prefix).await.unwrap();
+        settings.signal = Some(signal);
+    }
+    settings
 }

@@ -663,10 +663,17 @@ fn a_second_node_on_the_same_sqlite_file_is_refused_at_start_up_and_one_after_a_
 /// submit through it. Node B, never restarted, ranks every submission A acknowledged, and ranks
 /// exactly what the database holds (the moves of a batch are logged in its own transaction, so
 /// a batch committed but cut off before its answer reaches B as well).
-fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(database_url: &str) {
-    let envs = [("PODIUM_BOOTSTRAP_API_KEY", KEY), ("PODIUM_DATABASE_URL", database_url)];
-    let a = Server::start(&envs);
-    let b = Server::start(&envs);
+fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(
+    database_url: &str,
+    redis: Option<podium_testkit::redis::TestRedis>,
+) {
+    let mut envs = vec![("PODIUM_BOOTSTRAP_API_KEY", KEY), ("PODIUM_DATABASE_URL", database_url)];
+    if let Some(redis) = &redis {
+        envs.extend([("PODIUM_REDIS_URL", redis.url.as_str()), ("PODIUM_REDIS_PREFIX", redis.prefix.as_str())]);
+    }
+    let envs = envs.as_slice();
+    let a = Server::start(envs);
+    let b = Server::start(envs);
     let account = id_of(&a.addr, "/v1/accounts", serde_json::json!({"name": "Crash Test"}));
     let game = id_of(
         &a.addr,
@@ -741,7 +748,7 @@ fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(database_url
         let (_, json) = http(addr, "GET", &format!("/v1/scores/{lowest}"), None).unwrap();
         json["rank"].as_u64().unwrap()
     };
-    let fresh = Server::start(&envs);
+    let fresh = Server::start(envs);
     assert_eq!(count_on(&b.addr), count_on(&fresh.addr));
     assert!(count_on(&b.addr) >= acked.len() as u64);
     for node in [b, fresh] {
@@ -754,8 +761,27 @@ fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(database_url
 async fn a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor_on_postgres() {
     let Some(db) = podium_testkit::TestDb::postgres().await else { return };
     let url = db.url().to_owned();
-    tokio::task::spawn_blocking(move || a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(&url))
+    // Woken through Redis in the suite's Redis pass (`PODIUM_TEST_SIGNAL=redis`).
+    let redis = match std::env::var("PODIUM_TEST_SIGNAL").as_deref() {
+        Ok("redis") => podium_testkit::redis::TestRedis::get(),
+        _ => None,
+    };
+    tokio::task::spawn_blocking(move || a_killed_node_leaves_what_it_acknowledged_ranked_on_the_survivor(&url, redis))
         .await
         .unwrap();
     drop(db);
+}
+
+#[test]
+fn a_redis_url_with_an_sqlite_database_is_refused_at_start_up() {
+    let dir = temp_dir();
+    let out = podium(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("PODIUM_REDIS_URL", "redis://127.0.0.1:6379")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("the database is SQLite, which is one node"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -24,13 +24,14 @@ use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ServiceError, ServiceResult};
 use crate::id::{BoardId, FlagId, ScoreEventId};
-use crate::model::{Board, BoardType, FlagStatus, IdentityStatus, ScoreFlag, ScoreStatus};
+use crate::model::{Board, BoardType, FlagStatus, ScoreFlag, ScoreStatus};
 use crate::ranking::PoolKey;
 use crate::scoring::{PlannedEvent, Replay, rank_key};
 use crate::service::Patch;
 use crate::shared::{Change, EntryMove, EntryState};
-use crate::store::ReviewWrite;
+use crate::store::{LoggedChange, ReviewInputs, ReviewWrite};
 use crate::time::now;
+use std::sync::Mutex;
 
 /// `PATCH /v1/score-flags/{id}`
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -137,7 +138,42 @@ async fn apply(w: &Parts, flag: &ScoreFlag, boards: &HashMap<BoardId, Board>) ->
     };
     let is_test = event.is_test;
     let board_ids: Vec<BoardId> = boards.keys().copied().collect();
-    let inputs = store.review_inputs(flag.identity_id, &board_ids, is_test).await?;
+    // Planned inside the review's transaction, in the change log's order: what it reads is
+    // what every node has applied before it, and its moves are logged with its writes.
+    let node = w.changes.log_node().map(str::to_owned);
+    let planned: Mutex<Option<Change>> = Mutex::new(None);
+    let plan = |inputs: ReviewInputs, banned: bool| {
+        let (write, moves) = plan_review(flag, boards, &board_ids, is_test, inputs, banned);
+        let change = Change::Entries(moves);
+        let log = logged(node.as_deref(), &change);
+        *planned.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(change);
+        (write, log)
+    };
+    let seq = store.review_in_log_order(flag.identity_id, &board_ids, is_test, &plan).await?;
+    let Some(change) = planned.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) else { return Ok(()) };
+    match seq {
+        Some(seq) => w.changes.committed(seq, change).await,
+        None => w.changes.publish(change),
+    }
+    Ok(())
+}
+
+/// The change to log for `change` under `node`'s name, when this node follows a change log.
+pub(super) fn logged(node: Option<&str>, change: &Change) -> Option<LoggedChange> {
+    let node = node?;
+    let body = crate::shared::wire::encode(change)?;
+    Some(LoggedChange { node: node.to_owned(), at_micros: crate::time::to_micros(now()), bodies: vec![body] })
+}
+
+/// A review's writes and ranking moves, from what it recomputes from (read in its transaction).
+fn plan_review(
+    flag: &ScoreFlag,
+    boards: &HashMap<BoardId, Board>,
+    board_ids: &[BoardId],
+    is_test: bool,
+    inputs: ReviewInputs,
+    banned: bool,
+) -> (ReviewWrite, Vec<EntryMove>) {
     let mut flags = inputs.flags;
     flags.retain(|f| f.id != flag.id);
     flags.push(flag.clone());
@@ -180,19 +216,7 @@ async fn apply(w: &Parts, flag: &ScoreFlag, boards: &HashMap<BoardId, Board>) ->
     }
     let (rejected_events, accepted_events): (Vec<ScoreEventId>, Vec<ScoreEventId>) =
         inputs.events.iter().map(|e| e.id).partition(|id| rejected.contains(id));
-    store
-        .apply_review(&ReviewWrite {
-            flag: flag.clone(),
-            identity_id: flag.identity_id,
-            is_test,
-            boards: board_ids,
-            rejected_events,
-            accepted_events,
-            entries: Some(entries.clone()),
-        })
-        .await?;
     // The rankings follow (a banned player's entries stay hidden).
-    let banned = store.get_identity(flag.identity_id).await?.is_some_and(|i| i.status == IdentityStatus::Banned);
     let mut moves = Vec::with_capacity(inputs.entries.len() + entries.len());
     for old in &inputs.entries {
         moves.push(EntryMove {
@@ -210,6 +234,14 @@ async fn apply(w: &Parts, flag: &ScoreFlag, boards: &HashMap<BoardId, Board>) ->
             entry: EntryState::Stored(new.clone()),
         });
     }
-    w.changes.publish(Change::Entries(moves));
-    Ok(())
+    let write = ReviewWrite {
+        flag: flag.clone(),
+        identity_id: flag.identity_id,
+        is_test,
+        boards: board_ids.to_vec(),
+        rejected_events,
+        accepted_events,
+        entries: Some(entries),
+    };
+    (write, moves)
 }

@@ -136,23 +136,37 @@ impl Commit for Writer {
     }
 }
 
-/// Removes a player's entries from the rankings, or puts them back.
+/// Removes a player's entries from the rankings, or puts them back: the entries are read, and
+/// the moves logged, in the change log's order (as a review's), so that a submission of the
+/// same player through another node is applied everywhere before or after it, never between.
 async fn set_visibility(w: &Parts, identity: IdentityId, visible: bool) -> ServiceResult<()> {
-    let entries = w.store.scores_of_identity(Some(identity)).await?;
     let boards: HashMap<BoardId, Board> = w.store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
-    let mut moves = Vec::new();
-    for s in entries.iter().filter(|s| s.is_ranked()) {
-        let Some(board) = boards.get(&s.board_id).filter(|b| b.deleted_at.is_none()) else { continue };
-        let key = rank_key(board, s);
-        let (old, new) = if visible { (None, Some(key)) } else { (Some(key), None) };
-        moves.push(EntryMove {
-            pool: PoolKey { board: board.id, is_test: s.is_test },
-            old,
-            new,
-            entry: EntryState::Unchanged,
-        });
+    let node = w.changes.log_node().map(str::to_owned);
+    let planned: std::sync::Mutex<Option<Change>> = std::sync::Mutex::new(None);
+    let plan = |entries: Vec<crate::model::Score>| {
+        let mut moves = Vec::new();
+        for s in entries.iter().filter(|s| s.is_ranked()) {
+            let Some(board) = boards.get(&s.board_id).filter(|b| b.deleted_at.is_none()) else { continue };
+            let key = rank_key(board, s);
+            let (old, new) = if visible { (None, Some(key)) } else { (Some(key), None) };
+            moves.push(EntryMove {
+                pool: PoolKey { board: board.id, is_test: s.is_test },
+                old,
+                new,
+                entry: EntryState::Unchanged,
+            });
+        }
+        let change = Change::Entries(moves);
+        let log = super::review::logged(node.as_deref(), &change);
+        *planned.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(change);
+        log
+    };
+    let seq = w.store.visibility_in_log_order(identity, &plan).await?;
+    let Some(change) = planned.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) else { return Ok(()) };
+    match seq {
+        Some(seq) => w.changes.committed(seq, change).await,
+        None => w.changes.publish(change),
     }
-    w.changes.publish(Change::Entries(moves));
     Ok(())
 }
 

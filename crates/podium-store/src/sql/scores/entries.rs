@@ -496,7 +496,16 @@ macro_rules! impl_score_store {
                     // The moves go into the change log in the data's own transaction: every node
                     // applies them in commit order, and none is lost to a crash after the commit.
                     let bodies = &log.bodies;
-                    let seq = $crate::sql::changes::append_in_tx!(tx, $db, $name, log.node.as_str(), log.at_micros, bodies, false);
+                    let seq = $crate::sql::changes::append_in_tx!(
+                        tx,
+                        $db,
+                        $name,
+                        log.node.as_str(),
+                        log.at_micros,
+                        bodies,
+                        false,
+                        self.rings_doorbell()
+                    );
                     // The moves are the first body; shared counts may follow.
                     planned.logged = Some(seq - (bodies.len() as i64 - 1));
                 }

@@ -27,8 +27,101 @@ macro_rules! meta_cols {
     };
 }
 
+/// Reads what a review recomputes from on `$exec` (the pool, or `&mut *tx`); evaluates to the
+/// `ReviewInputs`.
+macro_rules! read_review_inputs {
+    ($db:ty, $exec:expr, $identity:expr, $boards:expr, $is_test:expr) => {{
+        let bind_boards = |qb: &mut sqlx::QueryBuilder<$db>| {
+            qb.push(" AND board_id IN (");
+            let mut list = qb.separated(", ");
+            for b in $boards {
+                list.push_bind(b.to_string());
+            }
+            qb.push(")");
+        };
+        let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+            "SELECT ",
+            $crate::event_cols!(),
+            " FROM score_events WHERE identity_id = "
+        ));
+        qb.push_bind($identity.to_string()).push(" AND is_test = ").push_bind($is_test);
+        bind_boards(&mut qb);
+        qb.push(" ORDER BY created_at, id");
+        let rows = qb.build().fetch_all($exec).await.map_err($crate::sql::map_err)?;
+        let events = rows.iter().map(event_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+        let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+            "SELECT ",
+            $crate::score_cols!(),
+            " FROM scores WHERE identity_id = "
+        ));
+        qb.push_bind($identity.to_string()).push(" AND is_test = ").push_bind($is_test);
+        bind_boards(&mut qb);
+        let rows = qb.build().fetch_all($exec).await.map_err($crate::sql::map_err)?;
+        let entries = rows.iter().map(score_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+        let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+            "SELECT ",
+            $crate::flag_cols!(),
+            " FROM score_flags WHERE deleted_at IS NULL AND score_event_id IS NOT NULL AND identity_id = "
+        ));
+        qb.push_bind($identity.to_string());
+        bind_boards(&mut qb);
+        let rows = qb.build().fetch_all($exec).await.map_err($crate::sql::map_err)?;
+        let flags = rows.iter().map(flag_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+        podium_core::store::ReviewInputs { events, entries, flags }
+    }};
+}
+pub(crate) use read_review_inputs;
+
+/// Writes a reviewed flag, its player's event statuses and (when given) recomputed entries in
+/// the open transaction `$tx`.
+macro_rules! write_review {
+    ($db:ty, $tx:ident, $review:expr) => {{
+        let done = sqlx::query(concat!(
+            "UPDATE score_flags SET status = $1, reviewer_id = $2, reviewer_decision = $3, reviewed_at = $4, ",
+            "updated_at = $5, deleted_at = $6 WHERE id = $7"
+        ))
+        .bind($review.flag.status.as_str())
+        .bind($review.flag.reviewer_id.map(|u| u.to_string()))
+        .bind($review.flag.reviewer_decision.as_deref())
+        .bind($review.flag.reviewed_at.map(podium_core::time::to_micros))
+        .bind(podium_core::time::to_micros($review.flag.updated_at))
+        .bind($review.flag.deleted_at.map(podium_core::time::to_micros))
+        .bind($review.flag.id.to_string())
+        .execute(&mut *$tx)
+        .await
+        .map_err($crate::sql::map_err)?;
+        $crate::sql::one_row_updated(done.rows_affected())?;
+        for (status, ids) in [("rejected", &$review.rejected_events), ("accepted", &$review.accepted_events)] {
+            for chunk in ids.chunks($crate::sql::CHUNK) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE score_events SET status = ");
+                qb.push_bind(status).push(" WHERE id IN (");
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.to_string());
+                }
+                qb.push(")");
+                qb.build().execute(&mut *$tx).await.map_err($crate::sql::map_err)?;
+            }
+        }
+        if let Some(entries) = &$review.entries {
+            let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM scores WHERE identity_id = ");
+            qb.push_bind($review.identity_id.to_string()).push(" AND is_test = ").push_bind($review.is_test);
+            qb.push(" AND board_id IN (");
+            let mut list = qb.separated(", ");
+            for b in &$review.boards {
+                list.push_bind(b.to_string());
+            }
+            qb.push(")");
+            qb.build().execute(&mut *$tx).await.map_err($crate::sql::map_err)?;
+            let refs: Vec<&podium_core::model::Score> = entries.iter().collect();
+            insert_scores(&mut *$tx, &refs).await?;
+        }
+    }};
+}
+pub(crate) use write_review;
+
 macro_rules! impl_flag_store {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $name:literal, $begin:literal, $for_update:literal) => {
         pub(crate) fn flag_from_row(
             row: &<$db as sqlx::Database>::Row,
         ) -> podium_core::store::StoreResult<podium_core::model::ScoreFlag> {
@@ -222,50 +315,100 @@ macro_rules! impl_flag_store {
                 &self,
                 review: &podium_core::store::ReviewWrite,
             ) -> podium_core::store::StoreResult<()> {
-                use podium_core::time::to_micros;
-                let f = &review.flag;
                 let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
-                let done = sqlx::query(concat!(
-                    "UPDATE score_flags SET status = $1, reviewer_id = $2, reviewer_decision = $3, reviewed_at = $4, ",
-                    "updated_at = $5, deleted_at = $6 WHERE id = $7"
-                ))
-                .bind(f.status.as_str())
-                .bind(f.reviewer_id.map(|u| u.to_string()))
-                .bind(f.reviewer_decision.as_deref())
-                .bind(f.reviewed_at.map(to_micros))
-                .bind(to_micros(f.updated_at))
-                .bind(f.deleted_at.map(to_micros))
-                .bind(f.id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
-                $crate::sql::one_row_updated(done.rows_affected())?;
-                for (status, ids) in [("rejected", &review.rejected_events), ("accepted", &review.accepted_events)] {
-                    for chunk in ids.chunks($crate::sql::CHUNK) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE score_events SET status = ");
-                        qb.push_bind(status).push(" WHERE id IN (");
-                        let mut list = qb.separated(", ");
-                        for id in chunk {
-                            list.push_bind(id.to_string());
-                        }
-                        qb.push(")");
-                        qb.build().execute(&mut *tx).await.map_err($crate::sql::map_err)?;
-                    }
-                }
-                if let Some(entries) = &review.entries {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM scores WHERE identity_id = ");
-                    qb.push_bind(review.identity_id.to_string()).push(" AND is_test = ").push_bind(review.is_test);
-                    qb.push(" AND board_id IN (");
-                    let mut list = qb.separated(", ");
-                    for b in &review.boards {
-                        list.push_bind(b.to_string());
-                    }
-                    qb.push(")");
-                    qb.build().execute(&mut *tx).await.map_err($crate::sql::map_err)?;
-                    let refs: Vec<&podium_core::model::Score> = entries.iter().collect();
-                    insert_scores(&mut *tx, &refs).await?;
-                }
+                $crate::sql::write_review!($db, tx, review);
                 tx.commit().await.map_err($crate::sql::map_err)
+            }
+
+            async fn review_in_log_order(
+                &self,
+                identity: podium_core::id::IdentityId,
+                boards: &[podium_core::id::BoardId],
+                is_test: bool,
+                plan: podium_core::store::ReviewPlanner<'_>,
+            ) -> podium_core::store::StoreResult<Option<i64>> {
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                // The player's entries first, then the log's lock: a score batch locks entries
+                // and takes the log's lock last, so this order cannot deadlock with one, and
+                // every batch of this player logged before has committed once both are held.
+                sqlx::query(concat!("SELECT id FROM scores WHERE identity_id = $1", $for_update))
+                    .bind(identity.to_string())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let (lock, _) = $crate::sql::changes::log_statements($name);
+                sqlx::query(lock).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                let inputs = $crate::sql::read_review_inputs!($db, &mut *tx, identity, boards, is_test);
+                let status: Option<(String,)> = sqlx::query_as("SELECT status FROM identities WHERE id = $1")
+                    .bind(identity.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let banned = status.is_some_and(|(s,)| s == "banned");
+                let (review, log) = plan(inputs, banned);
+                $crate::sql::write_review!($db, tx, review);
+                let seq = match &log {
+                    Some(log) => {
+                        let bodies = &log.bodies;
+                        let last = $crate::sql::changes::append_in_tx!(
+                            tx,
+                            $db,
+                            $name,
+                            log.node.as_str(),
+                            log.at_micros,
+                            bodies,
+                            false,
+                            self.rings_doorbell()
+                        );
+                        Some(last - (bodies.len() as i64 - 1))
+                    }
+                    None => None,
+                };
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(seq)
+            }
+
+            async fn visibility_in_log_order(
+                &self,
+                identity: podium_core::id::IdentityId,
+                plan: podium_core::store::VisibilityPlanner<'_>,
+            ) -> podium_core::store::StoreResult<Option<i64>> {
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
+                // The player's entries first, then the log's lock: a score batch locks entries
+                // and takes the log's lock last, so this order cannot deadlock with one, and
+                // every batch of this player logged before has committed once both are held.
+                sqlx::query(concat!("SELECT id FROM scores WHERE identity_id = $1", $for_update))
+                    .bind(identity.to_string())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let (lock, _) = $crate::sql::changes::log_statements($name);
+                sqlx::query(lock).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                let rows = sqlx::query(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE identity_id = $1"))
+                    .bind(identity.to_string())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let entries = rows.iter().map(score_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
+                let seq = match plan(entries) {
+                    Some(log) => {
+                        let bodies = &log.bodies;
+                        let last = $crate::sql::changes::append_in_tx!(
+                            tx,
+                            $db,
+                            $name,
+                            log.node.as_str(),
+                            log.at_micros,
+                            bodies,
+                            false,
+                            self.rings_doorbell()
+                        );
+                        Some(last - (bodies.len() as i64 - 1))
+                    }
+                    None => None,
+                };
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(seq)
             }
 
             async fn review_inputs(
@@ -274,35 +417,7 @@ macro_rules! impl_flag_store {
                 boards: &[podium_core::id::BoardId],
                 is_test: bool,
             ) -> podium_core::store::StoreResult<podium_core::store::ReviewInputs> {
-                let bind_boards = |qb: &mut sqlx::QueryBuilder<$db>| {
-                    qb.push(" AND board_id IN (");
-                    let mut list = qb.separated(", ");
-                    for b in boards {
-                        list.push_bind(b.to_string());
-                    }
-                    qb.push(")");
-                };
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::event_cols!(), " FROM score_events WHERE identity_id = "));
-                qb.push_bind(identity.to_string()).push(" AND is_test = ").push_bind(is_test);
-                bind_boards(&mut qb);
-                qb.push(" ORDER BY created_at, id");
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                let events = rows.iter().map(event_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE identity_id = "));
-                qb.push_bind(identity.to_string()).push(" AND is_test = ").push_bind(is_test);
-                bind_boards(&mut qb);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                let entries = rows.iter().map(score_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ",
-                    $crate::flag_cols!(),
-                    " FROM score_flags WHERE deleted_at IS NULL AND score_event_id IS NOT NULL AND identity_id = "
-                ));
-                qb.push_bind(identity.to_string());
-                bind_boards(&mut qb);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err($crate::sql::map_err)?;
-                let flags = rows.iter().map(flag_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
-                Ok(podium_core::store::ReviewInputs { events, entries, flags })
+                Ok($crate::sql::read_review_inputs!($db, &self.pool, identity, boards, is_test))
             }
 
             async fn add_submission_meta(
