@@ -60,7 +60,40 @@ impl podium_core::store::Doorbell for PgDoorbell {
     }
 }
 
+/// A session advisory lock held on a connection of its own.
+struct PgLease(sqlx::postgres::PgConnection, i64);
+
+#[async_trait::async_trait]
+impl podium_core::store::Lease for PgLease {
+    async fn held(&mut self) -> bool {
+        let alive = sqlx::query("SELECT 1").execute(&mut self.0);
+        matches!(tokio::time::timeout(Duration::from_secs(2), alive).await, Ok(Ok(_)))
+    }
+
+    async fn release(&mut self) {
+        let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(self.1).execute(&mut self.0);
+        let _ = tokio::time::timeout(Duration::from_secs(2), unlock).await;
+    }
+}
+
 impl PgStore {
+    async fn lease(&self, key: i64) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Lease>>> {
+        use sqlx::Connection;
+        let options = self.pool.connect_options();
+        let mut connection = sqlx::postgres::PgConnection::connect_with(&options).await.map_err(map_err)?;
+        let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut connection)
+            .await
+            .map_err(map_err)?;
+        if taken {
+            Ok(Some(Box::new(PgLease(connection, key))))
+        } else {
+            let _ = connection.close().await;
+            Ok(None)
+        }
+    }
+
     fn rings_doorbell(&self) -> bool {
         self.notify.load(Ordering::Relaxed)
     }

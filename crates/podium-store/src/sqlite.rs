@@ -95,10 +95,27 @@ impl SqliteStore {
 
     fn ring_doorbell(&self, _ring: bool) {}
 
+    /// SQLite is one node: it always holds every lease.
+    async fn lease(&self, _key: i64) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Lease>>> {
+        Ok(Some(Box::new(OneNode)))
+    }
+
     /// SQLite has no doorbell: it is one node (a reader would poll).
     async fn doorbell(&self) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Doorbell>>> {
         Ok(None)
     }
+}
+
+/// The lease of a store that is one node.
+struct OneNode;
+
+#[async_trait::async_trait]
+impl podium_core::store::Lease for OneNode {
+    async fn held(&mut self) -> bool {
+        true
+    }
+
+    async fn release(&mut self) {}
 }
 
 /// Rows per chunk when loading the rankings.

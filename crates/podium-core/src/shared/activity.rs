@@ -19,6 +19,8 @@ pub trait ActivityState: Send + Sync {
     /// Forgets a game's state (it is rebuilt from the store on next use), after a write that
     /// failed once its counts had moved.
     fn forget(&self, game: GameId);
+    /// Forgets every game's state (another node may have written since it was built).
+    fn forget_all(&self);
 }
 
 /// One node: the states in this process.
@@ -45,5 +47,9 @@ impl ActivityState for LocalActivity {
 
     fn forget(&self, game: GameId) {
         self.games.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&game);
+    }
+
+    fn forget_all(&self) {
+        self.games.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 }

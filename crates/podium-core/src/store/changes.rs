@@ -51,6 +51,19 @@ pub trait ChangeStore: Send + Sync {
     /// A doorbell for changes appended from now on, if this backend has one (SQLite has none:
     /// it is one node).
     async fn change_doorbell(&self) -> StoreResult<Option<Box<dyn Doorbell>>>;
+    /// Takes the lease numbered `key` unless another node holds it (PostgreSQL: a session
+    /// advisory lock on a connection of its own, released by the server however the node ends;
+    /// SQLite — one node — always has it).
+    async fn try_lease(&self, key: i64) -> StoreResult<Option<Box<dyn Lease>>>;
+}
+
+/// A lease one node holds at a time; dropped, it is released.
+#[async_trait]
+pub trait Lease: Send + Sync {
+    /// Whether it is still held (false once its connection was lost: the server released it).
+    async fn held(&mut self) -> bool;
+    /// Gives it up now, so that another node can take it at once.
+    async fn release(&mut self);
 }
 
 /// A change to log in the transaction of the data it describes.

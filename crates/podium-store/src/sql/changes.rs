@@ -117,6 +117,13 @@ macro_rules! impl_change_store {
             ) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Doorbell>>> {
                 self.doorbell().await
             }
+
+            async fn try_lease(
+                &self,
+                key: i64,
+            ) -> podium_core::store::StoreResult<Option<Box<dyn podium_core::store::Lease>>> {
+                self.lease(key).await
+            }
         }
     };
 }

@@ -154,8 +154,11 @@ impl TestApp {
         TestApp { router, state, db: self.db.share(), redis: None }
     }
 
-    /// A fresh app (new services, rankings reloaded) over the same database.
+    /// A fresh app (new services, rankings reloaded) over the same database, as after a
+    /// restart: this one gives up the activity lease first (with several nodes only the
+    /// holder serves activity scores), so the new one serves them.
     pub async fn restart(&self) -> TestApp {
+        self.state.activity.release_lease().await;
         self.node().await
     }
 

@@ -488,3 +488,53 @@ async fn bans_racing_submissions_of_the_same_player_through_another_node_leave_e
     tokio::join!(bans, submissions);
     every_node_agrees_with_the_database(&[&a, &b, &c], &t, &board).await;
 }
+
+/// One activity event: a game `id` between alice and bob a minute ago, alice winning.
+fn activity_game(id: &str) -> serde_json::Value {
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+    json!({"event_id": id, "type": "game_completed", "at": at, "players": ["alice", "bob"], "winner": "alice",
+        "duration_s": 120, "moves": 9})
+}
+
+#[tokio::test]
+async fn activity_scores_are_served_by_the_node_holding_the_lease_and_another_takes_over_when_it_ends() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let t = a.tenant("acme").await;
+    let game = a.game(&t, "Divan").await;
+    let b = a.node().await;
+    async fn send_on(node: &TestApp, key: &str, game: &str, id: &str) -> crate::helpers::Response {
+        node.post("/v1/activity/events", key, json!({"game_id": game, "events": [activity_game(id)]})).await
+    }
+    let send = |node, id| send_on(node, &t.key, &game, id);
+    let alice = format!("/v1/activity/users/alice?game_id={game}");
+    // The first node took the lease at start-up: it serves activity, the other refuses (and
+    // counts nothing), so a game's counts and days are never two nodes' memories.
+    send(&a, "g1").await.assert(200);
+    send(&b, "g2").await.assert_problem(503, "activity_elsewhere");
+    b.get(&alice, &t.key).await.assert_problem(503, "activity_elsewhere");
+    assert_eq!(a.get(&alice, &t.key).await.body["total"], 200);
+
+    // The holder's database connection ends (a node lost, or cut off): the server releases
+    // the lease, the holder stops serving within a second, and the other node takes over with
+    // everything the first one acknowledged, loaded afresh from the database.
+    a.db.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' \
+         AND classid::bigint = (112111100105118 >> 32) AND objid::bigint = (112111100105118 & 4294967295)",
+    )
+    .await;
+    let start = Instant::now();
+    loop {
+        let r = b.get(&alice, &t.key).await;
+        if r.status.as_u16() == 200 {
+            assert_eq!(r.body["total"], 200, "the first node's points: {}", r.text);
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "no node took over: {}", r.text);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let third = send(&b, "g3").await;
+    third.assert(200);
+    let earned = third.body["results"][0]["points"]["alice"].as_i64().unwrap_or(0);
+    assert_eq!(b.get(&alice, &t.key).await.body["total"], 200 + earned, "{}", third.text);
+    a.get(&alice, &t.key).await.assert_problem(503, "activity_elsewhere");
+}

@@ -84,6 +84,9 @@ impl Activity {
     /// its badges; returns how many days it froze. `at` is the clock (tests pass a simulated
     /// one).
     pub async fn freeze_due(&self, at: DateTime<Utc>) -> ServiceResult<usize> {
+        if !self.serving() {
+            return Ok(0);
+        }
         let mut frozen = 0;
         for game in self.admin.store().activity_games().await? {
             let _gate = self.gate.write().await;
@@ -145,6 +148,7 @@ impl Activity {
         query: &BadgeQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<ActivityBadge>> {
+        self.serves()?;
         self.visible_game(p, game).await?;
         let user =
             query.user.as_deref().map(Key::parse).transpose().map_err(|code| ServiceError::field("user", code))?;

@@ -206,6 +206,7 @@ pub(super) struct Job {
 impl Activity {
     /// Records a batch of events (see the module note). The answer comes after the commit.
     pub async fn record(&self, p: &Principal, cmd: RecordEvents) -> ServiceResult<BatchAnswer> {
+        self.serves()?;
         let mut errors = FieldErrors::new();
         let game = match &cmd.game_id {
             None | Some(Value::Null) => {

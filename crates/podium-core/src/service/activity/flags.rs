@@ -67,6 +67,7 @@ impl Activity {
         query: &ActivityFlagQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<ActivityFlag>> {
+        self.serves()?;
         self.visible_game(p, game).await?;
         let user =
             query.user.as_deref().map(Key::parse).transpose().map_err(|code| ServiceError::field("user", code))?;
@@ -85,6 +86,7 @@ impl Activity {
 
     /// One flag (404 unless the key's account owns its game).
     pub async fn get_flag(&self, p: &Principal, id: ActivityFlagId) -> ServiceResult<ActivityFlag> {
+        self.serves()?;
         let flag = self.admin.store().get_activity_flag(id).await?.ok_or_else(|| ServiceError::not_found("flag"))?;
         self.visible_game(p, flag.game_id).await.map_err(|_| ServiceError::not_found("flag"))?;
         Ok(flag)
@@ -97,6 +99,7 @@ impl Activity {
         id: ActivityFlagId,
         cmd: ReviewActivityFlag,
     ) -> ServiceResult<ActivityFlag> {
+        self.serves()?;
         self.get_flag(p, id).await?;
         let _gate = self.gate.write().await;
         let before = self.admin.store().get_activity_flag(id).await?.ok_or_else(|| ServiceError::not_found("flag"))?;

@@ -15,6 +15,7 @@ mod flags;
 mod policy;
 mod reads;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -43,6 +44,11 @@ pub(super) const DAYS_KEPT: i64 = 40;
 /// day (a policy with longer windows replays those plus a day).
 const REPLAY_DAYS: i64 = 8;
 
+/// The lease the node serving activity scores holds when several nodes share a database.
+const ACTIVITY_LEASE: i64 = 112111100105118; // "podiuv": beside the change log's key
+/// How often the node holding the lease checks it, and the others try to take it.
+const LEASE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The activity service; cheap to clone.
 #[derive(Clone)]
 pub struct Activity {
@@ -51,6 +57,11 @@ pub struct Activity {
     writer: Batcher<events::Job, events::Answer>,
     /// Held by the writer while it judges and commits, and by flag reviews.
     gate: Arc<tokio::sync::RwLock<()>>,
+    /// Whether this node serves activity scores now: always on one node; with several, while
+    /// it holds the activity lease (a game's counts and days are one node's memory).
+    serving: Arc<AtomicBool>,
+    /// Asks the lease keeper to give the lease up (answered once it has).
+    releasing: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>>>>,
 }
 
 /// This node's rankings, following the change feed.
@@ -94,18 +105,133 @@ impl Activity {
         admin.shared().changes.subscribe(Arc::new(RankingCopies(rankings.clone())));
         let gate = Arc::new(tokio::sync::RwLock::new(()));
         let writer = events::spawn(admin.clone(), gate.clone());
-        let activity = Self { admin, rankings, writer, gate };
+        let several = admin.shared().changes.log_node().is_some();
+        let activity = Self {
+            admin,
+            rankings,
+            writer,
+            gate,
+            serving: Arc::new(AtomicBool::new(!several)),
+            releasing: Arc::new(Mutex::new(None)),
+        };
         activity.spawn_freezer(std::time::Duration::from_secs(60));
         activity
     }
 
-    /// Loads every game that has activity (start-up), so the rankings answer at once.
+    /// Loads every game that has activity (start-up), so the rankings answer at once. With
+    /// several nodes, only the node that takes the activity lease loads and serves; the others
+    /// answer 503 `activity_elsewhere` and try to take the lease every second, so that one of
+    /// them takes over (loading afresh from the database) when the holder ends.
     pub async fn load_all(&self) -> ServiceResult<usize> {
+        if self.serving() {
+            return self.load_games().await;
+        }
+        let lease = self.admin.store().try_lease(ACTIVITY_LEASE).await?;
+        let loaded = match &lease {
+            Some(_) => {
+                let n = self.load_games().await?;
+                self.serving.store(true, Ordering::Release);
+                n
+            }
+            None => 0,
+        };
+        self.spawn_lease_keeper(lease);
+        Ok(loaded)
+    }
+
+    async fn load_games(&self) -> ServiceResult<usize> {
         let games = self.admin.store().activity_games().await?;
         for game in &games {
             load(&self.admin, *game).await?;
         }
         Ok(games.len())
+    }
+
+    /// Whether this node serves activity scores now.
+    pub fn serving(&self) -> bool {
+        self.serving.load(Ordering::Acquire)
+    }
+
+    /// 503 `activity_elsewhere` unless this node serves activity scores now.
+    fn serves(&self) -> ServiceResult<()> {
+        if self.serving() {
+            return Ok(());
+        }
+        Err(crate::error::ServiceError::new(
+            crate::error::ErrorCode::ActivityElsewhere,
+            "another node serves activity scores now (it holds the activity lease); send activity requests to it, or retry",
+        ))
+    }
+
+    /// Stops serving activity scores and gives the activity lease up, so that another node
+    /// takes it at once (a node stopping; tests that start the next node beside this one).
+    /// Does nothing on one node.
+    pub async fn release_lease(&self) {
+        let ask = self.releasing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(ask) = ask {
+            let (done, released) = tokio::sync::oneshot::channel();
+            if ask.send(done).is_ok() {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), released).await;
+            }
+        }
+    }
+
+    /// Checks the held lease every second (a lost one stops this node serving) or tries to
+    /// take it (then this node loads every game afresh and serves).
+    fn spawn_lease_keeper(&self, mut lease: Option<Box<dyn crate::store::Lease>>) {
+        let activity = self.clone();
+        let (ask, mut asked) = tokio::sync::mpsc::unbounded_channel::<tokio::sync::oneshot::Sender<()>>();
+        *self.releasing.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ask);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(LEASE_CHECK) => {}
+                    done = asked.recv() => {
+                        activity.serving.store(false, Ordering::Release);
+                        if let Some(mut held) = lease.take() {
+                            held.release().await;
+                        }
+                        if let Some(done) = done {
+                            let _ = done.send(());
+                        }
+                        return;
+                    }
+                }
+                match lease.as_mut() {
+                    Some(held) => {
+                        if !held.held().await {
+                            activity.serving.store(false, Ordering::Release);
+                            activity.admin.shared().activity.forget_all();
+                            lease = None;
+                            tracing::warn!(
+                                "lost the activity lease (its database connection ended); activity scores are served by the node that takes it"
+                            );
+                        }
+                    }
+                    None => match activity.admin.store().try_lease(ACTIVITY_LEASE).await {
+                        Ok(Some(taken)) => {
+                            // What this node may hold from before is older than the holder's writes.
+                            activity.admin.shared().activity.forget_all();
+                            match activity.load_games().await {
+                                Ok(games) => {
+                                    activity.serving.store(true, Ordering::Release);
+                                    lease = Some(taken);
+                                    tracing::info!(
+                                        games,
+                                        "took the activity lease: this node serves activity scores now"
+                                    );
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "took the activity lease but could not load activity scores; will retry");
+                                }
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::debug!(error = %e, "could not try the activity lease; will retry"),
+                    },
+                }
+            }
+        });
     }
 }
 

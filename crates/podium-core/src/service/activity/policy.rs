@@ -17,6 +17,7 @@ use crate::time::now;
 impl Activity {
     /// A game's policy, every field written out (the defaults until one was set).
     pub async fn policy(&self, p: &Principal, game: GameId) -> ServiceResult<Value> {
+        self.serves()?;
         self.visible_game(p, game).await?;
         let state = load(&self.admin, game).await?;
         let policy = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).policy.clone();
@@ -25,6 +26,7 @@ impl Activity {
 
     /// Sets a game's policy.
     pub async fn put_policy(&self, p: &Principal, game: GameId, document: &Value) -> ServiceResult<Value> {
+        self.serves()?;
         self.visible_game(p, game).await?;
         let policy = Policy::parse(document).map_err(ServiceError::validation)?;
         let state = load(&self.admin, game).await?;
