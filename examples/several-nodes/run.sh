@@ -63,6 +63,15 @@ http {
   }
   server {
     listen 127.0.0.1:8080;
+    # Activity scores are served by one node at a time (the holder of the activity lease); the
+    # others answer 503 activity_elsewhere having counted nothing, so retrying is safe.
+    location /v1/activity/ {
+      proxy_pass http://podium;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_next_upstream error timeout http_503 non_idempotent;
+    }
     location / {
       proxy_pass http://podium;
       proxy_http_version 1.1;
@@ -96,6 +105,12 @@ top3() {
   done
 }
 top3
+echo "activity scores through the proxy (one node serves them; the other's 503 is retried):"
+at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+for i in 1 2; do
+  post /v1/activity/events "{\"game_id\":\"$game\",\"events\":[{\"event_id\":\"g$i\",\"type\":\"game_completed\",\"at\":\"$at\",\"players\":[\"alice\",\"bob\"],\"winner\":\"alice\",\"duration_s\":120,\"moves\":9}]}" | grep -o '"outcome":"[a-z_]*"' | head -n 1
+done
+echo "alice: $(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:8080/v1/activity/users/alice?game_id=$game" | grep -o '"total":[0-9]*' | head -n 1)"
 echo "Redis stopped: the nodes keep accepting and follow each other by polling (500 ms)"
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
 for i in 11 12; do

@@ -61,17 +61,21 @@ impl podium_core::store::Doorbell for PgDoorbell {
 }
 
 /// A session advisory lock held on a connection of its own.
-struct PgLease(sqlx::postgres::PgConnection, i64);
+struct PgLease(sqlx::postgres::PgConnection, podium_core::store::Fence);
 
 #[async_trait::async_trait]
 impl podium_core::store::Lease for PgLease {
+    fn fence(&self) -> Option<podium_core::store::Fence> {
+        Some(self.1)
+    }
+
     async fn held(&mut self) -> bool {
         let alive = sqlx::query("SELECT 1").execute(&mut self.0);
         matches!(tokio::time::timeout(Duration::from_secs(2), alive).await, Ok(Ok(_)))
     }
 
     async fn release(&mut self) {
-        let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(self.1).execute(&mut self.0);
+        let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(self.1.key).execute(&mut self.0);
         let _ = tokio::time::timeout(Duration::from_secs(2), unlock).await;
     }
 }
@@ -87,7 +91,18 @@ impl PgStore {
             .await
             .map_err(map_err)?;
         if taken {
-            Ok(Some(Box::new(PgLease(connection, key))))
+            // Writes fenced by the previous holder hold `key + 1` shared until they commit:
+            // taking it alone waits for them, so what this node loads next includes them.
+            sqlx::query("SELECT pg_advisory_lock($1 + 1)").bind(key).execute(&mut connection).await.map_err(map_err)?;
+            sqlx::query("SELECT pg_advisory_unlock($1 + 1)")
+                .bind(key)
+                .execute(&mut connection)
+                .await
+                .map_err(map_err)?;
+            let (holder,): (i32,) =
+                sqlx::query_as("SELECT pg_backend_pid()").fetch_one(&mut connection).await.map_err(map_err)?;
+            let fence = podium_core::store::Fence { key, holder };
+            Ok(Some(Box::new(PgLease(connection, fence))))
         } else {
             let _ = connection.close().await;
             Ok(None)

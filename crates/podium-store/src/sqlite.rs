@@ -111,6 +111,10 @@ struct OneNode;
 
 #[async_trait::async_trait]
 impl podium_core::store::Lease for OneNode {
+    fn fence(&self) -> Option<podium_core::store::Fence> {
+        None
+    }
+
     async fn held(&mut self) -> bool {
         true
     }

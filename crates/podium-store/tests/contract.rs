@@ -1291,6 +1291,7 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
         history: vec![entry(&ann, 1, "e1"), entry(&bo, 1, "e1")],
         flushed: vec![(g.id, 1)],
         flags: vec![flag.clone()],
+        fence: None,
     };
     assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 0);
     store.insert_activity_batch(&write).await.unwrap();
@@ -1305,6 +1306,7 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
         history: vec![entry(&ann, 2, "e2"), entry(&bo, 3, "e3")],
         flushed: vec![(g.id, 3)],
         flags: Vec::new(),
+        fence: None,
     };
     store.insert_activity_batch(&again).await.unwrap();
     assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 3);
@@ -1360,6 +1362,7 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
             value: UserDay { total: 0, points: [0; 4], ..value },
         }],
         totals: vec![ActivityTotalRow { game_id: g.id, user: ann.clone(), sums: [0; 5] }],
+        fence: None,
     };
     store.review_activity_flag(&review).await.unwrap();
     assert_eq!(store.get_activity_flag(flag.id).await.unwrap(), Some(reviewed));
@@ -1452,6 +1455,46 @@ async fn the_change_log_numbers_concurrent_appends_densely_in_commit_order_and_r
     assert_eq!(store.append_changes("node0", 2_000, &["{}".to_owned()]).await.unwrap(), 601);
 }
 
+async fn a_lease_is_held_by_one_node_at_a_time_and_a_write_under_a_lost_one_stores_nothing(store: Arc<dyn Store>) {
+    use podium_core::store::ActivityWrite;
+    let a = account("acme");
+    store.insert_account(&a).await.unwrap();
+    let g = game(&a, "divan");
+    store.insert_game(&g).await.unwrap();
+    let mut first = store.try_lease(4242).await.unwrap().expect("a free lease is taken");
+    if store.backend() != "postgres" {
+        // SQLite is one node: it always holds every lease, and its writes name none.
+        assert!(first.fence().is_none());
+        assert!(store.try_lease(4242).await.unwrap().is_some());
+        assert!(first.held().await);
+        return;
+    }
+    assert!(store.try_lease(4242).await.unwrap().is_none(), "held by the first node");
+    assert!(first.held().await);
+    let old = first.fence().expect("PostgreSQL fences writes");
+    let write =
+        |seq: i64, fence| ActivityWrite { flushed: vec![(g.id, seq)], fence: Some(fence), ..ActivityWrite::default() };
+    store.insert_activity_batch(&write(1, old)).await.unwrap();
+    first.release().await;
+    let second = store.try_lease(4242).await.unwrap().expect("free again once released");
+    let refused = store.insert_activity_batch(&write(2, old)).await;
+    assert!(matches!(refused, Err(podium_core::store::StoreError::Unavailable(_))), "{refused:?}");
+    assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 1, "nothing of the refused write");
+    store.insert_activity_batch(&write(2, second.fence().unwrap())).await.unwrap();
+    assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 2);
+    // The server releases a lease whose connection ends, however the node ends.
+    drop(second);
+    let mut third = None;
+    for _ in 0..50 {
+        third = store.try_lease(4242).await.unwrap();
+        if third.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(third.is_some(), "a dropped lease is released");
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -1478,6 +1521,7 @@ macro_rules! contract {
 contract!(
     accounts_round_trip_and_hide_deleted_rows,
     the_change_log_numbers_concurrent_appends_densely_in_commit_order_and_rings_its_doorbell,
+    a_lease_is_held_by_one_node_at_a_time_and_a_write_under_a_lost_one_stores_nothing,
     lists_page_forward_and_backward_without_overlap,
     users_keep_emails_unique_and_find_the_first_super_admin,
     api_keys_authenticate_in_one_read_and_record_last_use,

@@ -21,12 +21,17 @@ pub trait ActivityState: Send + Sync {
     fn forget(&self, game: GameId);
     /// Forgets every game's state (another node may have written since it was built).
     fn forget_all(&self);
+    /// The lease activity writes must be made under (several nodes), if any.
+    fn fence(&self) -> Option<crate::store::Fence>;
+    /// Sets (or, with `None`, clears) the lease activity writes are made under.
+    fn set_fence(&self, fence: Option<crate::store::Fence>);
 }
 
 /// One node: the states in this process.
 #[derive(Default)]
 pub struct LocalActivity {
     games: RwLock<HashMap<GameId, Arc<Mutex<GameActivity>>>>,
+    fence: Mutex<Option<crate::store::Fence>>,
 }
 
 impl ActivityState for LocalActivity {
@@ -51,5 +56,13 @@ impl ActivityState for LocalActivity {
 
     fn forget_all(&self) {
         self.games.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
+    fn fence(&self) -> Option<crate::store::Fence> {
+        *self.fence.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set_fence(&self, fence: Option<crate::store::Fence>) {
+        *self.fence.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fence;
     }
 }

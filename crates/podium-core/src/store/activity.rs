@@ -135,6 +135,9 @@ pub struct ActivityWrite {
     pub flushed: Vec<(GameId, i64)>,
     /// Fraud flags raised.
     pub flags: Vec<ActivityFlag>,
+    /// The activity lease this write needs its node to hold (several nodes), checked in its
+    /// transaction: a node that lost the lease stores nothing more.
+    pub fence: Option<super::Fence>,
 }
 
 /// A flag's review: the flag as it is after it, and (when confirmed) the points it removed.
@@ -148,6 +151,8 @@ pub struct ActivityReview {
     pub days: Vec<ActivityDayRow>,
     /// All-time sums that changed, as they are now.
     pub totals: Vec<ActivityTotalRow>,
+    /// The activity lease the review needs its node to hold, as [`ActivityWrite::fence`].
+    pub fence: Option<super::Fence>,
 }
 
 /// Filters of a flag list.

@@ -53,13 +53,26 @@ pub trait ChangeStore: Send + Sync {
     async fn change_doorbell(&self) -> StoreResult<Option<Box<dyn Doorbell>>>;
     /// Takes the lease numbered `key` unless another node holds it (PostgreSQL: a session
     /// advisory lock on a connection of its own, released by the server however the node ends;
-    /// SQLite — one node — always has it).
+    /// SQLite — one node — always has it). Returns once every write fenced by the previous
+    /// holder's lease has finished (they hold `key + 1` shared; this waits for it alone).
     async fn try_lease(&self, key: i64) -> StoreResult<Option<Box<dyn Lease>>>;
+}
+
+/// What a write checks to be sure its node still holds a lease (PostgreSQL: the lease's
+/// advisory key and the database session holding it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fence {
+    /// The lease.
+    pub key: i64,
+    /// The session that must hold it (`pg_backend_pid()` of the lease's connection).
+    pub holder: i32,
 }
 
 /// A lease one node holds at a time; dropped, it is released.
 #[async_trait]
 pub trait Lease: Send + Sync {
+    /// What writes made under this lease check (none on a store that is one node).
+    fn fence(&self) -> Option<Fence>;
     /// Whether it is still held (false once its connection was lost: the server released it).
     async fn held(&mut self) -> bool;
     /// Gives it up now, so that another node can take it at once.

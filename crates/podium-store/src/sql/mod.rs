@@ -127,7 +127,7 @@ macro_rules! impl_store {
         $crate::sql::impl_variable_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_run_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_ban_store!($store, $db, $begin, $for_update);
-        $crate::sql::impl_activity_store!($store, $db, $begin);
+        $crate::sql::impl_activity_store!($store, $db, $name, $begin);
         $crate::sql::impl_system_store!($store, $db, $name);
         $crate::sql::impl_change_store!($store, $db, $name, $begin);
     };

@@ -522,6 +522,10 @@ async fn activity_scores_are_served_by_the_node_holding_the_lease_and_another_ta
          AND classid::bigint = (112111100105118 >> 32) AND objid::bigint = (112111100105118 & 4294967295)",
     )
     .await;
+    // At once, before it notices: its write is refused in its transaction (the lease fences
+    // every activity write), so nothing it could still acknowledge escapes the next holder.
+    let late = send(&a, "g-late").await;
+    assert_eq!(late.status.as_u16(), 503, "{}", late.text);
     let start = Instant::now();
     loop {
         let r = b.get(&alice, &t.key).await;
@@ -537,4 +541,23 @@ async fn activity_scores_are_served_by_the_node_holding_the_lease_and_another_ta
     let earned = third.body["results"][0]["points"]["alice"].as_i64().unwrap_or(0);
     assert_eq!(b.get(&alice, &t.key).await.body["total"], 200 + earned, "{}", third.text);
     a.get(&alice, &t.key).await.assert_problem(503, "activity_elsewhere");
+}
+
+#[tokio::test]
+async fn nodes_starting_at_once_with_one_bootstrap_key_all_start_and_one_creates_the_superadmin() {
+    use podium_core::service::BootstrapOutcome;
+    let Some(db) = podium_testkit::TestDb::postgres().await else { return };
+    let states =
+        futures_util::future::join_all((0..4).map(|_| async { podium::app::state(db.store()).await.unwrap() })).await;
+    let outcomes = futures_util::future::join_all(
+        states.iter().map(|s| s.admin.bootstrap(Some(crate::helpers::SUPERADMIN_KEY), false)),
+    )
+    .await;
+    let outcomes: Vec<BootstrapOutcome> = outcomes.into_iter().map(|o| o.expect("every node starts")).collect();
+    let created = outcomes.iter().filter(|o| matches!(o, BootstrapOutcome::Created { .. })).count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(o, BootstrapOutcome::Created { .. } | BootstrapOutcome::AlreadyPresent)));
+    for s in &states {
+        assert!(s.admin.authenticate(crate::helpers::SUPERADMIN_KEY).await.unwrap().super_admin);
+    }
 }

@@ -355,7 +355,8 @@ pub(super) fn spawn(admin: Admin, gate: Arc<tokio::sync::RwLock<()>>) -> Batcher
 
 /// The store stage: commits judged groups in order, then moves the rankings and answers.
 async fn store_stage(admin: Admin, pipeline: Arc<Pipeline>, mut groups: mpsc::Receiver<Judged>) {
-    while let Some(group) = groups.recv().await {
+    while let Some(mut group) = groups.recv().await {
+        group.write.fence = admin.shared().activity.fence();
         if group.aborted {
             for state in &group.states {
                 mark_stale(state);

@@ -133,8 +133,13 @@ impl Activity {
         flag.reviewed_at = Some(at);
         flag.updated_at = at;
         let game = flag.game_id;
-        let mut review =
-            ActivityReview { flag: flag.clone(), removed: Vec::new(), days: Vec::new(), totals: Vec::new() };
+        let mut review = ActivityReview {
+            flag: flag.clone(),
+            removed: Vec::new(),
+            days: Vec::new(),
+            totals: Vec::new(),
+            fence: self.admin.shared().activity.fence(),
+        };
         let mut moved: Vec<Moved> = Vec::new();
         if flag.status == FlagStatus::ConfirmedCheat && before.status != FlagStatus::ConfirmedCheat {
             let user = Key::from_trusted(flag.user.clone());

@@ -128,7 +128,8 @@ impl Activity {
         }
         let lease = self.admin.store().try_lease(ACTIVITY_LEASE).await?;
         let loaded = match &lease {
-            Some(_) => {
+            Some(taken) => {
+                self.admin.shared().activity.set_fence(taken.fence());
                 let n = self.load_games().await?;
                 self.serving.store(true, Ordering::Release);
                 n
@@ -203,6 +204,7 @@ impl Activity {
                             activity.serving.store(false, Ordering::Release);
                             activity.admin.shared().activity.forget_all();
                             lease = None;
+                            // Its fence stays: whatever this node still tries to write is refused.
                             tracing::warn!(
                                 "lost the activity lease (its database connection ended); activity scores are served by the node that takes it"
                             );
@@ -212,6 +214,7 @@ impl Activity {
                         Ok(Some(taken)) => {
                             // What this node may hold from before is older than the holder's writes.
                             activity.admin.shared().activity.forget_all();
+                            activity.admin.shared().activity.set_fence(taken.fence());
                             match activity.load_games().await {
                                 Ok(games) => {
                                     activity.serving.store(true, Ordering::Release);
@@ -459,6 +462,7 @@ pub(super) async fn flush_game(admin: &Admin, game: GameId) -> ServiceResult<()>
         }
         take_all(game, &mut st, &mut write)
     };
+    write.fence = admin.shared().activity.fence();
     if let Err(e) = admin.store().insert_activity_batch(&write).await {
         admin.shared().activity.forget(game);
         return Err(e.into());

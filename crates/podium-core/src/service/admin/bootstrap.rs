@@ -75,8 +75,17 @@ impl Admin {
             deleted_at: None,
         };
         let key = bootstrap_key(account.id, user.id, &secret);
-        self.store.insert_account_user_key(&account, &user, &key).await?;
-        Ok(BootstrapOutcome::Created { generated_key })
+        match self.store.insert_account_user_key(&account, &user, &key).await {
+            Ok(()) => Ok(BootstrapOutcome::Created { generated_key }),
+            // Several nodes starting at once with the same configured key: another one created
+            // it between the check above and this write (nothing of this one was written).
+            Err(crate::store::StoreError::Conflict { .. })
+                if configured_key.is_some() && self.store.first_super_admin().await?.is_some() =>
+            {
+                Ok(BootstrapOutcome::AlreadyPresent)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

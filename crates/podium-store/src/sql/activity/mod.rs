@@ -38,8 +38,41 @@ impl GameText {
     }
 }
 
+/// Refuses, inside the open transaction `$tx`, a write whose node no longer holds the lease it
+/// names (PostgreSQL; SQLite is one node and names none). The write holds `key + 1` shared
+/// until it commits, so a node taking the lease over waits for it before loading.
+macro_rules! check_fence {
+    ($tx:ident, $name:literal, $fence:expr) => {
+        if let Some(fence) = $fence
+            && $name == "postgres"
+        {
+            use $crate::sql::map_err;
+            sqlx::query("SELECT pg_advisory_xact_lock_shared($1 + 1)")
+                .bind(fence.key)
+                .execute(&mut *$tx)
+                .await
+                .map_err(map_err)?;
+            let (held,): (bool,) = sqlx::query_as(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1 \
+                 AND classid::bigint = ($2 >> 32) AND objid::bigint = ($2 & 4294967295) AND objsubid = 1)",
+            )
+            .bind(fence.holder)
+            .bind(fence.key)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(map_err)?;
+            if !held {
+                return Err(podium_core::store::StoreError::Unavailable(
+                    "this node no longer holds the activity lease: another node serves activity scores".to_owned(),
+                ));
+            }
+        }
+    };
+}
+pub(crate) use check_fence;
+
 macro_rules! impl_activity_store {
-    ($store:ty, $db:ty, $begin:literal) => {
+    ($store:ty, $db:ty, $name:literal, $begin:literal) => {
         fn activity_event_from_row(
             row: &<$db as sqlx::Database>::Row,
         ) -> podium_core::store::StoreResult<podium_core::store::StoredActivityEvent> {
@@ -285,6 +318,7 @@ macro_rules! impl_activity_store {
                 use podium_core::time::to_micros;
                 use $crate::sql::map_err;
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                $crate::sql::activity::check_fence!(tx, $name, write.fence);
                 let mut game_text = $crate::sql::activity::GameText::default();
                 for chunk in write.events.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
@@ -601,6 +635,7 @@ macro_rules! impl_activity_store {
                 use $crate::sql::map_err;
                 let f = &review.flag;
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_err)?;
+                $crate::sql::activity::check_fence!(tx, $name, review.fence);
                 sqlx::query(
                     "UPDATE activity_flags SET status = $2, reviewer_id = $3, reviewer_decision = $4, reviewed_at = $5, updated_at = $6 WHERE id = $1",
                 )
