@@ -1294,8 +1294,14 @@ async fn activity_batches_policies_days_and_history_round_trip(store: Arc<dyn St
         fence: None,
     };
     assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 0);
+    let before = store.activity_version(g.id).await.unwrap();
+    assert_eq!(before.0, 0, "no events yet");
+    assert_ne!(before.2, 0, "the policy was set");
     store.insert_activity_batch(&write).await.unwrap();
     assert_eq!(store.activity_flushed_seq(g.id).await.unwrap(), 1);
+    let after = store.activity_version(g.id).await.unwrap();
+    assert_eq!((after.0, after.2), (2, before.2), "the highest seq moved, the policy did not");
+    assert_ne!(after.1, 0, "the flag raised counts");
     // The next values of the same day and sums replace them; history entries of an event
     // stored earlier join it.
     let later = UserDay { total: 4, points: [4, 0, 0, 0], ..value };

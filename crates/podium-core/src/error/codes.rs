@@ -79,7 +79,7 @@ error_codes! {
     RateLimited => ("rate_limited", 429, "Too many requests (or failed logins); retry after `Retry-After` seconds"),
     Internal => ("internal_error", 500, "An unexpected error occurred"),
     StoreUnavailable => ("store_unavailable", 503, "The store cannot be reached"),
-    ActivityElsewhere => ("activity_elsewhere", 503, "Another node serves activity scores now"),
+    ActivityElsewhere => ("activity_elsewhere", 503, "Another node writes activity scores now"),
 }
 
 macro_rules! field_codes {

@@ -119,6 +119,10 @@ pub struct ActivityHistoryRow {
     pub event_id: Key,
 }
 
+/// What a game's activity state was built from: its highest event `seq`, its flags' latest
+/// `updated_at` and its policy's `updated_at` (0 for none).
+pub type ActivityVersion = (i64, i64, i64);
+
 /// What one group of batches writes, in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityWrite {
@@ -186,6 +190,9 @@ pub trait ActivityStore: Send + Sync {
     async fn insert_activity_batch(&self, write: &ActivityWrite) -> StoreResult<()>;
     /// The highest `seq` stored for a game (0 when none).
     async fn last_activity_seq(&self, game: GameId) -> StoreResult<i64>;
+    /// What a game's activity state is built from has changed when this has: its highest
+    /// `seq`, its flags' latest `updated_at` and its policy's `updated_at` (0 for none).
+    async fn activity_version(&self, game: GameId) -> StoreResult<ActivityVersion>;
     /// A game's events received at or after `since` or with a `seq` above `after_seq`, in
     /// `seq` order (the start-up replay).
     async fn activity_events_since(

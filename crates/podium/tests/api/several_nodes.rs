@@ -497,7 +497,7 @@ fn activity_game(id: &str) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn activity_scores_are_served_by_the_node_holding_the_lease_and_another_takes_over_when_it_ends() {
+async fn activity_scores_are_written_by_the_lease_holder_read_everywhere_and_taken_over_when_it_ends() {
     let Some(a) = TestApp::spawn_postgres().await else { return };
     let t = a.tenant("acme").await;
     let game = a.game(&t, "Divan").await;
@@ -507,12 +507,35 @@ async fn activity_scores_are_served_by_the_node_holding_the_lease_and_another_ta
     }
     let send = |node, id| send_on(node, &t.key, &game, id);
     let alice = format!("/v1/activity/users/alice?game_id={game}");
-    // The first node took the lease at start-up: it serves activity, the other refuses (and
-    // counts nothing), so a game's counts and days are never two nodes' memories.
+    // The first node took the lease at start-up: it writes activity, the other refuses writes
+    // (and counts nothing), so a game's counts and days are never two nodes' memories; it
+    // answers reads from the database, loading the game afresh once it changed.
     send(&a, "g1").await.assert(200);
     send(&b, "g2").await.assert_problem(503, "activity_elsewhere");
-    b.get(&alice, &t.key).await.assert_problem(503, "activity_elsewhere");
     assert_eq!(a.get(&alice, &t.key).await.body["total"], 200);
+    let board = format!("/v1/activity/leaderboard?game_id={game}&period=all_time");
+    for node in [&a, &b] {
+        let day = node.get(&alice, &t.key).await;
+        day.assert(200);
+        assert_eq!(
+            (day.body["total"].as_i64(), day.body["streak_days"].as_u64()),
+            (Some(200), Some(1)),
+            "{}",
+            day.text
+        );
+        let ranked = node.get(&board, &t.key).await;
+        assert_eq!(ranked.body["data"][0], json!({"rank": 1, "user": "alice", "points": 200}), "{}", ranked.text);
+    }
+    // A later write through the holder: the reading node follows it.
+    let bob = format!("/v1/activity/users/bob?game_id={game}");
+    let before = b.get(&bob, &t.key).await.body["total"].clone();
+    let later = json!({"event_id": "g1b", "type": "game_completed",
+        "at": (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339(),
+        "players": ["bob", "cyd"], "winner": "bob", "duration_s": 120, "moves": 9});
+    a.post("/v1/activity/events", &t.key, json!({"game_id": game, "events": [later]})).await.assert(200);
+    let after = a.get(&bob, &t.key).await.body["total"].clone();
+    assert_ne!(after, before);
+    assert_eq!(b.get(&bob, &t.key).await.body["total"], after, "the reading node follows the holder's writes");
 
     // The holder's database connection ends (a node lost, or cut off): the server releases
     // the lease, the holder stops serving within a second, and the other node takes over with
@@ -527,20 +550,19 @@ async fn activity_scores_are_served_by_the_node_holding_the_lease_and_another_ta
     let late = send(&a, "g-late").await;
     assert_eq!(late.status.as_u16(), 503, "{}", late.text);
     let start = Instant::now();
-    loop {
-        let r = b.get(&alice, &t.key).await;
+    let third = loop {
+        let r = send(&b, "g3").await;
         if r.status.as_u16() == 200 {
-            assert_eq!(r.body["total"], 200, "the first node's points: {}", r.text);
-            break;
+            break r;
         }
-        assert!(start.elapsed() < Duration::from_secs(5), "no node took over: {}", r.text);
+        r.assert_problem(503, "activity_elsewhere"); // refused, nothing counted: safe to retry
+        assert!(start.elapsed() < Duration::from_secs(5), "no node took over");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let third = send(&b, "g3").await;
-    third.assert(200);
+    };
     let earned = third.body["results"][0]["points"]["alice"].as_i64().unwrap_or(0);
     assert_eq!(b.get(&alice, &t.key).await.body["total"], 200 + earned, "{}", third.text);
-    a.get(&alice, &t.key).await.assert_problem(503, "activity_elsewhere");
+    send(&a, "g4").await.assert_problem(503, "activity_elsewhere");
+    assert_eq!(a.get(&alice, &t.key).await.body["total"], 200 + earned, "and the former holder reads it");
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// A batch with an event lacking a usable `event_id` is refused as a whole (422).
 #[utoipa::path(post, path = "/v1/activity/events", tag = "activity", request_body = RecordEvents,
     responses((status = 200, body = RecordedEvents), (status = "4XX", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`store_unavailable`: the batch could not be committed and nothing of it counted; send it again. `activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the batch to it, or retry)", body = Problem, content_type = "application/problem+json")))]
+        (status = 503, description = "`store_unavailable`: the batch could not be committed and nothing of it counted; send it again. `activity_elsewhere`: several nodes share the database and another one writes activity scores now (nothing was counted; send the batch to it, or retry)", body = Problem, content_type = "application/problem+json")))]
 async fn record(
     State(s): State<AppState>,
     Admin(p): Admin,

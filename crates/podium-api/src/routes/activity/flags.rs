@@ -38,7 +38,7 @@ struct FlagFilters {
 
 /// List a game's fraud flags, newest first.
 #[utoipa::path(get, path = "/v1/activity/flags", tag = "activity", params(FlagFilters, PageQuery),
-    responses((status = 200, body = ListResponse<ActivityFlag>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListResponse<ActivityFlag>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn list_flags(
     State(s): State<AppState>,
     Admin(p): Admin,
@@ -51,7 +51,7 @@ async fn list_flags(
 
 /// One flag with its events and evidence.
 #[utoipa::path(get, path = "/v1/activity/flags/{id}", tag = "activity", params(("id" = ActivityFlagId, Path)),
-    responses((status = 200, body = ActivityFlag), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ActivityFlag), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn get_flag(
     State(s): State<AppState>,
     Admin(p): Admin,
@@ -65,7 +65,7 @@ async fn get_flag(
 /// final; `false_positive` / `dismissed` keep them. The reviewer and the time are recorded.
 #[utoipa::path(patch, path = "/v1/activity/flags/{id}", tag = "activity", params(("id" = ActivityFlagId, Path)),
     request_body = ReviewActivityFlag,
-    responses((status = 200, body = ActivityFlag), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ActivityFlag), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one writes activity scores now (nothing was changed; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn review_flag(
     State(s): State<AppState>,
     Admin(p): Admin,

@@ -26,7 +26,7 @@ struct GameQuery {
 
 /// A game's policy: every field written out (the seed's defaults until one was set).
 #[utoipa::path(get, path = "/v1/activity/policy", tag = "activity", params(GameQuery),
-    responses((status = 200, body = Object), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Object), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn get_policy(
     State(s): State<AppState>,
     Admin(p): Admin,
@@ -39,7 +39,7 @@ async fn get_policy(
 /// is checked as a whole (422 naming every bad field, e.g. `daily_caps.dms`); it applies to
 /// events received after it.
 #[utoipa::path(put, path = "/v1/activity/policy", tag = "activity", params(GameQuery), request_body = Object,
-    responses((status = 200, body = Object), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Object), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one writes activity scores now (nothing was changed; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn put_policy(
     State(s): State<AppState>,
     Admin(p): Admin,

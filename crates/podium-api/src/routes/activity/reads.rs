@@ -38,7 +38,7 @@ struct DayQuery {
 
 /// A user's day: points per category, each counter against its cap, streak, multiplier, total.
 #[utoipa::path(get, path = "/v1/activity/users/{user}", tag = "activity", params(("user" = String, Path), DayQuery),
-    responses((status = 200, body = DayView), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = DayView), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn user_day(
     State(s): State<AppState>,
     Admin(p): Admin,
@@ -66,7 +66,7 @@ struct BoardQuery {
 
 /// A live ranking, most points first, with shared ranks; updated by every counted event.
 #[utoipa::path(get, path = "/v1/activity/leaderboard", tag = "activity", params(BoardQuery, PageQuery),
-    responses((status = 200, body = ListResponse<LeaderboardRow>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListResponse<LeaderboardRow>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn leaderboard(
     State(s): State<AppState>,
     Admin(p): Admin,
@@ -89,7 +89,7 @@ struct EventsQuery {
 
 /// A user's judged events of the last 30 days, newest first, refused ones included.
 #[utoipa::path(get, path = "/v1/activity/events", tag = "activity", params(EventsQuery, PageQuery),
-    responses((status = 200, body = ListResponse<StoredEventView>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListResponse<StoredEventView>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn history(
     State(s): State<AppState>,
     Admin(p): Admin,
@@ -112,7 +112,7 @@ struct BadgesQuery {
 
 /// Badges: the top 3 (shared ranks) of each ranking of every frozen day, newest day first.
 #[utoipa::path(get, path = "/v1/activity/badges", tag = "activity", params(BadgesQuery, PageQuery),
-    responses((status = 200, body = ListResponse<ActivityBadge>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`activity_elsewhere`: several nodes share the database and another one serves activity scores now (nothing was counted; send the request to it, or retry); `store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListResponse<ActivityBadge>), (status = "4XX", body = Problem, content_type = "application/problem+json"), (status = 503, description = "`store_unavailable`: the database cannot be reached", body = Problem, content_type = "application/problem+json")))]
 async fn badges(
     State(s): State<AppState>,
     Admin(p): Admin,

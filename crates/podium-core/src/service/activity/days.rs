@@ -148,7 +148,6 @@ impl Activity {
         query: &BadgeQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<ActivityBadge>> {
-        self.serves()?;
         self.visible_game(p, game).await?;
         let user =
             query.user.as_deref().map(Key::parse).transpose().map_err(|code| ServiceError::field("user", code))?;

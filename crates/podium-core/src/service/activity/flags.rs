@@ -67,7 +67,6 @@ impl Activity {
         query: &ActivityFlagQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<ActivityFlag>> {
-        self.serves()?;
         self.visible_game(p, game).await?;
         let user =
             query.user.as_deref().map(Key::parse).transpose().map_err(|code| ServiceError::field("user", code))?;
@@ -86,7 +85,6 @@ impl Activity {
 
     /// One flag (404 unless the key's account owns its game).
     pub async fn get_flag(&self, p: &Principal, id: ActivityFlagId) -> ServiceResult<ActivityFlag> {
-        self.serves()?;
         let flag = self.admin.store().get_activity_flag(id).await?.ok_or_else(|| ServiceError::not_found("flag"))?;
         self.visible_game(p, flag.game_id).await.map_err(|_| ServiceError::not_found("flag"))?;
         Ok(flag)

@@ -60,6 +60,9 @@ pub struct Activity {
     /// Whether this node serves activity scores now: always on one node; with several, while
     /// it holds the activity lease (a game's counts and days are one node's memory).
     serving: Arc<AtomicBool>,
+    /// On a node not serving activity scores: the version of each game's state it last
+    /// loaded for a read (`ActivityStore::activity_version`).
+    followed: Arc<Mutex<std::collections::HashMap<GameId, crate::store::ActivityVersion>>>,
     /// Asks the lease keeper to give the lease up (answered once it has).
     releasing: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>>>>,
 }
@@ -112,6 +115,7 @@ impl Activity {
             writer,
             gate,
             serving: Arc::new(AtomicBool::new(!several)),
+            followed: Arc::new(Mutex::new(std::collections::HashMap::new())),
             releasing: Arc::new(Mutex::new(None)),
         };
         activity.spawn_freezer(std::time::Duration::from_secs(60));
@@ -119,9 +123,10 @@ impl Activity {
     }
 
     /// Loads every game that has activity (start-up), so the rankings answer at once. With
-    /// several nodes, only the node that takes the activity lease loads and serves; the others
-    /// answer 503 `activity_elsewhere` and try to take the lease every second, so that one of
-    /// them takes over (loading afresh from the database) when the holder ends.
+    /// several nodes, only the node that takes the activity lease loads and writes; the others
+    /// answer writes with 503 `activity_elsewhere`, answer reads from the database (a game's
+    /// state loaded afresh whenever it changed), and try to take the lease every second, so
+    /// that one of them takes over (loading afresh) when the holder ends.
     pub async fn load_all(&self) -> ServiceResult<usize> {
         if self.serving() {
             return self.load_games().await;
@@ -153,6 +158,27 @@ impl Activity {
         self.serving.load(Ordering::Acquire)
     }
 
+    /// Before a read of `game`'s state: nothing on the node serving activity scores; on
+    /// another, the state is loaded afresh from the database whenever it holds writes this node
+    /// has not loaded (a new event, a reviewed flag, a new policy), so every node answers
+    /// reads with what the serving node acknowledged (one small query per read, a load per
+    /// change).
+    async fn follow(&self, game: GameId) -> ServiceResult<()> {
+        if self.serving() {
+            return Ok(());
+        }
+        let version = self.admin.store().activity_version(game).await?;
+        let seen = self.followed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&game).copied();
+        if seen == Some(version) && self.admin.shared().activity.game(game).is_some() {
+            return Ok(());
+        }
+        // Loaded after the version was read: at least that new (a later write reloads again).
+        self.admin.shared().activity.forget(game);
+        load(&self.admin, game).await?;
+        self.followed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(game, version);
+        Ok(())
+    }
+
     /// 503 `activity_elsewhere` unless this node serves activity scores now.
     fn serves(&self) -> ServiceResult<()> {
         if self.serving() {
@@ -160,7 +186,7 @@ impl Activity {
         }
         Err(crate::error::ServiceError::new(
             crate::error::ErrorCode::ActivityElsewhere,
-            "another node serves activity scores now (it holds the activity lease); send activity requests to it, or retry",
+            "another node writes activity scores now (it holds the activity lease); send the request to it, or retry",
         ))
     }
 
@@ -203,6 +229,7 @@ impl Activity {
                         if !held.held().await {
                             activity.serving.store(false, Ordering::Release);
                             activity.admin.shared().activity.forget_all();
+                            activity.followed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
                             lease = None;
                             // Its fence stays: whatever this node still tries to write is refused.
                             tracing::warn!(

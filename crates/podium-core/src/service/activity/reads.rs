@@ -113,7 +113,7 @@ fn parse_user(s: &str, field: &str) -> ServiceResult<Key> {
 impl Activity {
     /// A user's day (default today in the policy's time zone).
     pub async fn user_day(&self, p: &Principal, game: GameId, user: &str, day: Option<&str>) -> ServiceResult<DayView> {
-        self.serves()?;
+        self.follow(game).await?;
         self.visible_game(p, game).await?;
         let user = parse_user(user, "user")?;
         let state = load(&self.admin, game).await?;
@@ -151,7 +151,7 @@ impl Activity {
         query: &LeaderboardQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<LeaderboardRow>> {
-        self.serves()?;
+        self.follow(game).await?;
         self.visible_game(p, game).await?;
         let scope = match query.category.as_deref() {
             None => Scope::Total,
@@ -216,7 +216,7 @@ impl Activity {
         query: &HistoryQuery,
         params: &ListParams,
     ) -> ServiceResult<Page<StoredEventView>> {
-        self.serves()?;
+        self.follow(game).await?;
         self.visible_game(p, game).await?;
         let Some(user) = query.user.as_deref() else { return Err(ServiceError::field("user", FieldCode::Required)) };
         let user = parse_user(user, "user")?;

@@ -419,6 +419,22 @@ macro_rules! impl_activity_store {
                 Ok(max.unwrap_or(0))
             }
 
+            async fn activity_version(
+                &self,
+                game: podium_core::id::GameId,
+            ) -> podium_core::store::StoreResult<(i64, i64, i64)> {
+                let version: (i64, i64, i64) = sqlx::query_as(
+                    "SELECT COALESCE((SELECT MAX(seq) FROM activity_events WHERE game_id = $1), 0), \
+                     COALESCE((SELECT MAX(updated_at) FROM activity_flags WHERE game_id = $1), 0), \
+                     COALESCE((SELECT updated_at FROM activity_policies WHERE game_id = $1), 0)",
+                )
+                .bind(game.to_string())
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(version)
+            }
+
             async fn activity_events_since(
                 &self,
                 game: podium_core::id::GameId,
