@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Two podium nodes on one PostgreSQL database, woken through a Redis of their own, behind nginx
-# (round robin); a short demo through the proxy, the same leaderboard read from each node
-# directly, then Redis stopped (the nodes keep accepting, say degraded and still converge) and
-# started again:
+# (round robin): a short demo through the proxy; the same leaderboard, and a user's activity
+# points, read from each node directly; then Redis stopped (the nodes keep accepting, say
+# degraded and still converge) and started again.
 #   examples/several-nodes/run.sh            # demo, then stop everything
 #   KEEP=1 examples/several-nodes/run.sh     # demo, then keep serving until Ctrl-C
-# Needs: cargo, psql and a PostgreSQL server (PODIUM_EXAMPLE_POSTGRES_URL, default
-# postgres://postgres@127.0.0.1:5432/postgres; the database podium_example is created afresh),
-# redis-server (Debian: apt-get install redis-server; it is started here on port 8079 with
-# nothing saved), nginx (Debian: apt-get install nginx-light) and curl. Ports: 8080 (proxy),
-# 8081 and 8082 (nodes), 8079 (Redis). In production each node, Redis and the proxy run on
-# hosts of their own; PostgreSQL is the only thing that must be kept (docs/OPERATIONS.md,
-# "Several nodes behind a load balancer").
+# Starts its own PostgreSQL (a throwaway cluster on port 8078, with Debian's postgresql package:
+# initdb and pg_ctl; as root it runs them as the postgres user), or uses the server at
+# PODIUM_EXAMPLE_POSTGRES_URL when that is set (the database podium_example is created afresh).
+# Also needs cargo, psql, redis-server (Debian: apt-get install redis-server; started here on
+# port 8079 with nothing saved), nginx (Debian: apt-get install nginx-light) and curl. Ports:
+# 8080 (proxy), 8081 and 8082 (nodes), 8079 (Redis), 8078 (PostgreSQL). In production each node,
+# Redis and the proxy run on hosts of their own; PostgreSQL is the only thing that must be kept
+# (docs/OPERATIONS.md, "Several nodes behind a load balancer").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ADMIN_URL="${PODIUM_EXAMPLE_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-DB_URL="${ADMIN_URL%/*}/podium_example"
+DB_URL=""
 KEY="pdm_example_key_0123456789abcdef"
 REDIS_URL="redis://127.0.0.1:8079"
 WORK="$(mktemp -d)"
@@ -27,7 +27,22 @@ start_redis() {
   for _ in $(seq 50); do redis-cli -p 8079 ping >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "redis-server did not start" >&2; return 1
 }
+pg_dir=""
+as_postgres() { if [ "$EUID" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+start_postgres() {
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  [ -x "$bin/initdb" ] || { echo "no initdb found: set PODIUM_EXAMPLE_POSTGRES_URL" >&2; return 1; }
+  pg_dir="$WORK/pg"
+  mkdir -p "$pg_dir"
+  [ "$EUID" = 0 ] && chown postgres "$pg_dir" && chmod 755 "$WORK"
+  as_postgres "$bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust >/dev/null
+  as_postgres "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+    -o "-p 8078 -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  PG_CTL="$bin/pg_ctl"
+}
 cleanup() {
+  [ -n "$pg_dir" ] && as_postgres "$PG_CTL" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -36,6 +51,13 @@ cleanup() {
 trap cleanup EXIT
 
 cargo build --release -q -p podium
+if [ -n "${PODIUM_EXAMPLE_POSTGRES_URL:-}" ]; then
+  ADMIN_URL="$PODIUM_EXAMPLE_POSTGRES_URL"
+else
+  start_postgres
+  ADMIN_URL="postgres://postgres@127.0.0.1:8078/postgres"
+fi
+DB_URL="${ADMIN_URL%/*}/podium_example"
 psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS podium_example WITH (FORCE)"
 psql "$ADMIN_URL" -qc "CREATE DATABASE podium_example"
 ./target/release/podium migrate --database-url "$DB_URL" >/dev/null
@@ -105,12 +127,14 @@ top3() {
   done
 }
 top3
-echo "activity scores through the proxy (one node serves them; the other's 503 is retried):"
+echo "activity scores through the proxy (one node writes them; the other's 503 is retried):"
 at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 for i in 1 2; do
   post /v1/activity/events "{\"game_id\":\"$game\",\"events\":[{\"event_id\":\"g$i\",\"type\":\"game_completed\",\"at\":\"$at\",\"players\":[\"alice\",\"bob\"],\"winner\":\"alice\",\"duration_s\":120,\"moves\":9}]}" | grep -o '"outcome":"[a-z_]*"' | head -n 1
 done
-echo "alice: $(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:8080/v1/activity/users/alice?game_id=$game" | grep -o '"total":[0-9]*' | head -n 1)"
+for port in 8081 8082; do
+  echo "node $port, alice: $(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:$port/v1/activity/users/alice?game_id=$game" | grep -o '"total":[0-9]*' | head -n 1)"
+done
 echo "Redis stopped: the nodes keep accepting and follow each other by polling (500 ms)"
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
 for i in 11 12; do
