@@ -19,7 +19,10 @@ run=0
 for _ in $(seq "$PAIRS"); do
   for mode in off on; do
     run=$((run + 1))
-    ANTI_CHEAT=$mode benches/http/run.sh "$DURATION" "${CONNS:-64}" > "$OUT" 2>&1
+    # run.sh itself stops on error answers and checks the game's anti-cheat is as asked.
+    if ! ANTI_CHEAT=$mode benches/http/run.sh "$DURATION" "${CONNS:-64}" > "$OUT" 2>&1; then
+      echo "run $run (anti-cheat $mode) failed:" >&2; cat "$OUT" >&2; exit 1
+    fi
     # The measured run is the second wrk run in the output.
     rps=$(grep "Requests/sec" "$OUT" | tail -1 | awk '{print $2}')
     p50=$(grep " 50% " "$OUT" | tail -1 | awk '{print $2}')

@@ -45,3 +45,18 @@ bench_board() {
   board=$(bench_post "$port" /v1/boards "{\"game_id\":\"$game\",\"name\":\"B\"${3:+,$3}}")
   echo "$game $board"
 }
+
+# bench_check_2xx FILE: stops the benchmark when the wrk output in FILE saw any answer outside
+# 2xx or any socket error (wrk counts them as requests, so a figure with them is not one).
+bench_check_2xx() {
+  if grep -qE "Non-2xx|Socket errors" "$1"; then
+    echo "error answers in a run; its figures do not count:" >&2
+    cat "$1" >&2
+    exit 1
+  fi
+}
+
+# bench_game_anti_cheat PORT GAME: prints the game's anti_cheat_enabled as the server reports it.
+bench_game_anti_cheat() {
+  curl -s -H "leadr-api-key: $KEY" "127.0.0.1:$1/v1/games/$2" | grep -o '"anti_cheat_enabled":[a-z]*' | cut -d: -f2
+}

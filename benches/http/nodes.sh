@@ -27,9 +27,6 @@ fresh_db() {
   psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS podium_nodes WITH (FORCE)" && psql "$PG_ADMIN" -qc "CREATE DATABASE podium_nodes"
 }
 DB="${PG_ADMIN%/*}/podium_nodes"
-check_2xx() { # wrk output file
-  if grep -q "Non-2xx" "$1"; then echo "non-2xx answers:"; cat "$1"; exit 1; fi
-}
 echo "== 1. one node, shared state off / on (NOTIFY) / on (Redis): $ROUNDS rounds, ${SECS}s each, $CONNS connections"
 # mode_env MODE: the variables that select it; mode_shows MODE: what /v1/health must then say.
 mode_env() {
@@ -64,9 +61,9 @@ for i in $(seq "$ROUNDS"); do
     read -r _ BOARD <<< "$(bench_board 18191 "$AC_BENCH")"
     export BOARD
     wrk -t2 -c"$CONNS" -d5s -s benches/http/submit.lua "http://127.0.0.1:18191/v1/score-events" > "$WORK/out"
-    check_2xx "$WORK/out"
+    bench_check_2xx "$WORK/out"
     wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s benches/http/submit.lua "http://127.0.0.1:18191/v1/score-events" > "$WORK/out"
-    check_2xx "$WORK/out"
+    bench_check_2xx "$WORK/out"
     check_mode 18191 "$mode"
     row="$(awk '/Requests\/sec/ {r=$2} / 50% / {a=$2} / 90% / {b=$2} / 99% / {c=$2} END {print r, a, b, c}' "$WORK/out")"
     echo "$mode $row" >> "$WORK/all"
@@ -91,14 +88,14 @@ bench_server "$BIN" "$WORK/b" 18193 "$DB" $(mode_env "$mode")
 B_PID=$SERVER_PID
 check_mode 18193 "$mode"
 wrk -t2 -c"$CONNS" -d5s -s benches/http/submit.lua "http://127.0.0.1:18192/v1/score-events" > "$WORK/out"
-check_2xx "$WORK/out"
+bench_check_2xx "$WORK/out"
 b0=$(awk '{print $14+$15}' "/proc/$B_PID/stat")
 python3 benches/http/convergence_probe.py 18192 18193 "$BOARD" "$SECS" > "$WORK/probe" &
 probe=$!
 wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s benches/http/submit.lua "http://127.0.0.1:18192/v1/score-events" > "$WORK/out"
 wait "$probe"
 b1=$(awk '{print $14+$15}' "/proc/$B_PID/stat")
-check_2xx "$WORK/out"
+bench_check_2xx "$WORK/out"
 check_mode 18192 "$mode"
 check_mode 18193 "$mode"
 grep -E "Requests/sec|requests in" "$WORK/out"

@@ -4,7 +4,8 @@
 # ANTI_CHEAT=on (default) runs every detection on every submission, with the rate-limit and
 # velocity thresholds raised so that this synthetic traffic (each player submitting about once
 # a second) is not refused; ANTI_CHEAT=off turns anti-cheat off for the game.
-# Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at
+# Stops with an error on any non-2xx answer or socket error, and when the game's anti-cheat is not
+# as asked. Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at
 # PODIUM_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,13 +22,21 @@ run_one() { # name database-url
   local pid=$SERVER_PID game board ac='"anti_cheat_enabled":false'
   [ "${ANTI_CHEAT:-on}" = on ] && ac="$AC_BENCH"
   read -r game board <<< "$(bench_board "$port" "$ac")"
+  local want=false
+  [ "${ANTI_CHEAT:-on}" = on ] && want=true
+  if [ "$(bench_game_anti_cheat "$port" "$game")" != "$want" ]; then
+    echo "the game's anti-cheat is not $want as asked" >&2; exit 1
+  fi
   echo "== $name: warm-up, ${DURATION}s: every one of the $PLAYERS players submits (identities created)"
-  BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events" | grep -E "Requests/sec|Non-2xx" || true
+  BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events" > "$WORK/wrk.out"
+  bench_check_2xx "$WORK/wrk.out"
+  grep -E "Requests/sec" "$WORK/wrk.out"
   echo "== $name: POST /v1/score-events, $CONNS connections, ${DURATION}s, $PLAYERS known players"
   local cpu0 cpu1 n
   cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")
   BOARD="$board" wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s benches/http/submit.lua "http://127.0.0.1:$port/v1/score-events" | tee "$WORK/wrk.out"
   cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  bench_check_2xx "$WORK/wrk.out"
   # The server's CPU time (user + system, in clock ticks) per request: steadier between runs
   # than throughput when other work shares the machine.
   n=$(awk '/requests in/ {print $1}' "$WORK/wrk.out")

@@ -291,6 +291,13 @@ impl Engine {
             .insert(key, Arc::new(RwLock::new(ranking)));
     }
 
+    /// How many keys a pool holds, unless its writer holds it this instant (never waits).
+    pub fn try_len(&self, key: PoolKey) -> Option<usize> {
+        let pool = self.pools.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key)?.clone();
+        let ranking = pool.try_read().ok()?;
+        Some(ranking.len())
+    }
+
     /// Runs `f` with read access to a pool.
     pub fn read<T>(&self, key: PoolKey, f: impl FnOnce(&Ranking) -> T) -> T {
         let pool = self.pool(key);

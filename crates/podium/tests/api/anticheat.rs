@@ -372,3 +372,28 @@ async fn an_admin_set_trust_tier_selects_that_tiers_thresholds() {
     r.assert_problem(403, "rejected_by_anti_cheat");
     assert_eq!(r.body["detections"][0]["evidence"]["threshold"], 3);
 }
+
+#[tokio::test]
+async fn extreme_scores_right_after_a_new_boards_first_honest_ones_are_every_one_flagged_as_outliers() {
+    let app = TestApp::spawn().await;
+    let (t, _, board) = setup(&app, only_value_checks()).await;
+    // Forty honest players at once, then four far-out ones at once, within a few milliseconds:
+    // board statistics reused from the moment the board was empty (or had a handful of
+    // entries) would let every one of them through.
+    let honest = (0..40).map(|i| {
+        let (app, t, board) = (&app, &t, &board);
+        async move {
+            submit(app, t, board, &format!("h{i}"), 100.0 + f64::from(i)).await.assert(201);
+        }
+    });
+    futures_util::future::join_all(honest).await;
+    let extreme = (0..4).map(|i| {
+        let (app, t, board) = (&app, &t, &board);
+        async move { submit(app, t, board, &format!("x{i}"), 900.0 + f64::from(i)).await }
+    });
+    for r in futures_util::future::join_all(extreme).await {
+        r.assert(201);
+        assert_eq!(r.body["score"]["status"], "under_review", "{}", r.text);
+        flag_on(&app, &t, &r.body, "outlier").await;
+    }
+}

@@ -583,3 +583,24 @@ async fn nodes_starting_at_once_with_one_bootstrap_key_all_start_and_one_creates
         assert!(s.admin.authenticate(crate::helpers::SUPERADMIN_KEY).await.unwrap().super_admin);
     }
 }
+
+#[tokio::test]
+async fn a_board_closed_and_reopened_through_one_node_is_closed_and_reopened_on_the_others_within_a_second() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let (t, _, board) = setup(&a).await;
+    let b = a.node().await;
+    async fn status_of(node: &TestApp, key: &str, board: &str, value: f64) -> u16 {
+        let body = json!({"board_id": board, "player_key": "ada", "player_name": "ada", "value": value});
+        node.post("/v1/score-events", key, body).await.status.as_u16()
+    }
+    let submit = |node, value| status_of(node, &t.key, &board, value);
+    assert_eq!(submit(&b, 1.0).await, 201, "open, and cached as open on the other node");
+    let path = format!("/v1/boards/{board}");
+    a.patch(&path, &t.key, json!({"is_active": false})).await.assert(200);
+    within("closed on the other node", || async { submit(&b, 2.0).await == 409 }).await;
+    a.patch(&path, &t.key, json!({"is_active": true})).await.assert(200);
+    within("open again on the other node", || async { submit(&b, 3.0).await == 201 }).await;
+    // Renamed through the other node: the first shows the new name at once.
+    b.patch(&path, &t.key, json!({"name": "Laps"})).await.assert(200);
+    within("renamed everywhere", || async { a.get(&path, &t.key).await.body["name"] == "Laps" }).await;
+}
