@@ -23,6 +23,9 @@ use crate::scoring::{EntryChange, PlannedEvent, Slot, plan, rank_key};
 use crate::shared::{Change, EntryMove, EntryState};
 use crate::time::{from_micros, now, to_micros};
 
+/// How many times a batch is committed when its entries raced another node's write.
+const COMMIT_ATTEMPTS: u32 = 4;
+
 /// Most submissions in one transaction.
 pub const MAX_BATCH: usize = 1000;
 
@@ -377,11 +380,16 @@ pub(crate) async fn commit(w: &Parts, planned: &[PlannedEvent], extras: &Extras)
         out.flags = flags;
         out
     };
-    let done = match w.store.commit_events(&events, &slots, &planner).await {
-        // Another node created one of these entries after this transaction looked for it (a
-        // row that does not exist yet cannot be locked): once more, the entry is there now.
-        Err(crate::store::StoreError::Conflict { .. }) => w.store.commit_events(&events, &slots, &planner).await,
-        done => done,
+    // Another node created one of these entries after this transaction looked for it (a row
+    // that does not exist yet cannot be locked), or a review on another node replaced the
+    // player's entry while this transaction waited for it: again, the entry is there now. Each
+    // attempt is planned afresh from what it reads; a few cover racing reviews in a row.
+    let mut attempt = 1;
+    let done = loop {
+        match w.store.commit_events(&events, &slots, &planner).await {
+            Err(crate::store::StoreError::Conflict { .. }) if attempt < COMMIT_ATTEMPTS => attempt += 1,
+            done => break done,
+        }
     }
     .map_err(ServiceError::from)?;
     let change = logged_moves
