@@ -290,6 +290,7 @@ async fn games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards(stor
         code: None,
         is_active: None,
         is_published: None,
+        tag: None,
     };
     assert_eq!(store.list_boards(&base, &req).await.unwrap().len(), 2);
     let by_slug = filter(BoardFilter { slug: Some("kd".into()), ..base.clone() });

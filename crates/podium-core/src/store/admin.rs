@@ -48,6 +48,8 @@ pub struct BoardFilter {
     pub is_active: Option<bool>,
     /// Only published (or only unpublished) boards.
     pub is_published: Option<bool>,
+    /// Only boards carrying this tag (exactly).
+    pub tag: Option<String>,
 }
 
 /// Accounts.

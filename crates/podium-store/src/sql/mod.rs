@@ -117,7 +117,7 @@ macro_rules! impl_store {
         $crate::sql::impl_user_store!($store, $db);
         $crate::sql::impl_api_key_store!($store, $db);
         $crate::sql::impl_game_store!($store, $db);
-        $crate::sql::impl_board_store!($store, $db);
+        $crate::sql::impl_board_store!($store, $db, $name);
         $crate::sql::impl_score_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_client_store!($store, $db, $begin);
         $crate::sql::impl_flag_store!($store, $db, $name, $begin, $for_update);

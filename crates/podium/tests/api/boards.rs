@@ -219,6 +219,43 @@ async fn boards_are_found_by_game_slug_code_and_activity() {
 }
 
 #[tokio::test]
+async fn boards_are_found_by_tag_exactly_and_a_malformed_tag_is_refused() {
+    let (app, t, game) = setup().await;
+    let ranked = app.board(&t, &game, json!({"name": "Ranked", "tags": ["season 3", "pvp"]})).await;
+    let casual = app.board(&t, &game, json!({"name": "Casual", "tags": ["pvp", "100%_fun"]})).await;
+    app.board(&t, &game, json!({"name": "Untagged"})).await.assert(201);
+    let other_game = app.game(&t, "Other").await;
+    let elsewhere = app.board(&t, &other_game, json!({"name": "Elsewhere", "tags": ["pvp"]})).await;
+    let names = |r: &crate::helpers::Response| -> Vec<String> {
+        let mut n: Vec<String> =
+            r.body["data"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap().to_owned()).collect();
+        n.sort();
+        n
+    };
+    let find = |query: String| {
+        let (app, key) = (&app, t.key.clone());
+        async move { app.get(&format!("/v1/boards?{query}"), &key).await }
+    };
+    assert_eq!(names(&find("tag=pvp".into()).await), ["Casual", "Elsewhere", "Ranked"]);
+    assert_eq!(names(&find(format!("game_id={game}&tag=pvp")).await), ["Casual", "Ranked"]);
+    assert_eq!(names(&find("tag=season%203".into()).await), ["Ranked"]);
+    assert_eq!(names(&find("tag=%20season%203%20".into()).await), ["Ranked"], "trimmed as tags are");
+    // Exact: no prefix, no other case, and LIKE's wildcards are plain characters.
+    assert!(names(&find("tag=season".into()).await).is_empty());
+    assert!(names(&find("tag=PvP".into()).await).is_empty());
+    assert!(names(&find("tag=%25".into()).await).is_empty());
+    assert_eq!(names(&find("tag=100%25_fun".into()).await), ["Casual"]);
+    for (query, code) in
+        [("tag=", "blank"), (&*format!("tag={}", "t".repeat(33)), "too_long"), ("tag=%01", "invalid_characters")]
+    {
+        let r = find(query.to_owned()).await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(r.field_errors("tag"), [code], "{query}");
+    }
+    let _ = (ranked, casual, elsewhere);
+}
+
+#[tokio::test]
 async fn a_deleted_board_is_gone_from_get_and_lists() {
     let (app, t, game) = setup().await;
     let id = app.board(&t, &game, json!({"name": "X"})).await.id();

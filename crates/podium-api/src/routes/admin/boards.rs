@@ -38,6 +38,9 @@ struct BoardFilters {
     code: Option<String>,
     /// Only active (`true`) or inactive (`false`) boards.
     is_active: Option<bool>,
+    /// Only boards carrying this tag (exact match after trimming, case-sensitive; 1–32
+    /// characters).
+    tag: Option<String>,
 }
 
 /// Create a board.
@@ -51,7 +54,7 @@ async fn create_board(
     Ok((StatusCode::CREATED, Json(s.admin.create_board(&p, cmd).await?)))
 }
 
-/// List boards, filtered by game, slug, short code or activity.
+/// List boards, filtered by game, slug, short code, activity or tag.
 #[utoipa::path(get, path = "/v1/boards", tag = "boards", params(BoardFilters, PageQuery),
     responses((status = 200, body = ListResponse<Board>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn list_boards(
@@ -66,6 +69,7 @@ async fn list_boards(
         slug: f.slug,
         code: f.code,
         is_active: f.is_active,
+        tag: f.tag,
     };
     Ok(Json(s.admin.list_boards(&p, q, &page.into()).await?.into()))
 }

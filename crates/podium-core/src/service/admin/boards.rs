@@ -173,6 +173,8 @@ pub struct BoardListQuery {
     pub code: Option<String>,
     /// Only active or inactive boards.
     pub is_active: Option<bool>,
+    /// Only boards carrying this tag (exactly, after trimming).
+    pub tag: Option<String>,
 }
 
 const SHORT_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -384,6 +386,7 @@ impl Admin {
             code: None,
             is_active: None,
             is_published: Some(true),
+            tag: None,
         };
         let rows = self.store.list_boards(&filter, &req).await?;
         Ok(req.finish(rows, &self.cursors))
@@ -408,13 +411,16 @@ impl Admin {
         {
             errors.add("code", FieldCode::InvalidFormat);
         }
+        let tag = q.tag.as_deref().and_then(|t| errors.check("tag", Text::<{ TAG_MAX }>::parse(t, false)));
         errors.into_result()?;
+        let tag = tag.map(|t| t.as_str().to_owned());
         let scope = format!(
-            "boards|{account_id}|{}|{}|{}|{:?}",
+            "boards|{account_id}|{}|{}|{}|{:?}|{}",
             q.game_id.map(|g| g.to_string()).unwrap_or_default(),
             q.slug.as_deref().unwrap_or_default(),
             q.code.as_deref().unwrap_or_default(),
-            q.is_active
+            q.is_active,
+            tag.as_deref().unwrap_or_default()
         );
         let req = PageRequest::prepare(params, Board::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
         let filter = BoardFilter {
@@ -424,6 +430,7 @@ impl Admin {
             code: q.code,
             is_active: q.is_active,
             is_published: None,
+            tag,
         };
         let rows = self.store.list_boards(&filter, &req).await?;
         Ok(req.finish(rows, &self.cursors))

@@ -13,7 +13,7 @@ macro_rules! board_cols {
 }
 
 macro_rules! impl_board_store {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $name:literal) => {
         pub(crate) fn board_from_row(row: &<$db as sqlx::Database>::Row) -> podium_core::store::StoreResult<podium_core::model::Board> {
             use podium_core::model::*;
             use podium_core::time::from_micros;
@@ -139,6 +139,15 @@ macro_rules! impl_board_store {
                 }
                 if let Some(active) = filter.is_active {
                     qb.push(" AND is_active = ").push_bind(active);
+                }
+                if let Some(tag) = &filter.tag {
+                    // Tags are stored as a JSON array of strings: one of them equal to `tag`.
+                    qb.push(if $name == "postgres" {
+                        " AND jsonb_exists(tags::jsonb, "
+                    } else {
+                        " AND EXISTS (SELECT 1 FROM json_each(boards.tags) WHERE json_each.value = "
+                    });
+                    qb.push_bind(tag.clone()).push(")");
                 }
                 $crate::sql::fetch_page!(&self.pool, qb, page, board_from_row)
             }
