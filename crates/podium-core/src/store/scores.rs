@@ -178,6 +178,8 @@ pub trait FlagStore: Send + Sync {
     async fn list_flags(&self, filter: &FlagFilter, page: &PageRequest) -> StoreResult<Vec<crate::model::ScoreFlag>>;
     /// One flag.
     async fn get_flag(&self, id: crate::id::FlagId) -> StoreResult<Option<crate::model::ScoreFlag>>;
+    /// One flag, soft-deleted or not (to restore it).
+    async fn get_flag_even_deleted(&self, id: crate::id::FlagId) -> StoreResult<Option<crate::model::ScoreFlag>>;
     /// Records a review in one transaction: the flag, the statuses of the player's events on
     /// the boards concerned, and (when given) the player's recomputed entries on them.
     async fn apply_review(&self, review: &ReviewWrite) -> StoreResult<()>;

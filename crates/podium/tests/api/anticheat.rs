@@ -1,6 +1,7 @@
 //! Anti-cheat in the submission pipeline (game-boards spec §5): refusals, flags that put an
 //! entry under review, per-game thresholds, bounded evidence, counters that survive restarts.
 
+use axum::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Tenant, TestApp};
@@ -396,4 +397,42 @@ async fn extreme_scores_right_after_a_new_boards_first_honest_ones_are_every_one
         assert_eq!(r.body["score"]["status"], "under_review", "{}", r.text);
         flag_on(&app, &t, &r.body, "outlier").await;
     }
+}
+
+#[tokio::test]
+async fn a_flag_deleted_releases_what_it_held_leaves_the_lists_and_a_restore_holds_it_again() {
+    let app = TestApp::spawn().await;
+    let (t, _, board) = setup(&app, only_value_checks()).await;
+    submit(&app, &t, &board, "ada", 50.0).await.assert(201);
+    let cheat = submit(&app, &t, &board, "ada", 900.0).await;
+    let flag = flag_on(&app, &t, &cheat.body, "progression").await;
+    let path = format!("/v1/score-flags/{flag}");
+    let listed = || async {
+        let r = app.get(&format!("/v1/score-flags?board_id={board}"), &t.key).await;
+        flags(&r).iter().any(|f| f["id"] == flag.as_str())
+    };
+    assert_eq!(ranking(&app, &t, &board).await[0], ("ada".into(), 900.0, "under_review".into()));
+    assert!(listed().await);
+
+    // DELETE: 204; gone from GET and lists; the entry it held is released.
+    let r = app.call(Method::DELETE, &path, Some(&t.key), None).await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.text);
+    app.get(&path, &t.key).await.assert_problem(404, "not_found");
+    assert!(!listed().await);
+    assert_eq!(ranking(&app, &t, &board).await[0], ("ada".into(), 900.0, "active".into()));
+    app.call(Method::DELETE, &path, Some(&t.key), None).await.assert_problem(404, "not_found");
+
+    // PATCH {"deleted": false}: back, pending as it was, holding the entry under review again.
+    let restored = app.patch(&path, &t.key, json!({"deleted": false})).await;
+    restored.assert(200);
+    assert_eq!((restored.body["status"].as_str(), restored.body["deleted_at"].is_null()), (Some("pending"), true));
+    app.get(&path, &t.key).await.assert(200);
+    assert!(listed().await);
+    assert_eq!(ranking(&app, &t, &board).await[0], ("ada".into(), 900.0, "under_review".into()));
+    // Restoring a live flag changes nothing; another account cannot restore or delete it.
+    app.patch(&path, &t.key, json!({"deleted": false})).await.assert(200);
+    let other = app.tenant("other").await;
+    app.patch(&path, &other.key, json!({"deleted": false})).await.assert_problem(404, "not_found");
+    app.call(Method::DELETE, &path, Some(&other.key), None).await.assert_problem(404, "not_found");
+    app.patch(&path, &t.key, json!({"deleted": null})).await.assert_problem(422, "validation_failed");
 }

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use podium_core::anticheat::FlagType;
 use podium_core::id::{AccountId, BoardId, FlagId, GameId, IdentityId, SubmissionMetaId};
 use podium_core::model::{FlagStatus, ScoreFlag, SubmissionMeta};
@@ -19,7 +20,7 @@ use crate::state::AppState;
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_flags))
-        .routes(routes!(get_flag, review_flag))
+        .routes(routes!(get_flag, review_flag, delete_flag))
         .routes(routes!(list_meta))
         .routes(routes!(get_meta))
 }
@@ -88,6 +89,16 @@ async fn review_flag(
     ApiJson(cmd): ApiJson<ReviewFlag>,
 ) -> ApiResult<Json<ScoreFlag>> {
     Ok(Json(s.scores.review_flag(&p, id, cmd).await?))
+}
+
+/// Soft-delete a flag: it holds nothing from now on (an entry it held under review is released
+/// unless another pending flag holds it) and leaves lists and `GET`; `PATCH {"deleted": false}`
+/// restores it.
+#[utoipa::path(delete, path = "/v1/score-flags/{id}", tag = "anti-cheat", params(("id" = FlagId, Path)),
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn delete_flag(State(s): State<AppState>, Admin(p): Admin, IdPath(id): IdPath<FlagId>) -> ApiResult<StatusCode> {
+    s.scores.delete_flag(&p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Filters of `GET /v1/score-submission-metadata`.

@@ -59,11 +59,30 @@ pub(crate) struct ReviewJob {
 }
 
 impl Scores {
+    /// Soft-deletes a flag (`DELETE /v1/score-flags/{id}`): as a review with `deleted: true`,
+    /// its status kept; restored by a review with `deleted: false`.
+    pub async fn delete_flag(&self, p: &Principal, id: FlagId) -> ServiceResult<()> {
+        let cmd = ReviewFlag { deleted: crate::service::Patch::Value(true), ..ReviewFlag::default() };
+        self.review_flag(p, id, cmd).await.map(|_| ())
+    }
+
     /// Reviews a flag; rankings change as the module documentation says. Every review records
-    /// the reviewer and the time.
+    /// the reviewer and the time. `deleted: true` soft-deletes it (it then holds nothing);
+    /// `deleted: false` restores a soft-deleted one (it holds again what its status says).
     pub async fn review_flag(&self, p: &Principal, id: FlagId, cmd: ReviewFlag) -> ServiceResult<ScoreFlag> {
-        let mut flag = self.get_flag(p, id).await?;
         let mut errors = FieldErrors::new();
+        let deleted = cmd.deleted.required("deleted", &mut errors);
+        let mut flag = if deleted == Some(false) {
+            // A restore finds the flag whether or not it is deleted.
+            let flag =
+                self.admin.store().get_flag_even_deleted(id).await?.ok_or_else(|| ServiceError::not_found("flag"))?;
+            if !p.can_see(flag.account_id) {
+                return Err(ServiceError::not_found("flag"));
+            }
+            flag
+        } else {
+            self.get_flag(p, id).await?
+        };
         let status = cmd.status.required("status", &mut errors);
         if let Some(decision) = cmd.reviewer_decision.optional() {
             if decision.as_ref().is_some_and(|d| d.chars().count() > 1000) {
@@ -71,14 +90,15 @@ impl Scores {
             }
             flag.reviewer_decision = decision.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
         }
-        let deleted = cmd.deleted.required("deleted", &mut errors);
         errors.into_result()?;
         let at = now();
         if let Some(status) = status {
             flag.status = status;
         }
-        if deleted == Some(true) {
-            flag.deleted_at = Some(at);
+        match deleted {
+            Some(true) => flag.deleted_at = Some(at),
+            Some(false) => flag.deleted_at = None,
+            None => {}
         }
         flag.reviewer_id = Some(p.user_id);
         flag.reviewed_at = Some(at);

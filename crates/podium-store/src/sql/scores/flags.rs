@@ -311,6 +311,18 @@ macro_rules! impl_flag_store {
                 )
             }
 
+            async fn get_flag_even_deleted(
+                &self,
+                id: podium_core::id::FlagId,
+            ) -> podium_core::store::StoreResult<Option<podium_core::model::ScoreFlag>> {
+                $crate::sql::fetch_optional!(
+                    &self.pool,
+                    concat!("SELECT ", $crate::flag_cols!(), " FROM score_flags WHERE id = $1"),
+                    flag_from_row,
+                    id.to_string()
+                )
+            }
+
             async fn apply_review(
                 &self,
                 review: &podium_core::store::ReviewWrite,
