@@ -47,6 +47,50 @@ macro_rules! append_in_tx {
 }
 pub(crate) use append_in_tx;
 
+/// Appends a change to log with its data (`&Option<LoggedChange>`) inside the open transaction
+/// `$tx` (not applied by the committing node yet: every node applies it in number order);
+/// evaluates to the number of its first body, or `None` when there is nothing to log.
+macro_rules! append_logged {
+    ($tx:ident, $db:ty, $name:literal, $log:expr, $ring:expr) => {
+        match $log {
+            Some(log) => {
+                let bodies = &log.bodies;
+                let last = $crate::sql::changes::append_in_tx!(
+                    $tx,
+                    $db,
+                    $name,
+                    log.node.as_str(),
+                    log.at_micros,
+                    bodies,
+                    false,
+                    $ring
+                );
+                Some(last - (bodies.len() as i64 - 1))
+            }
+            None => None,
+        }
+    };
+}
+pub(crate) use append_logged;
+
+/// Locks a player's entries (`FOR UPDATE` on PostgreSQL), then the change log, in the open
+/// transaction `$tx`: a score batch locks entries and takes the log's lock last, so this order
+/// cannot deadlock with one, and once both are held every batch of this player logged before
+/// has committed and none runs until `$tx` commits.
+macro_rules! lock_player_then_log {
+    ($tx:ident, $name:literal, $for_update:literal, $identity:expr) => {{
+        use $crate::sql::map_err;
+        sqlx::query(concat!("SELECT id FROM scores WHERE identity_id = $1", $for_update))
+            .bind($identity.to_string())
+            .fetch_all(&mut *$tx)
+            .await
+            .map_err(map_err)?;
+        let (lock, _) = $crate::sql::changes::log_statements($name);
+        sqlx::query(lock).execute(&mut *$tx).await.map_err(map_err)?;
+    }};
+}
+pub(crate) use lock_player_then_log;
+
 macro_rules! impl_change_store {
     ($store:ty, $db:ty, $name:literal, $begin:literal) => {
         #[async_trait::async_trait]

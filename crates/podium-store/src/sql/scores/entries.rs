@@ -492,23 +492,10 @@ macro_rules! impl_score_store {
                 upsert_scores(&mut *tx, &upserts).await?;
                 write_flags(&mut *tx, &planned.flags).await?;
                 let mut planned = planned;
-                if let Some(log) = &planned.log {
-                    // The moves go into the change log in the data's own transaction: every node
-                    // applies them in commit order, and none is lost to a crash after the commit.
-                    let bodies = &log.bodies;
-                    let seq = $crate::sql::changes::append_in_tx!(
-                        tx,
-                        $db,
-                        $name,
-                        log.node.as_str(),
-                        log.at_micros,
-                        bodies,
-                        false,
-                        self.rings_doorbell()
-                    );
-                    // The moves are the first body; shared counts may follow.
-                    planned.logged = Some(seq - (bodies.len() as i64 - 1));
-                }
+                // The moves go into the change log in the data's own transaction: every node
+                // applies them in commit order, and none is lost to a crash after the commit.
+                // They are the first body; shared counts may follow.
+                planned.logged = $crate::sql::changes::append_logged!(tx, $db, $name, &planned.log, self.rings_doorbell());
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(planned)
             }

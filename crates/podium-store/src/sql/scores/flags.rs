@@ -340,16 +340,7 @@ macro_rules! impl_flag_store {
                 plan: podium_core::store::ReviewPlanner<'_>,
             ) -> podium_core::store::StoreResult<Option<i64>> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
-                // The player's entries first, then the log's lock: a score batch locks entries
-                // and takes the log's lock last, so this order cannot deadlock with one, and
-                // every batch of this player logged before has committed once both are held.
-                sqlx::query(concat!("SELECT id FROM scores WHERE identity_id = $1", $for_update))
-                    .bind(identity.to_string())
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                let (lock, _) = $crate::sql::changes::log_statements($name);
-                sqlx::query(lock).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                $crate::sql::changes::lock_player_then_log!(tx, $name, $for_update, identity);
                 let inputs = $crate::sql::read_review_inputs!($db, &mut *tx, identity, boards, is_test);
                 let status: Option<(String,)> = sqlx::query_as("SELECT status FROM identities WHERE id = $1")
                     .bind(identity.to_string())
@@ -359,23 +350,7 @@ macro_rules! impl_flag_store {
                 let banned = status.is_some_and(|(s,)| s == "banned");
                 let (review, log) = plan(inputs, banned);
                 $crate::sql::write_review!($db, tx, review);
-                let seq = match &log {
-                    Some(log) => {
-                        let bodies = &log.bodies;
-                        let last = $crate::sql::changes::append_in_tx!(
-                            tx,
-                            $db,
-                            $name,
-                            log.node.as_str(),
-                            log.at_micros,
-                            bodies,
-                            false,
-                            self.rings_doorbell()
-                        );
-                        Some(last - (bodies.len() as i64 - 1))
-                    }
-                    None => None,
-                };
+                let seq = $crate::sql::changes::append_logged!(tx, $db, $name, &log, self.rings_doorbell());
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(seq)
             }
@@ -386,39 +361,15 @@ macro_rules! impl_flag_store {
                 plan: podium_core::store::VisibilityPlanner<'_>,
             ) -> podium_core::store::StoreResult<Option<i64>> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::sql::map_err)?;
-                // The player's entries first, then the log's lock: a score batch locks entries
-                // and takes the log's lock last, so this order cannot deadlock with one, and
-                // every batch of this player logged before has committed once both are held.
-                sqlx::query(concat!("SELECT id FROM scores WHERE identity_id = $1", $for_update))
-                    .bind(identity.to_string())
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                let (lock, _) = $crate::sql::changes::log_statements($name);
-                sqlx::query(lock).execute(&mut *tx).await.map_err($crate::sql::map_err)?;
+                $crate::sql::changes::lock_player_then_log!(tx, $name, $for_update, identity);
                 let rows = sqlx::query(concat!("SELECT ", $crate::score_cols!(), " FROM scores WHERE identity_id = $1"))
                     .bind(identity.to_string())
                     .fetch_all(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
                 let entries = rows.iter().map(score_from_row).collect::<podium_core::store::StoreResult<Vec<_>>>()?;
-                let seq = match plan(entries) {
-                    Some(log) => {
-                        let bodies = &log.bodies;
-                        let last = $crate::sql::changes::append_in_tx!(
-                            tx,
-                            $db,
-                            $name,
-                            log.node.as_str(),
-                            log.at_micros,
-                            bodies,
-                            false,
-                            self.rings_doorbell()
-                        );
-                        Some(last - (bodies.len() as i64 - 1))
-                    }
-                    None => None,
-                };
+                let log = plan(entries);
+                let seq = $crate::sql::changes::append_logged!(tx, $db, $name, &log, self.rings_doorbell());
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(seq)
             }
