@@ -52,6 +52,7 @@ lists use one envelope with opaque cursors. Admin routes take an API key in `lea
         (name = "api-keys", description = "Admin credentials"),
         (name = "games", description = "Games and their anti-cheat settings"),
         (name = "boards", description = "Leaderboards"),
+        (name = "board-templates", description = "Recurring boards: defaults, a schedule, name patterns; each period gets its board"),
         (name = "scores", description = "Score events and ranked entries"),
         (name = "identities", description = "Players and their client sessions"),
         (name = "anti-cheat", description = "Flags raised by the detections, and submission counts"),

@@ -151,6 +151,11 @@ prefixed_id!(
     BoardId,
     "brd"
 );
+prefixed_id!(
+    /// A board template (`tpl_…`): the defaults and schedule boards are stamped out from.
+    TemplateId,
+    "tpl"
+);
 
 prefixed_id!(
     /// A player (`ide_…`).

@@ -97,6 +97,9 @@ fn board(game: &Game, slug: &str, code: &str) -> Board {
         min_value: Some(0.5),
         max_value: None,
         ratio_config: None,
+        template_id: None,
+        series: None,
+        period_start: None,
         created_at: at,
         updated_at: at,
         deleted_at: None,
@@ -291,6 +294,7 @@ async fn games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards(stor
         is_active: None,
         is_published: None,
         tag: None,
+        template_id: None,
     };
     assert_eq!(store.list_boards(&base, &req).await.unwrap().len(), 2);
     let by_slug = filter(BoardFilter { slug: Some("kd".into()), ..base.clone() });

@@ -17,6 +17,10 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 
+/// How often a node runs the board templates' schedules (each run is idempotent: several nodes
+/// may run them at once).
+const SCHEDULE_EVERY: Duration = Duration::from_secs(1);
+
 /// A node ready to serve.
 pub struct Application {
     listener: TcpListener,
@@ -250,6 +254,24 @@ impl Application {
             }
         });
 
+        // Board templates: each period's board is stamped out within a second of its start.
+        let admin = self.admin.clone();
+        let mut stop_scheduler = stop_tx.subscribe();
+        let scheduler = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SCHEDULE_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(e) = admin.run_schedules(podium_core::time::now()).await {
+                            tracing::warn!(error = %e, "could not run the board templates' schedules; will retry");
+                        }
+                    }
+                    _ = stop_scheduler.changed() => break,
+                }
+            }
+        });
+
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let serve = axum::serve(self.listener, service).with_graceful_shutdown(async move {
@@ -274,6 +296,7 @@ impl Application {
         }
         let _ = stop_tx.send(true);
         let _ = flusher.await;
+        let _ = scheduler.await;
         if let Err(e) = self.admin.flush_key_uses().await {
             tracing::warn!(error = %e, "could not record API key use at shutdown");
         }

@@ -144,6 +144,8 @@ field_codes! {
     DoesNotMatchGame => ("does_not_match_game", "The referenced resource belongs to another game"),
     DoesNotMatchUser => ("does_not_match_user", "The referenced resource belongs to another user"),
     ExclusiveWithIdentityId => ("exclusive_with_identity_id", "Give `identity_id` or `player_key`, not both"),
+    UnknownPlaceholder => ("unknown_placeholder", "The pattern has a `{…}` that is not one of the documented placeholders"),
+    NotForTemplates => ("not_for_templates", "Templates stamp out RUN_IDENTITY, RUN_RUNS and COUNTER boards, not RATIO ones"),
 }
 
 impl serde::Serialize for FieldCode {

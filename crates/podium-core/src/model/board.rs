@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Name, Slug, Text};
-use crate::id::{AccountId, BoardId, GameId};
+use crate::id::{AccountId, BoardId, GameId, TemplateId};
 use crate::page::{SortValue, Sortable};
 use crate::time::to_micros;
 
@@ -166,6 +166,14 @@ pub struct Board {
     pub max_value: Option<f64>,
     /// RATIO only.
     pub ratio_config: Option<RatioConfig>,
+    /// The template that stamped this board out, if any.
+    pub template_id: Option<TemplateId>,
+    /// Its number in the template's series (1 for the first), if stamped out.
+    pub series: Option<i64>,
+    /// When its period began by the template's schedule (its `starts_at` may be later, or
+    /// edited since); what the scheduler counts the next period from.
+    #[serde(skip)]
+    pub period_start: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -207,6 +215,9 @@ impl Board {
             min_value,
             max_value,
             ratio_config: None,
+            template_id: None,
+            series: None,
+            period_start: None,
             created_at: at,
             updated_at: at,
             deleted_at: None,
@@ -215,6 +226,10 @@ impl Board {
 
     /// Fields `GET /v1/boards` can sort by (besides `id`).
     pub const SORTABLE: &'static [&'static str] = &["name", "slug", "short_code", "created_at", "updated_at"];
+
+    /// Fields a template's boards can sort by (`series` is set on every one of them).
+    pub const SORTABLE_IN_TEMPLATE: &'static [&'static str] =
+        &["series", "name", "slug", "short_code", "created_at", "updated_at"];
 }
 
 impl Sortable for Board {
@@ -225,6 +240,7 @@ impl Sortable for Board {
             "short_code" => SortValue::Text(self.short_code.clone()),
             "created_at" => SortValue::Int(to_micros(self.created_at)),
             "updated_at" => SortValue::Int(to_micros(self.updated_at)),
+            "series" => SortValue::Int(self.series.unwrap_or_default()),
             _ => SortValue::Text(self.id.to_string()),
         }
     }

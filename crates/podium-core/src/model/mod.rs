@@ -17,6 +17,7 @@ pub mod flag;
 pub mod game;
 pub mod identity;
 pub mod score;
+pub mod template;
 pub mod user;
 
 pub use account::{Account, AccountStatus};
@@ -29,4 +30,5 @@ pub use flag::{Confidence, FlagStatus, FlagType, ScoreFlag, SubmissionMeta};
 pub use game::Game;
 pub use identity::{Identity, IdentityKind, IdentityStatus, TrustTier};
 pub use score::{EventPayload, EventStatus, Score, ScoreEvent, ScoreStatus};
+pub use template::{BoardDefaults, BoardDefaultsInput, BoardTemplate, Pattern, PeriodLabels, Schedule, TimeZone};
 pub use user::User;

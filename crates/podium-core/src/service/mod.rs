@@ -17,13 +17,16 @@ pub use admin::{
     Admin, BoardListQuery, BootstrapOutcome, CACHE_TTL, CreateAccount, CreateApiKey, CreateBoard, CreatedApiKey,
     KeyUses, UpdateAccount, UpdateApiKey, UpdateBoard,
 };
-pub use admin::{CreateGame, CreateUser, UpdateGame, UpdateUser};
+pub use admin::{
+    CATCH_UP_PER_RUN, CreateGame, CreateTemplate, CreateUser, ScheduleRun, TemplateListQuery, UpdateGame,
+    UpdateTemplate, UpdateUser,
+};
 pub use clients::{
     ClientConfig, ClientGrant, ClientSubmit, Clients, IdentityListQuery, IssuedNonce, NameCheck, NameConflict,
     SessionListQuery, SessionTokens, StartSession, UpdateIdentity, UpdateSession,
 };
 pub use patch::Patch;
 pub use scores::{
-    Audience, EventListQuery, FlagListQuery, Geo, ReviewFlag, ScoreListQuery, ScoreView, Scores, SubmissionMetaQuery,
-    SubmitScore, SubmittedScore, TestFilter, name_key, player_name,
+    Audience, EXPORT_MAX, EventListQuery, FlagListQuery, Geo, ReviewFlag, ScoreListQuery, ScoreView, Scores,
+    SubmissionMetaQuery, SubmitScore, SubmittedScore, TestFilter, name_key, player_name,
 };

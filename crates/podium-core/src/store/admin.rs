@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::id::{AccountId, ApiKeyId, GameId, UserId};
-use crate::model::{Account, ApiKey, ApiKeyStatus, Board, Game, User};
+use crate::id::{AccountId, ApiKeyId, BoardId, GameId, TemplateId, UserId};
+use crate::model::{Account, ApiKey, ApiKeyStatus, Board, BoardTemplate, Game, User};
 use crate::page::PageRequest;
 use crate::time::Timestamp;
 
@@ -50,6 +50,29 @@ pub struct BoardFilter {
     pub is_published: Option<bool>,
     /// Only boards carrying this tag (exactly).
     pub tag: Option<String>,
+    /// Only the boards this template stamped out.
+    pub template_id: Option<TemplateId>,
+}
+
+/// Filters for listing board templates.
+#[derive(Debug, Clone)]
+pub struct TemplateFilter {
+    /// The account whose templates are listed.
+    pub account_id: AccountId,
+    /// Only this game's templates.
+    pub game_id: Option<GameId>,
+    /// Only the template with this slug.
+    pub slug: Option<String>,
+}
+
+/// The latest period a template stamped out a board for (deleted boards count: a period is
+/// stamped out once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastPeriod {
+    /// The board's number in the series.
+    pub series: i64,
+    /// When its period began.
+    pub period_start: Timestamp,
 }
 
 /// Accounts.
@@ -130,9 +153,29 @@ pub trait BoardStore: Send + Sync {
     /// Inserts a new board.
     async fn insert_board(&self, board: &Board) -> StoreResult<()>;
     /// A live board by id.
-    async fn get_board(&self, id: crate::id::BoardId) -> StoreResult<Option<Board>>;
+    async fn get_board(&self, id: BoardId) -> StoreResult<Option<Board>>;
     /// Replaces a live board's row.
     async fn update_board(&self, board: &Board) -> StoreResult<()>;
     /// A page of live boards.
     async fn list_boards(&self, filter: &BoardFilter, page: &PageRequest) -> StoreResult<Vec<Board>>;
+}
+
+/// Board templates, and the boards they stamp out.
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    /// Inserts a new template.
+    async fn insert_template(&self, template: &BoardTemplate) -> StoreResult<()>;
+    /// A live template by id.
+    async fn get_template(&self, id: TemplateId) -> StoreResult<Option<BoardTemplate>>;
+    /// Replaces a live template's row.
+    async fn update_template(&self, template: &BoardTemplate) -> StoreResult<()>;
+    /// A page of live templates.
+    async fn list_templates(&self, filter: &TemplateFilter, page: &PageRequest) -> StoreResult<Vec<BoardTemplate>>;
+    /// Every live, active template of every account (what the scheduler walks).
+    async fn active_templates(&self) -> StoreResult<Vec<BoardTemplate>>;
+    /// The template's latest stamped-out period, if any.
+    async fn last_period(&self, id: TemplateId) -> StoreResult<Option<LastPeriod>>;
+    /// Deactivates the template's live boards numbered below `series` that are still active,
+    /// stamping `at` as their update time; returns how many.
+    async fn close_boards_before(&self, id: TemplateId, series: i64, at: Timestamp) -> StoreResult<u64>;
 }

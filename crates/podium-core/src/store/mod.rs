@@ -1,7 +1,7 @@
 //! The storage traits. podium-core owns them; podium-store implements them for SQLite and
 //! PostgreSQL, and one contract test suite runs against every implementation.
 //!
-//! One module per surface — `admin` (accounts, users, API keys, games, boards), `scores`
+//! One module per surface — `admin` (accounts, users, API keys, games, boards, board templates), `scores`
 //! (identities, events, entries, flags), `clients` (devices, sessions, nonces) — and
 //! `community` (members and their tokens, leaderboards and their moderators), `activity`
 //! (policies, judged events, days), `changes` (the log that carries each node's committed
@@ -47,6 +47,7 @@ pub trait Store:
     + ApiKeyStore
     + GameStore
     + BoardStore
+    + TemplateStore
     + ScoreStore
     + ClientStore
     + FlagStore
@@ -69,6 +70,8 @@ impl<T> Store for T where
         + ApiKeyStore
         + GameStore
         + BoardStore
+        + TemplateStore
+        + TemplateStore
         + ScoreStore
         + ClientStore
         + FlagStore

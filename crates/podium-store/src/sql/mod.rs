@@ -21,7 +21,9 @@ mod scores;
 mod system;
 
 pub(crate) use activity::impl_activity_store;
-pub(crate) use admin::{impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_user_store};
+pub(crate) use admin::{
+    impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_template_store, impl_user_store,
+};
 pub(crate) use changes::impl_change_store;
 pub(crate) use clients::impl_client_store;
 pub(crate) use community::{
@@ -118,6 +120,7 @@ macro_rules! impl_store {
         $crate::sql::impl_api_key_store!($store, $db);
         $crate::sql::impl_game_store!($store, $db);
         $crate::sql::impl_board_store!($store, $db, $name);
+        $crate::sql::impl_template_store!($store, $db);
         $crate::sql::impl_score_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_client_store!($store, $db, $begin);
         $crate::sql::impl_flag_store!($store, $db, $name, $begin, $for_update);
@@ -140,7 +143,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             let text = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
-            let constraint = ["short_code", "key_hash", "slug", "name_key", "email", "modship"]
+            let constraint = ["short_code", "key_hash", "slug", "name_key", "email", "modship", "series"]
                 .into_iter()
                 .find(|f| text.contains(f))
                 .unwrap_or("unknown");

@@ -28,4 +28,5 @@ mod process;
 mod scores;
 mod several_nodes;
 mod shared_state;
+mod templates;
 mod users;

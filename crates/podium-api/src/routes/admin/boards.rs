@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use podium_core::id::{AccountId, BoardId, GameId};
+use podium_core::id::{AccountId, BoardId, GameId, TemplateId};
 use podium_core::model::Board;
 use podium_core::service::{BoardListQuery, CreateBoard, UpdateBoard};
 use serde::Deserialize;
@@ -41,6 +41,9 @@ struct BoardFilters {
     /// Only boards carrying this tag (exact match after trimming, case-sensitive; 1–32
     /// characters).
     tag: Option<String>,
+    /// Only the boards this template stamped out: its seasons, newest first by default (and
+    /// sortable by `series`).
+    template_id: Option<TemplateId>,
 }
 
 /// Create a board.
@@ -54,7 +57,7 @@ async fn create_board(
     Ok((StatusCode::CREATED, Json(s.admin.create_board(&p, cmd).await?)))
 }
 
-/// List boards, filtered by game, slug, short code, activity or tag.
+/// List boards, filtered by game, slug, short code, activity, tag or template.
 #[utoipa::path(get, path = "/v1/boards", tag = "boards", params(BoardFilters, PageQuery),
     responses((status = 200, body = ListResponse<Board>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn list_boards(
@@ -70,6 +73,7 @@ async fn list_boards(
         code: f.code,
         is_active: f.is_active,
         tag: f.tag,
+        template_id: f.template_id,
     };
     Ok(Json(s.admin.list_boards(&p, q, &page.into()).await?.into()))
 }

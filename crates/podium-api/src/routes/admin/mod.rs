@@ -1,10 +1,11 @@
-//! The admin resources' routes — accounts, users, API keys, games, boards — all with an admin
-//! API key.
+//! The admin resources' routes — accounts, users, API keys, games, boards, board templates —
+//! all with an admin API key.
 
 mod accounts;
 mod api_keys;
 mod boards;
 mod games;
+mod templates;
 mod users;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(users::routes())
         .merge(api_keys::routes())
         .merge(games::routes())
-        .merge(boards::routes());
+        .merge(boards::routes())
+        .merge(templates::routes());
     require(routes, Scheme::ApiKey)
 }

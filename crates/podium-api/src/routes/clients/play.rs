@@ -31,6 +31,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_boards))
         .routes(routes!(list_boards_slash))
         .routes(routes!(get_board))
+        .routes(routes!(current_board))
         .routes(routes!(submit_score))
         .routes(routes!(list_scores))
         .routes(routes!(get_score))
@@ -111,6 +112,20 @@ async fn get_board(
     ApiQuery(q): ApiQuery<GameParam>,
 ) -> ApiResult<Json<Board>> {
     Ok(Json(s.clients.get_board(&g, &id_or_slug, q.game_id).await?))
+}
+
+/// The current board of one of the session's game's board templates, by the template's slug:
+/// the board of its latest period (404 before the first, or when unpublished).
+#[utoipa::path(get, path = "/v1/client/board-templates/{slug}/current", tag = "client", operation_id = "client_current_board",
+    params(("slug" = String, Path), GameParam),
+    responses((status = 200, body = Board), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn current_board(
+    State(s): State<AppState>,
+    Client(g): Client,
+    Path(slug): Path<String>,
+    ApiQuery(q): ApiQuery<GameParam>,
+) -> ApiResult<Json<Board>> {
+    Ok(Json(s.clients.current_board(&g, &slug, q.game_id).await?))
 }
 
 /// Submit a score as the session's player. Needs `leadr-client-nonce`; the client's address

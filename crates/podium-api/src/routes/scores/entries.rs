@@ -1,14 +1,19 @@
 //! `/v1/scores`: the ranked entries of a board, in rank order from the engine, around an entry
-//! or a value, or in another sort; admin views include the client's geography.
+//! or a value, or in another sort; admin views include the client's geography. And
+//! `/v1/boards/{id}/export`: a board's final standings as JSON or CSV, to archive a season.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use podium_core::error::FieldCode;
 use podium_core::error::FieldErrors;
 use podium_core::error::ServiceError;
 use podium_core::id::{BoardId, IdentityId, ScoreId};
-use podium_core::service::{Audience, ScoreListQuery, ScoreView, TestFilter};
-use serde::Deserialize;
+use podium_core::model::Board;
+use podium_core::service::{Audience, EXPORT_MAX, ScoreListQuery, ScoreView, TestFilter};
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -19,7 +24,7 @@ use crate::state::AppState;
 
 /// The routes of this resource.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_scores)).routes(routes!(get_score))
+    OpenApiRouter::new().routes(routes!(list_scores)).routes(routes!(get_score)).routes(routes!(export_board))
 }
 
 /// Parameters of `GET /v1/scores`.
@@ -82,4 +87,90 @@ async fn get_score(
     IdPath(id): IdPath<ScoreId>,
 ) -> ApiResult<Json<ScoreView>> {
     Ok(Json(s.scores.get_score(&p, id, Audience::Admin).await?))
+}
+
+/// Parameters of `GET /v1/boards/{id}/export`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+    /// How many of the best entries, 1–10000 (default 100).
+    pub limit: Option<String>,
+}
+
+/// A board's standings as exported in JSON.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BoardExport {
+    /// The board, as it is now.
+    pub board: Board,
+    /// When the export was made.
+    pub exported_at: DateTime<Utc>,
+    /// The best live entries, best first, with their ranks.
+    pub entries: Vec<ScoreView>,
+}
+
+/// The CSV columns, in order.
+const CSV_HEADER: [&str; 7] =
+    ["rank", "player_name", "value", "value_display", "identity_id", "score_id", "updated_at"];
+
+/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, carriage return
+/// first) is prefixed with `'`: player names are player input.
+fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+}
+
+fn to_csv(entries: &[ScoreView]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER)?;
+    for e in entries {
+        w.write_record([
+            e.rank.map(|r| r.to_string()).unwrap_or_default(),
+            csv_text(&e.player_name),
+            e.value.to_string(),
+            e.value_display.clone().unwrap_or_default(),
+            e.identity_id.map(|i| i.to_string()).unwrap_or_default(),
+            e.id.to_string(),
+            e.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Export a board's best live entries with their ranks (a closed season's final standings),
+/// as JSON or as CSV.
+#[utoipa::path(get, path = "/v1/boards/{id}/export", tag = "boards", params(("id" = BoardId, Path), ExportParams),
+    responses((status = 200, description = "JSON, or CSV with `format=csv` (columns: rank, player_name, value, value_display, identity_id, score_id, updated_at)",
+            content((BoardExport = "application/json"), (String = "text/csv"))),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn export_board(
+    State(s): State<AppState>,
+    Admin(p): Admin,
+    IdPath(id): IdPath<BoardId>,
+    ApiQuery(q): ApiQuery<ExportParams>,
+) -> ApiResult<Response> {
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError(ServiceError::field("format", FieldCode::InvalidEnum))),
+    };
+    let limit = match q.limit.as_deref() {
+        None => 100,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=EXPORT_MAX).contains(&n) => n,
+            _ => return Err(ApiError(ServiceError::field("limit", FieldCode::OutOfRange))),
+        },
+    };
+    let (board, entries) = s.scores.export_top(&p, id, limit).await?;
+    if !csv {
+        return Ok(Json(BoardExport { board, exported_at: podium_core::time::now(), entries }).into_response());
+    }
+    let body = to_csv(&entries)
+        .map_err(|e| ApiError(ServiceError::new(podium_core::error::ErrorCode::Internal, e.to_string())))?;
+    let disposition = format!("attachment; filename=\"{}.csv\"", board.slug);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
+        .into_response())
 }

@@ -11,12 +11,12 @@ use crate::auth::Principal;
 use crate::error::FieldCode;
 use crate::error::FieldErrors;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::id::{AccountId, BoardId, GameId};
+use crate::id::{AccountId, BoardId, GameId, TemplateId};
 use crate::model::board::{DESCRIPTION_MAX, ICON_MAX, TAG_MAX, TAGS_MAX, UNIT_MAX};
 use crate::model::{Board, BoardType, KeepStrategy, Name, RatioConfig, Slug, SortDirection, Text};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::Patch;
-use crate::service::slugs::{conflict, insert_with_slug, slug_or_derived};
+use crate::service::slugs::{conflict, slug_or_derived};
 use crate::store::{BoardFilter, StoreError};
 use crate::time::{now, truncate};
 
@@ -175,28 +175,34 @@ pub struct BoardListQuery {
     pub is_active: Option<bool>,
     /// Only boards carrying this tag (exactly, after trimming).
     pub tag: Option<String>,
+    /// Only the boards this template stamped out (newest period first by default).
+    pub template_id: Option<TemplateId>,
 }
 
 const SHORT_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const SHORT_CODE_LEN: usize = 6;
 
-fn short_code() -> String {
+pub(super) fn short_code() -> String {
     let mut rng = rand::rng();
     (0..SHORT_CODE_LEN).map(|_| SHORT_CODE_ALPHABET[rng.random_range(0..SHORT_CODE_ALPHABET.len())] as char).collect()
 }
 
-fn text<const MAX: usize>(errors: &mut FieldErrors, field: &str, value: Option<String>) -> Option<Text<MAX>> {
+pub(super) fn text<const MAX: usize>(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<String>,
+) -> Option<Text<MAX>> {
     value.and_then(|v| errors.check(field, Text::<MAX>::parse(&v, false)))
 }
 
-fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<Text<{ TAG_MAX }>> {
+pub(super) fn tags(errors: &mut FieldErrors, field: &str, value: Option<Vec<String>>) -> Vec<Text<{ TAG_MAX }>> {
     let value = value.unwrap_or_default();
     if value.len() > TAGS_MAX {
-        errors.add("tags", FieldCode::TooMany);
+        errors.add(field, FieldCode::TooMany);
     }
     let mut out: Vec<Text<{ TAG_MAX }>> = Vec::new();
     for (i, tag) in value.iter().enumerate() {
-        if let Some(t) = errors.check(&format!("tags[{i}]"), Text::<{ TAG_MAX }>::parse(tag, false))
+        if let Some(t) = errors.check(&format!("{field}[{i}]"), Text::<{ TAG_MAX }>::parse(tag, false))
             && !out.contains(&t)
         {
             out.push(t);
@@ -205,7 +211,7 @@ fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<Text<{ TAG_
     out
 }
 
-fn finite(errors: &mut FieldErrors, field: &str, value: Option<f64>) -> Option<f64> {
+pub(super) fn finite(errors: &mut FieldErrors, field: &str, value: Option<f64>) -> Option<f64> {
     match value {
         Some(v) if !v.is_finite() => {
             errors.add(field, FieldCode::NotFinite);
@@ -216,7 +222,7 @@ fn finite(errors: &mut FieldErrors, field: &str, value: Option<f64>) -> Option<f
 }
 
 /// Rules between fields, checked on the board as it would be saved.
-fn check_board(board: &Board, errors: &mut FieldErrors) {
+pub(super) fn check_board(board: &Board, errors: &mut FieldErrors) {
     let identity = board.board_type == BoardType::RunIdentity;
     if identity == (board.keep_strategy == KeepStrategy::Na) {
         errors.add("keep_strategy", FieldCode::InvalidForBoardType);
@@ -282,7 +288,7 @@ impl Admin {
             description: text::<{ DESCRIPTION_MAX }>(&mut errors, "description", cmd.description),
             icon: text::<{ ICON_MAX }>(&mut errors, "icon", cmd.icon),
             unit: text::<{ UNIT_MAX }>(&mut errors, "unit", cmd.unit),
-            tags: tags(&mut errors, cmd.tags),
+            tags: tags(&mut errors, "tags", cmd.tags),
             board_type,
             sort_direction: cmd.sort_direction.unwrap_or(SortDirection::Descending),
             keep_strategy: cmd.keep_strategy.unwrap_or(default_keep),
@@ -294,6 +300,9 @@ impl Admin {
             min_value: finite(&mut errors, "min_value", cmd.min_value),
             max_value: finite(&mut errors, "max_value", cmd.max_value),
             ratio_config: cmd.ratio_config,
+            template_id: None,
+            series: None,
+            period_start: None,
             created_at: at,
             updated_at: at,
             deleted_at: None,
@@ -304,26 +313,44 @@ impl Admin {
             return Err(ServiceError::field("slug", FieldCode::InvalidFormat));
         };
         self.check_ratio_sources(&board).await?;
-        insert_with_slug(slug, generated, |slug| {
-            let mut row = Board { slug, ..board.clone() };
-            let store = self.store.clone();
-            async move {
-                // A clash on the random short code is retried with a fresh one.
-                for _ in 0..10 {
-                    match store.insert_board(&row).await {
-                        Err(StoreError::Conflict { constraint }) if constraint == "short_code" => {
-                            row.short_code = short_code()
-                        }
-                        other => return other,
-                    }
-                }
-                Err(StoreError::Conflict { constraint: "short_code".into() })
+        self.insert_new_board(board, slug, generated).await.map_err(conflict)
+    }
+
+    /// Inserts a checked board under `slug` (stepping aside to `-2`, `-3`, … when `generated`
+    /// and taken), retrying a clash on the random short code, and reads the row back (the
+    /// slug and short code may have changed). Store errors other than a taken slug are
+    /// returned as they are, so that callers can tell them apart.
+    pub(super) async fn insert_new_board(
+        &self,
+        board: Board,
+        slug: Slug,
+        generated: bool,
+    ) -> Result<Board, StoreError> {
+        let attempts = if generated { 50 } else { 1 };
+        let mut candidate = slug.clone();
+        let mut row = board;
+        'slugs: for n in 1..=attempts {
+            if n > 1 {
+                candidate = slug.with_suffix(n);
             }
-        })
-        .await?;
-        self.boards_changed();
-        // The slug and short code may have been regenerated: read the row back.
-        self.store.get_board(board.id).await?.ok_or_else(|| ServiceError::not_found("board"))
+            row.slug = candidate.clone();
+            // A clash on the random short code is retried with a fresh one.
+            for _ in 0..10 {
+                match self.store.insert_board(&row).await {
+                    Ok(()) => {
+                        self.boards_changed();
+                        return self.store.get_board(row.id).await?.ok_or(StoreError::NotFound);
+                    }
+                    Err(StoreError::Conflict { constraint }) if constraint == "short_code" => {
+                        row.short_code = short_code()
+                    }
+                    Err(StoreError::Conflict { constraint }) if constraint == "slug" => continue 'slugs,
+                    Err(e) => return Err(e),
+                }
+            }
+            return Err(StoreError::Conflict { constraint: "short_code".into() });
+        }
+        Err(StoreError::Conflict { constraint: "slug".into() })
     }
 
     async fn check_ratio_sources(&self, board: &Board) -> ServiceResult<()> {
@@ -387,6 +414,7 @@ impl Admin {
             is_active: None,
             is_published: Some(true),
             tag: None,
+            template_id: None,
         };
         let rows = self.store.list_boards(&filter, &req).await?;
         Ok(req.finish(rows, &self.cursors))
@@ -415,14 +443,20 @@ impl Admin {
         errors.into_result()?;
         let tag = tag.map(|t| t.as_str().to_owned());
         let scope = format!(
-            "boards|{account_id}|{}|{}|{}|{:?}|{}",
+            "boards|{account_id}|{}|{}|{}|{:?}|{}|{}",
             q.game_id.map(|g| g.to_string()).unwrap_or_default(),
             q.slug.as_deref().unwrap_or_default(),
             q.code.as_deref().unwrap_or_default(),
             q.is_active,
-            tag.as_deref().unwrap_or_default()
+            tag.as_deref().unwrap_or_default(),
+            q.template_id.map(|t| t.to_string()).unwrap_or_default(),
         );
-        let req = PageRequest::prepare(params, Board::SORTABLE, "created_at:desc", &scope, &self.cursors)?;
+        // A template's boards are its seasons: newest period first, and they can sort by it.
+        let (sortable, default_sort) = match q.template_id {
+            Some(_) => (Board::SORTABLE_IN_TEMPLATE, "series:desc"),
+            None => (Board::SORTABLE, "created_at:desc"),
+        };
+        let req = PageRequest::prepare(params, sortable, default_sort, &scope, &self.cursors)?;
         let filter = BoardFilter {
             account_id,
             game_id: q.game_id,
@@ -431,6 +465,7 @@ impl Admin {
             is_active: q.is_active,
             is_published: None,
             tag,
+            template_id: q.template_id,
         };
         let rows = self.store.list_boards(&filter, &req).await?;
         Ok(req.finish(rows, &self.cursors))
@@ -464,7 +499,7 @@ impl Admin {
             b.unit = text::<{ UNIT_MAX }>(&mut errors, "unit", v);
         }
         if let Some(v) = cmd.tags.optional() {
-            b.tags = tags(&mut errors, v);
+            b.tags = tags(&mut errors, "tags", v);
         }
         if let Some(v) = cmd.sort_direction.required("sort_direction", &mut errors) {
             b.sort_direction = v;

@@ -1,4 +1,5 @@
-//! The admin resources (game-boards spec §1): accounts, users, API keys, games and boards —
+//! The admin resources (game-boards spec §1): accounts, users, API keys, games, boards and
+//! the board templates that stamp recurring boards out —
 //! tenancy, validation, defaults, soft deletes — and the caches of what the hot path reads
 //! (key grants, boards, games). One `impl Admin` block per resource, each in its file.
 
@@ -8,6 +9,8 @@ mod auth;
 mod boards;
 mod bootstrap;
 mod games;
+mod seasons;
+mod templates;
 mod users;
 
 use std::sync::Arc;
@@ -18,6 +21,8 @@ pub use auth::KeyUses;
 pub use boards::{BoardListQuery, CreateBoard, UpdateBoard};
 pub use bootstrap::BootstrapOutcome;
 pub use games::{CreateGame, UpdateGame};
+pub use seasons::{CATCH_UP_PER_RUN, ScheduleRun};
+pub use templates::{CreateTemplate, TemplateListQuery, UpdateTemplate};
 pub use users::{CreateUser, UpdateUser};
 
 use crate::auth::Principal;

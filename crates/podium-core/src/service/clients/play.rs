@@ -78,6 +78,20 @@ impl Clients {
         self.admin.list_published_boards(grant.account_id, grant.game_id, slug, params).await
     }
 
+    /// `GET /v1/client/board-templates/{slug}/current`: the board of the latest period of the
+    /// game's template with this slug, when published.
+    pub async fn current_board(
+        &self,
+        grant: &ClientGrant,
+        template_slug: &str,
+        game_id: Option<GameId>,
+    ) -> ServiceResult<Board> {
+        if game_id.is_some_and(|g| g != grant.game_id) {
+            return Err(ServiceError::not_found("board template"));
+        }
+        self.admin.current_board_by_slug(grant.account_id, grant.game_id, template_slug).await
+    }
+
     /// `GET /v1/client/boards/{id_or_slug}`.
     pub async fn get_board(
         &self,

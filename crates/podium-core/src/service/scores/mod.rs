@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 pub use flags::{FlagListQuery, SubmissionMetaQuery};
 pub use names::{name_key, player_name};
+pub use reads::EXPORT_MAX;
 pub use review::ReviewFlag;
 pub use wire::*;
 

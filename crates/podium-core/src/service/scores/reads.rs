@@ -6,7 +6,7 @@ use super::{Audience, EventListQuery, Geo, ScoreListQuery, ScoreView, Scores, Te
 use crate::auth::Principal;
 use crate::error::FieldCode;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::id::{GameId, ScoreEventId, ScoreId};
+use crate::id::{BoardId, GameId, ScoreEventId, ScoreId};
 use crate::model::{Board, Score, ScoreEvent, ScoreStatus, SortDirection};
 use crate::page::{ListParams, Page, PageRequest, SortValue, Sortable};
 use crate::ranking::{PoolKey, RankKey, Window};
@@ -15,6 +15,9 @@ use crate::store::{ScoreEventFilter, ScoreFilter};
 use crate::time::now;
 
 const SORTABLE: &[&str] = &["rank", "value", "player_name", "created_at", "updated_at"];
+
+/// Most entries one export carries.
+pub const EXPORT_MAX: usize = 10_000;
 
 struct Ranked {
     score: Score,
@@ -217,17 +220,7 @@ impl Scores {
             }
         };
         let total = self.engine.read(pool, |r| r.len());
-        let ids: Vec<ScoreId> = window.keys.iter().map(|k| ScoreId::from_bits(k.id())).collect();
-        let rows = self.entries_by_id(&ids).await?;
-        // Each entry's rank is its position in the window (an entry removed between the two
-        // reads is skipped without shifting the others).
-        let mut positioned: Vec<(usize, Score)> =
-            rows.into_iter().filter_map(|s| ids.iter().position(|id| *id == s.id).map(|i| (i, s))).collect();
-        positioned.sort_by_key(|(i, _)| *i);
-        let mut data: Vec<ScoreView> = positioned
-            .into_iter()
-            .map(|(i, s)| view_with_rank(s, Some((window.offset + i) as u64 + 1), audience))
-            .collect();
+        let mut data = self.window_views(&window, audience).await?;
         let first_key = window.keys.first().copied();
         let last_key = window.keys.last().copied();
         if let Some((position, value)) = placeholder {
@@ -244,6 +237,43 @@ impl Scores {
         let next_cursor = if has_next { last_key.map(|k| cursor(k, crate::page::Traversal::Forward)) } else { None };
         let prev_cursor = if has_prev { first_key.map(|k| cursor(k, crate::page::Traversal::Backward)) } else { None };
         Ok(Page::with_cursors(data, next_cursor, prev_cursor))
+    }
+
+    /// The entries of a window of the ranking, each with its rank: its position in the window
+    /// (an entry removed between the two reads is skipped without shifting the others).
+    async fn window_views(&self, window: &Window, audience: Audience) -> ServiceResult<Vec<ScoreView>> {
+        let ids: Vec<ScoreId> = window.keys.iter().map(|k| ScoreId::from_bits(k.id())).collect();
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            rows.extend(self.entries_by_id(chunk).await?);
+        }
+        let position: std::collections::HashMap<ScoreId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut positioned: Vec<(usize, Score)> =
+            rows.into_iter().filter_map(|s| position.get(&s.id).map(|i| (*i, s))).collect();
+        positioned.sort_by_key(|(i, _)| *i);
+        Ok(positioned
+            .into_iter()
+            .map(|(i, s)| view_with_rank(s, Some((window.offset + i) as u64 + 1), audience))
+            .collect())
+    }
+
+    /// The best `limit` live entries of a board the principal can see, with their ranks, best
+    /// first: a season's final standings to archive (`GET /v1/boards/{id}/export`).
+    pub async fn export_top(
+        &self,
+        p: &Principal,
+        board_id: BoardId,
+        limit: usize,
+    ) -> ServiceResult<(Board, Vec<ScoreView>)> {
+        if !(1..=EXPORT_MAX).contains(&limit) {
+            return Err(ServiceError::field("limit", FieldCode::OutOfRange));
+        }
+        let board = self.admin.get_board(p, board_id).await?;
+        let pool = PoolKey { board: board.id, is_test: false };
+        let window = self.engine.read(pool, |r| r.page(0, limit));
+        let views = self.window_views(&window, Audience::Admin).await?;
+        Ok((board, views))
     }
 
     /// Entries by id: from the entry cache, the rest from the store (and then cached).

@@ -7,7 +7,7 @@ macro_rules! board_cols {
         concat!(
             "id, account_id, game_id, name, slug, short_code, description, icon, unit, tags, board_type, sort_direction, ",
             "keep_strategy, is_active, is_published, starts_at, ends_at, unique_player_names, min_value, max_value, ",
-            "ratio_config, created_at, updated_at, deleted_at"
+            "ratio_config, created_at, updated_at, deleted_at, template_id, series, period_start"
         )
     };
 }
@@ -58,6 +58,9 @@ macro_rules! impl_board_store {
                 created_at: from_micros(row.try_get(21).map_err(map_err)?),
                 updated_at: from_micros(row.try_get(22).map_err(map_err)?),
                 deleted_at: time(23)?.map(from_micros),
+                template_id: text(24)?.map(|t| t.parse()).transpose().map_err(|_| corrupt("template id"))?,
+                series: row.try_get(25).map_err(map_err)?,
+                period_start: time(26)?.map(from_micros),
             })
         }
 
@@ -93,7 +96,10 @@ macro_rules! impl_board_store {
                 .bind(ratio_config)
                 .bind(to_micros(b.created_at))
                 .bind(to_micros(b.updated_at))
-                .bind(b.deleted_at.map(to_micros)))
+                .bind(b.deleted_at.map(to_micros))
+                .bind(b.template_id.map(|t| t.to_string()))
+                .bind(b.series)
+                .bind(b.period_start.map(to_micros)))
         }
 
         #[async_trait::async_trait]
@@ -101,7 +107,7 @@ macro_rules! impl_board_store {
             async fn insert_board(&self, b: &podium_core::model::Board) -> podium_core::store::StoreResult<()> {
                 let q = sqlx::query(concat!(
                     "INSERT INTO boards (", $crate::board_cols!(), ") VALUES ",
-                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
                 ));
                 bind_board(q, b)?.execute(&self.pool).await.map_err($crate::sql::map_err)?;
                 Ok(())
@@ -116,7 +122,8 @@ macro_rules! impl_board_store {
                     "UPDATE boards SET account_id = $2, game_id = $3, name = $4, slug = $5, short_code = $6, description = $7, ",
                     "icon = $8, unit = $9, tags = $10, board_type = $11, sort_direction = $12, keep_strategy = $13, is_active = $14, ",
                     "is_published = $15, starts_at = $16, ends_at = $17, unique_player_names = $18, min_value = $19, max_value = $20, ",
-                    "ratio_config = $21, created_at = $22, updated_at = $23, deleted_at = $24 WHERE id = $1 AND deleted_at IS NULL"
+                    "ratio_config = $21, created_at = $22, updated_at = $23, deleted_at = $24, template_id = $25, series = $26, ",
+                    "period_start = $27 WHERE id = $1 AND deleted_at IS NULL"
                 ));
                 let done = bind_board(q, b)?.execute(&self.pool).await.map_err($crate::sql::map_err)?;
                 $crate::sql::one_row_updated(done.rows_affected())
@@ -139,6 +146,9 @@ macro_rules! impl_board_store {
                 }
                 if let Some(active) = filter.is_active {
                     qb.push(" AND is_active = ").push_bind(active);
+                }
+                if let Some(template) = filter.template_id {
+                    qb.push(" AND template_id = ").push_bind(template.to_string());
                 }
                 if let Some(tag) = &filter.tag {
                     // Tags are stored as a JSON array of strings: one of them equal to `tag`.

@@ -1,4 +1,5 @@
-//! Games table. Deleting a game soft-deletes its boards in the same transaction.
+//! Games table. Deleting a game soft-deletes its boards and board templates in the same
+//! transaction.
 
 #[doc(hidden)]
 #[macro_export]
@@ -70,6 +71,13 @@ macro_rules! impl_game_store {
                 }
                 if let Some(at) = g.deleted_at {
                     sqlx::query("UPDATE boards SET deleted_at = $2, updated_at = $2 WHERE game_id = $1 AND deleted_at IS NULL")
+                        .bind(g.id.to_string())
+                        .bind(podium_core::time::to_micros(at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    // Its templates go with it: nothing stamps boards out into a deleted game.
+                    sqlx::query("UPDATE board_templates SET deleted_at = $2, updated_at = $2 WHERE game_id = $1 AND deleted_at IS NULL")
                         .bind(g.id.to_string())
                         .bind(podium_core::time::to_micros(at))
                         .execute(&mut *tx)
