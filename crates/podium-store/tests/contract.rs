@@ -108,7 +108,7 @@ fn board(game: &Game, slug: &str, code: &str) -> Board {
 
 fn page(sort: &str, limit: u32, cursor: Option<String>, codec: &CursorCodec) -> PageRequest {
     let params = ListParams { cursor, limit: Some(limit.to_string()), sort: Some(sort.into()) };
-    PageRequest::prepare(&params, &["name", "slug", "created_at"], "created_at", "contract", codec).unwrap()
+    PageRequest::prepare(&params, &["name", "slug", "created_at", "series"], "created_at", "contract", codec).unwrap()
 }
 
 async fn accounts_round_trip_and_hide_deleted_rows(store: Arc<dyn Store>) {
@@ -1506,6 +1506,111 @@ async fn a_lease_is_held_by_one_node_at_a_time_and_a_write_under_a_lost_one_stor
     assert!(third.is_some(), "a dropped lease is released");
 }
 
+fn board_template(game: &Game, slug: &str) -> BoardTemplate {
+    let at = now();
+    BoardTemplate {
+        id: TemplateId::generate(),
+        account_id: game.account_id,
+        game_id: game.id,
+        name: Name::parse(slug).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
+        name_pattern: Pattern::parse("Week {week}").unwrap(),
+        slug_pattern: Pattern::parse("week-{week_year}-{week}").unwrap(),
+        schedule: Schedule::parse("0 6 * * MON").unwrap(),
+        time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
+        duration_seconds: Some(3600),
+        board: BoardDefaults::from_trusted(BoardDefaultsInput {
+            unit: Some("ms".into()),
+            tags: Some(vec!["weekly".into()]),
+            board_type: Some(BoardType::RunRuns),
+            sort_direction: Some(SortDirection::Ascending),
+            min_value: Some(1.0),
+            ..BoardDefaultsInput::default()
+        }),
+        is_active: true,
+        starts_at: at,
+        ends_at: Some(from_micros(4_102_444_800_000_000)),
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+async fn templates_round_trip_and_each_period_is_stamped_out_once(store: Arc<dyn Store>) {
+    let codec = CursorCodec::new(&store.cursor_secret().await.unwrap()).unwrap();
+    let a = account("acme");
+    store.insert_account(&a).await.unwrap();
+    let g = game(&a, "space-race");
+    store.insert_game(&g).await.unwrap();
+    let mut t = board_template(&g, "weekly");
+    store.insert_template(&t).await.unwrap();
+    assert_eq!(store.get_template(t.id).await.unwrap(), Some(t.clone()));
+    assert_eq!(
+        store.insert_template(&board_template(&g, "weekly")).await,
+        Err(StoreError::Conflict { constraint: "slug".into() })
+    );
+    let paused = BoardTemplate { is_active: false, ..board_template(&g, "paused") };
+    store.insert_template(&paused).await.unwrap();
+    let req = page("slug:asc", 10, None, &codec);
+    let filter = TemplateFilter { account_id: a.id, game_id: Some(g.id), slug: None };
+    assert_eq!(store.list_templates(&filter, &req).await.unwrap().len(), 2);
+    let by_slug = TemplateFilter { slug: Some("paused".into()), ..filter.clone() };
+    assert_eq!(store.list_templates(&by_slug, &req).await.unwrap(), vec![paused.clone()]);
+    assert_eq!(store.active_templates().await.unwrap(), vec![t.clone()]);
+    t.duration_seconds = None;
+    t.name_pattern = Pattern::parse("Cup {series}").unwrap();
+    store.update_template(&t).await.unwrap();
+    assert_eq!(store.get_template(t.id).await.unwrap(), Some(t.clone()));
+
+    // Stamped-out boards: one per (template, series), deleted ones included.
+    assert_eq!(store.last_period(t.id).await.unwrap(), None);
+    let stamped = |series: i64, slug: &str, code: &str| Board {
+        template_id: Some(t.id),
+        series: Some(series),
+        period_start: Some(from_micros(series * 1_000_000)),
+        ..board(&g, slug, code)
+    };
+    let first = stamped(1, "week-1", "TPL001");
+    store.insert_board(&first).await.unwrap();
+    assert_eq!(store.get_board(first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.insert_board(&stamped(1, "week-1-again", "TPL002")).await,
+        Err(StoreError::Conflict { constraint: "series".into() })
+    );
+    let mut second = stamped(2, "week-2", "TPL003");
+    store.insert_board(&second).await.unwrap();
+    assert_eq!(
+        store.last_period(t.id).await.unwrap(),
+        Some(LastPeriod { series: 2, period_start: from_micros(2_000_000) })
+    );
+    second.deleted_at = Some(now());
+    store.update_board(&second).await.unwrap();
+    assert_eq!(store.last_period(t.id).await.unwrap().map(|p| p.series), Some(2), "a deleted board's period counts");
+    store.insert_board(&stamped(3, "week-3", "TPL004")).await.unwrap();
+    assert_eq!(store.close_boards_before(t.id, 3, now()).await.unwrap(), 1, "the live, active boards before 3");
+    assert!(!store.get_board(first.id).await.unwrap().unwrap().is_active);
+    assert_eq!(store.close_boards_before(t.id, 3, now()).await.unwrap(), 0);
+    let filter = BoardFilter {
+        account_id: a.id,
+        game_id: None,
+        slug: None,
+        code: None,
+        is_active: None,
+        is_published: None,
+        tag: None,
+        template_id: Some(t.id),
+    };
+    let seasons = store.list_boards(&filter, &page("series:desc", 10, None, &codec)).await.unwrap();
+    assert_eq!(seasons.iter().map(|b| b.series.unwrap()).collect::<Vec<_>>(), vec![3, 1]);
+
+    // Deleting the game deletes its templates.
+    let mut g = g;
+    g.deleted_at = Some(now());
+    store.update_game(&g).await.unwrap();
+    assert_eq!(store.get_template(t.id).await.unwrap(), None);
+    assert!(store.active_templates().await.unwrap().is_empty());
+}
+
 macro_rules! contract {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -1538,6 +1643,7 @@ contract!(
     api_keys_authenticate_in_one_read_and_record_last_use,
     bootstrap_inserts_are_atomic,
     games_and_boards_round_trip_and_deleting_a_game_deletes_its_boards,
+    templates_round_trip_and_each_period_is_stamped_out_once,
     system_answers_ping_and_keeps_one_cursor_secret,
     scores_commit_in_batches_stream_back_exactly_and_rebuild,
     members_keep_names_unique_ignoring_case_and_deleting_one_ends_its_tokens,

@@ -298,6 +298,35 @@ fn id_of(addr: &str, path: &str, body: serde_json::Value) -> String {
     json["id"].as_str().unwrap().to_owned()
 }
 
+#[test]
+fn a_running_server_stamps_out_a_new_templates_current_board_within_seconds_on_its_own_clock() {
+    let server = Server::start(&[("PODIUM_BOOTSTRAP_API_KEY", KEY)]);
+    let addr = server.addr.clone();
+    let account = id_of(&addr, "/v1/accounts", serde_json::json!({"name": "Seasons"}));
+    let game = id_of(&addr, "/v1/games", serde_json::json!({"account_id": account, "name": "G"}));
+    let body = serde_json::json!({"game_id": game, "name": "Hourly", "schedule": "0 * * * *"});
+    let template = id_of(&addr, "/v1/board-templates", body);
+    let path = format!("/v1/board-templates/{template}/current");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let board = loop {
+        match http(&addr, "GET", &path, None) {
+            Some((200, board)) => break board,
+            Some((404, _)) if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            other => panic!("no current board within 5 s: {other:?}"),
+        }
+    };
+    assert_eq!(board["series"], 1);
+    assert_eq!(board["is_active"], true);
+    let ends: chrono::DateTime<chrono::Utc> = board["ends_at"].as_str().unwrap().parse().unwrap();
+    let now = chrono::Utc::now();
+    assert!(
+        ends > now && ends <= now + chrono::Duration::hours(1),
+        "the period in progress ends within the hour: {ends}"
+    );
+    server.terminate();
+    assert!(server.wait().0.success());
+}
+
 /// Submissions in flight from several threads; SIGKILL; restart; every acknowledged one is
 /// ranked.
 fn acknowledged_submissions_survive_sigkill(database_url: &str) {

@@ -604,3 +604,30 @@ async fn a_board_closed_and_reopened_through_one_node_is_closed_and_reopened_on_
     b.patch(&path, &t.key, json!({"name": "Laps"})).await.assert(200);
     within("renamed everywhere", || async { a.get(&path, &t.key).await.body["name"] == "Laps" }).await;
 }
+
+#[tokio::test]
+async fn three_nodes_running_the_schedule_at_once_stamp_each_period_out_once() {
+    let Some(a) = TestApp::spawn_postgres().await else { return };
+    let (b, c) = (a.node().await, a.node().await);
+    let t = a.tenant("acme").await;
+    let game = a.game(&t, "Space Race").await;
+    let body = json!({"name": "Daily", "game_id": game, "schedule": "daily", "starts_at": "2030-01-01T00:00:00Z"});
+    let tpl = a.post("/v1/board-templates", &t.key, body).await;
+    tpl.assert(201);
+    let at: chrono::DateTime<chrono::Utc> = "2030-01-20T12:00:00Z".parse().unwrap();
+    for _ in 0..3 {
+        let (ra, rb, rc) = tokio::join!(
+            a.state.admin.run_schedules(at),
+            b.state.admin.run_schedules(at),
+            c.state.admin.run_schedules(at)
+        );
+        let created = ra.unwrap().created + rb.unwrap().created + rc.unwrap().created;
+        assert!(created <= 20, "{created} boards stamped out for 20 periods");
+    }
+    let boards = a.get(&format!("/v1/boards?template_id={}&limit=100", tpl.id()), &t.key).await;
+    let series: Vec<i64> =
+        boards.body["data"].as_array().unwrap().iter().map(|b| b["series"].as_i64().unwrap()).collect();
+    assert_eq!(series, (1..=20).rev().collect::<Vec<_>>(), "every period once, none twice");
+    let active = boards.body["data"].as_array().unwrap().iter().filter(|b| b["is_active"] == true).count();
+    assert_eq!(active, 1, "only the period in progress is open");
+}
