@@ -122,7 +122,7 @@ for i in $(seq 10); do
 done
 top3() {
   for port in 8081 8082; do
-    top=$(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:$port/v1/scores?board_id=$board&limit=3" | grep -o '"player_name":"[^"]*"' | tr '\n' ' ')
+    top=$(curl -s -H "leadr-api-key: $KEY" "127.0.0.1:$port/v1/scores?account_id=$account&board_id=$board&limit=3" | grep -o '"player_name":"[^"]*"' | tr '\n' ' ')
     echo "node $port, top 3: $top"
   done
 }

@@ -121,4 +121,8 @@ pub struct SubmissionMeta {
     pub last_score_value: Option<f64>,
     /// The last accepted submission.
     pub score_event_id: Option<ScoreEventId>,
+    /// When the player first submitted to the board.
+    pub created_at: DateTime<Utc>,
+    /// When the counts last changed.
+    pub updated_at: DateTime<Utc>,
 }

@@ -22,8 +22,9 @@ pub use admin::{
     UpdateTemplate, UpdateUser,
 };
 pub use clients::{
-    ClientConfig, ClientGrant, ClientSubmit, Clients, IdentityListQuery, IssuedNonce, NameCheck, NameConflict,
-    SessionListQuery, SessionTokens, StartSession, UpdateIdentity, UpdateSession,
+    ClientConfig, ClientGrant, ClientSubmit, Clients, DeviceListQuery, DeviceView, IdentityListQuery, IssuedNonce,
+    NameCheck, NameConflict, SessionListQuery, SessionTokens, StartSession, UpdateDevice, UpdateIdentity,
+    UpdateSession,
 };
 pub use patch::Patch;
 pub use scores::{

@@ -68,6 +68,34 @@ pub struct SessionFilter {
     pub revoked: Option<bool>,
 }
 
+/// Filters for listing devices.
+#[derive(Debug, Clone)]
+pub struct DeviceFilter {
+    /// The account whose devices are listed.
+    pub account_id: AccountId,
+    /// Only this game's.
+    pub game_id: Option<GameId>,
+    /// Only this identity's.
+    pub identity_id: Option<crate::id::IdentityId>,
+    /// Only with this status.
+    pub status: Option<crate::model::DeviceStatus>,
+}
+
+/// The admin side of devices: listing them and banning one on its own.
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// A page of devices.
+    async fn list_devices(&self, filter: &DeviceFilter, page: &PageRequest) -> StoreResult<Vec<crate::model::Device>>;
+    /// Sets a device's status; banning also revokes its unrevoked sessions, in the same
+    /// transaction. Returns how many sessions it revoked; `NotFound` for an unknown device.
+    async fn set_device_status(
+        &self,
+        id: crate::id::DeviceId,
+        status: crate::model::DeviceStatus,
+        at: Timestamp,
+    ) -> StoreResult<u64>;
+}
+
 /// A nonce being spent: its id and when it expires (microseconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonceClaim {

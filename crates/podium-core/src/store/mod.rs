@@ -50,6 +50,7 @@ pub trait Store:
     + TemplateStore
     + ScoreStore
     + ClientStore
+    + DeviceStore
     + FlagStore
     + MemberStore
     + LeaderboardStore
@@ -74,6 +75,8 @@ impl<T> Store for T where
         + TemplateStore
         + ScoreStore
         + ClientStore
+        + DeviceStore
+        + DeviceStore
         + FlagStore
         + MemberStore
         + LeaderboardStore

@@ -25,11 +25,13 @@ pub(crate) use admin::{
     impl_account_store, impl_api_key_store, impl_board_store, impl_game_store, impl_template_store, impl_user_store,
 };
 pub(crate) use changes::impl_change_store;
-pub(crate) use clients::impl_client_store;
+pub(crate) use clients::{impl_client_store, impl_device_store};
 pub(crate) use community::{
     impl_ban_store, impl_category_store, impl_leaderboard_store, impl_member_store, impl_run_store, impl_variable_store,
 };
-pub(crate) use scores::{impl_flag_store, impl_score_store, read_review_inputs, write_review};
+pub(crate) use scores::{
+    flag_sort_column, impl_flag_store, impl_score_store, meta_sort_column, read_review_inputs, write_review,
+};
 pub(crate) use system::impl_system_store;
 
 /// Rows per multi-row INSERT (well under both backends' bind-parameter limits).
@@ -59,6 +61,17 @@ macro_rules! fetch_page {
     }};
 }
 pub(crate) use fetch_page;
+
+/// [`fetch_page!`] with sort fields mapped to expressions (see [`push_page_of`]):
+/// `fetch_page_of!(pool, query_builder, page, decode, column)`.
+macro_rules! fetch_page_of {
+    ($pool:expr, $qb:ident, $page:expr, $decode:expr, $column:expr) => {{
+        $crate::sql::push_page_of(&mut $qb, $page, $column);
+        let rows = $qb.build().fetch_all($pool).await.map_err($crate::sql::map_err)?;
+        rows.iter().map($decode).collect()
+    }};
+}
+pub(crate) use fetch_page_of;
 
 /// Claims a row for an edit made from a copy read at `read_micros`: bumps its `updated_at` to
 /// `at_micros` only if it still has the one read (which also locks the row until the
@@ -123,6 +136,7 @@ macro_rules! impl_store {
         $crate::sql::impl_template_store!($store, $db);
         $crate::sql::impl_score_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_client_store!($store, $db, $begin);
+        $crate::sql::impl_device_store!($store, $db, $begin);
         $crate::sql::impl_flag_store!($store, $db, $name, $begin, $for_update);
         $crate::sql::impl_member_store!($store, $db, $begin, $for_update);
         $crate::sql::impl_leaderboard_store!($store, $db);
@@ -176,6 +190,20 @@ where
     for<'t> f64: Encode<'t, DB> + Type<DB>,
     for<'t> bool: Encode<'t, DB> + Type<DB>,
 {
+    push_page_of(qb, page, |field| field)
+}
+
+/// [`push_page`] where a sort field is an expression rather than its column: a nullable column
+/// compared through `COALESCE`, an enum in its meaning's order through `CASE` (keyset
+/// comparisons with `NULL` match nothing). The resource's `sort_value` must give the same value.
+pub(crate) fn push_page_of<DB>(qb: &mut QueryBuilder<DB>, page: &PageRequest, column: fn(&str) -> &str)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> f64: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
+{
     let keys = page.sort.keys();
     let backward = page.keyset.as_ref().is_some_and(|k| k.traversal == Traversal::Backward);
     let ascending = |d: Direction| (d == Direction::Asc) != backward;
@@ -197,7 +225,7 @@ where
                 } else {
                     " < "
                 };
-                qb.push(key.field).push(op);
+                qb.push(column(key.field)).push(op);
                 bind(qb, &keyset.values[j]);
             }
             qb.push(")");
@@ -209,7 +237,7 @@ where
         if i > 0 {
             qb.push(", ");
         }
-        qb.push(key.field).push(if ascending(key.direction) { " ASC" } else { " DESC" });
+        qb.push(column(key.field)).push(if ascending(key.direction) { " ASC" } else { " DESC" });
     }
     qb.push(" LIMIT ").push_bind(i64::from(page.fetch_limit()));
 }

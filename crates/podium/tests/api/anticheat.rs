@@ -436,3 +436,111 @@ async fn a_flag_deleted_releases_what_it_held_leaves_the_lists_and_a_restore_hol
     app.call(Method::DELETE, &path, Some(&other.key), None).await.assert_problem(404, "not_found");
     app.patch(&path, &t.key, json!({"deleted": null})).await.assert_problem(422, "validation_failed");
 }
+
+/// Every page of `path` (sorted by `sort`) one entry at a time, then all in one page: the ids in
+/// order, both ways.
+async fn paged_both_ways(app: &TestApp, t: &Tenant, path: &str, sort: &str) -> (Vec<Value>, Vec<String>) {
+    let whole = app.get(&format!("{path}&sort={sort}&limit=100"), &t.key).await;
+    whole.assert(200);
+    let rows = flags(&whole);
+    let mut one_by_one = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            None => format!("{path}&sort={sort}&limit=1"),
+            Some(c) => format!("{path}&sort={sort}&limit=1&cursor={c}"),
+        };
+        let page = app.get(&url, &t.key).await;
+        page.assert(200);
+        one_by_one.extend(flags(&page).iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+        match page.body["pagination"]["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+        assert!(one_by_one.len() <= rows.len(), "paging does not end");
+    }
+    (rows, one_by_one)
+}
+
+/// The sort key of a row as the documented order reads it.
+fn key_of(row: &Value, field: &str) -> (i64, f64, String) {
+    let v = &row[field];
+    match field {
+        "confidence" => (["LOW", "MEDIUM", "HIGH"].iter().position(|c| v == c).unwrap() as i64, 0.0, String::new()),
+        "submission_count" => (v.as_i64().unwrap(), 0.0, String::new()),
+        "last_score_value" => (0, v.as_f64().unwrap_or(f64::MIN), String::new()),
+        _ => (0, 0.0, v.as_str().unwrap_or("").to_owned()),
+    }
+}
+
+fn assert_sorted(rows: &[Value], field: &str, descending: bool) {
+    let keys: Vec<(i64, f64, String)> = rows.iter().map(|r| key_of(r, field)).collect();
+    for pair in keys.windows(2) {
+        let ordered = if descending { pair[0] >= pair[1] } else { pair[0] <= pair[1] };
+        assert!(ordered, "{field} {}: {:?} before {:?}", if descending { "desc" } else { "asc" }, pair[0], pair[1]);
+    }
+}
+
+#[tokio::test]
+async fn flags_and_submission_counts_sort_by_every_documented_field_missing_values_and_meanings_included() {
+    let app = TestApp::spawn().await;
+    let (t, _, board) = setup(&app, json!({})).await;
+    // Refused (HIGH, no event), velocity on an accepted one (MEDIUM, with an event), progression.
+    submit(&app, &t, &board, "refused", 5000.0).await.assert_problem(403, "rejected_by_anti_cheat");
+    for (player, values) in [("quick", [10.0, 11.0]), ("jumper", [5.0, 900.0]), ("slow", [20.0, 21.0])] {
+        for v in values {
+            submit(&app, &t, &board, player, v).await.assert(201);
+        }
+    }
+    let f = flags(&app.get(&format!("/v1/score-flags?board_id={board}&limit=100"), &t.key).await);
+    assert!(f.len() >= 4, "{f:?}");
+    assert!(f.iter().any(|x| x["score_event_id"].is_null()) && f.iter().any(|x| x["score_event_id"].is_string()));
+    let reviewed = f.iter().find(|x| x["flag_type"] == "velocity").unwrap()["id"].as_str().unwrap().to_owned();
+    app.patch(&format!("/v1/score-flags/{reviewed}"), &t.key, json!({"status": "dismissed"})).await.assert(200);
+
+    let path = format!("/v1/score-flags?board_id={board}");
+    for field in ["score_event_id", "flag_type", "confidence", "status", "created_at", "updated_at"] {
+        for direction in ["asc", "desc"] {
+            let (rows, one_by_one) = paged_both_ways(&app, &t, &path, &format!("{field}:{direction}")).await;
+            assert_eq!(rows.len(), f.len());
+            assert_sorted(&rows, field, direction == "desc");
+            let ids: Vec<String> = rows.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(one_by_one, ids, "{field}:{direction} pages one by one as in one page");
+        }
+    }
+    let by_confidence = flags(&app.get(&format!("{path}&sort=confidence:desc&limit=1"), &t.key).await);
+    assert_eq!(by_confidence[0]["confidence"], "HIGH", "HIGH ranks above MEDIUM, not alphabetically below");
+
+    let meta = flags(&app.get(&format!("/v1/score-submission-metadata?board_id={board}"), &t.key).await);
+    assert_eq!(meta.len(), 4);
+    for m in &meta {
+        let (created, updated) = (m["created_at"].as_str().unwrap(), m["updated_at"].as_str().unwrap());
+        assert!(created <= updated && updated <= m["last_submission_at"].as_str().unwrap(), "{m}");
+    }
+    let quick = meta.iter().find(|m| m["submission_count"] == 2 && m["last_score_value"] == 11.0).unwrap();
+    assert!(
+        quick["created_at"].as_str().unwrap() < quick["updated_at"].as_str().unwrap(),
+        "the counts changed since: {quick}"
+    );
+    let path = format!("/v1/score-submission-metadata?board_id={board}");
+    for field in [
+        "identity_id",
+        "board_id",
+        "submission_count",
+        "last_submission_at",
+        "last_score_value",
+        "created_at",
+        "updated_at",
+    ] {
+        for direction in ["asc", "desc"] {
+            let (rows, one_by_one) = paged_both_ways(&app, &t, &path, &format!("{field}:{direction}")).await;
+            assert_eq!(rows.len(), 4);
+            assert_sorted(&rows, field, direction == "desc");
+            let ids: Vec<String> = rows.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(one_by_one, ids, "{field}:{direction} pages one by one as in one page");
+        }
+    }
+    let lowest = flags(&app.get(&format!("{path}&sort=last_score_value:asc&limit=1"), &t.key).await);
+    assert!(lowest[0]["last_score_value"].is_null(), "no accepted value sorts lowest: {lowest:?}");
+    app.get(&format!("{path}&sort=rejected_count:asc"), &t.key).await.assert_problem(400, "invalid_sort");
+}

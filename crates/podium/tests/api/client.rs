@@ -593,3 +593,60 @@ async fn one_nonce_sent_twice_at_once_is_spent_exactly_once() {
         assert_eq!(statuses, [201, 412], "{} / {}", a.text, b.text);
     }
 }
+
+#[tokio::test]
+async fn admins_list_devices_and_a_device_ban_kills_its_tokens_at_once_and_refuses_new_sessions() {
+    let app = TestApp::spawn().await;
+    let (t, game, board) = setup(&app).await;
+    let a = app.session(&game, FP_A).await;
+    let b = app.session(&game, FP_B).await;
+    let ((access_a, refresh_a), (access_b, _)) = (tokens(&a), tokens(&b));
+    app.client_submit(&access_a, &board, "Ada", 5.0).await.assert(201);
+    let device_a = a.body["device"]["id"].as_str().unwrap().to_owned();
+    let list = app.get(&format!("/v1/devices?game_id={game}&sort=first_seen_at:asc"), &t.key).await;
+    list.assert(200);
+    let listed: Vec<&str> = list.body["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, [device_a.as_str(), b.body["device"]["id"].as_str().unwrap()]);
+    let one = app.get(&format!("/v1/devices/{device_a}"), &t.key).await;
+    one.assert(200);
+    assert_eq!(one.body["client_fingerprint"], FP_A);
+    assert_eq!(one.body["identity_id"], a.body["identity_id"]);
+    assert_eq!(one.body["game_id"], game.as_str());
+    assert_eq!(one.body["account_id"], t.account_id.as_str());
+    assert_eq!(one.body["status"], "active");
+
+    let other = app.tenant("other").await;
+    app.get(&format!("/v1/devices/{device_a}"), &other.key).await.assert_problem(404, "not_found");
+    app.patch(&format!("/v1/devices/{device_a}"), &other.key, json!({"status": "banned"}))
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/v1/devices", SUPERADMIN_KEY).await.assert_problem(400, "account_id_required");
+    let bad = app.patch(&format!("/v1/devices/{device_a}"), &t.key, json!({"status": "gone"})).await;
+    assert!(bad.status.is_client_error(), "{}", bad.text);
+    app.patch(&format!("/v1/devices/{device_a}"), &t.key, json!({"status": null}))
+        .await
+        .assert_problem(422, "validation_failed");
+
+    // The ban: this device's tokens die at once and it cannot start again; the other plays on.
+    let banned = app.patch(&format!("/v1/devices/{device_a}"), &t.key, json!({"status": "banned"})).await;
+    banned.assert(200);
+    assert_eq!(banned.body["status"], "banned");
+    app.client(Method::GET, "/v1/client/nonce", Some(&access_a), None, &[]).await.assert_problem(401, "unauthorized");
+    let r = app.client(Method::POST, "/v1/client/sessions/refresh", Some(&refresh_a), None, &[]).await;
+    r.assert_problem(401, "unauthorized");
+    let again = json!({"game_id": game, "client_fingerprint": FP_A});
+    app.client(Method::POST, "/v1/client/sessions", None, Some(again.clone()), &[])
+        .await
+        .assert_problem(403, "device_banned");
+    app.client(Method::GET, "/v1/client/nonce", Some(&access_b), None, &[]).await.assert(200);
+    let sessions = app.get(&format!("/v1/identity-sessions?device_id={device_a}"), &t.key).await;
+    assert!(sessions.body["data"].as_array().unwrap().iter().all(|s| s["revoked"] == true), "{}", sessions.text);
+    let only_banned = app.get(&format!("/v1/devices?status=banned&game_id={game}"), &t.key).await;
+    assert_eq!(only_banned.body["data"].as_array().unwrap().len(), 1);
+    let ranked = app.get(&format!("/v1/scores?board_id={board}"), &t.key).await;
+    assert_eq!(ranked.body["data"].as_array().unwrap().len(), 1, "a device ban leaves the player's entries");
+
+    // Lifted: the device starts a new session.
+    app.patch(&format!("/v1/devices/{device_a}"), &t.key, json!({"status": "active"})).await.assert(200);
+    app.client(Method::POST, "/v1/client/sessions", None, Some(again), &[]).await.assert(201);
+}

@@ -4,7 +4,7 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Response, Tenant, TestApp};
+use crate::helpers::{Response, SUPERADMIN_KEY, Tenant, TestApp};
 
 async fn setup(board: Value) -> (TestApp, Tenant, String) {
     let app = TestApp::spawn().await;
@@ -408,4 +408,27 @@ async fn rebuild_from_the_events_alone_reproduces_every_entry_and_rank() {
     assert_eq!(report.events, 4 * 7 * 3);
     let after = snapshot(&app, &t.key, &boards).await;
     assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn scores_filter_by_account_and_game_and_a_superadmin_must_name_the_account() {
+    let (app, t, board) = setup(json!({"name": "Laps"})).await;
+    submit(&app, &t, &board, "ada", 10.0).await.assert(201);
+    let game = app.get(&format!("/v1/boards/{board}"), &t.key).await.body["game_id"].as_str().unwrap().to_owned();
+    let other_game = app.game(&t, "Other").await;
+    let path = format!("/v1/scores?board_id={board}");
+    app.get(&path, SUPERADMIN_KEY).await.assert_problem(400, "account_id_required");
+    let named = app.get(&format!("{path}&account_id={}", t.account_id), SUPERADMIN_KEY).await;
+    assert_eq!(values(&named), vec![10.0]);
+    assert_eq!(values(&app.get(&format!("{path}&game_id={game}"), &t.key).await), vec![10.0]);
+    let elsewhere = app.get(&format!("{path}&game_id={other_game}"), &t.key).await;
+    elsewhere.assert(200);
+    assert!(values(&elsewhere).is_empty(), "another game's filter matches none of this board's entries");
+    let rival = app.tenant("rival").await;
+    let other_account = app.get(&format!("{path}&account_id={}", rival.account_id), SUPERADMIN_KEY).await;
+    other_account.assert(200);
+    assert!(values(&other_account).is_empty());
+    app.get(&format!("{path}&account_id={}", rival.account_id), &t.key).await.assert_problem(403, "forbidden");
+    let bad = app.get(&format!("{path}&game_id=brd_nope"), &t.key).await;
+    assert!(bad.status.is_client_error(), "{}", bad.text);
 }

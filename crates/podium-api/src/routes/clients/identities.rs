@@ -1,11 +1,14 @@
-//! `/v1/identities` and `/v1/identity-sessions`: the players of an account's games and their
-//! client sessions, for admins (rename, re-tier, ban; revoke a session).
+//! `/v1/identities`, `/v1/devices` and `/v1/identity-sessions`: the players of an account's
+//! games, their devices and their client sessions, for admins (rename, re-tier, ban a player
+//! or one device; revoke a session).
 
 use axum::Json;
 use axum::extract::State;
 use podium_core::id::{AccountId, DeviceId, GameId, IdentityId, SessionId};
-use podium_core::model::{Identity, IdentitySession, IdentityStatus};
-use podium_core::service::{IdentityListQuery, SessionListQuery, UpdateIdentity, UpdateSession};
+use podium_core::model::{DeviceStatus, Identity, IdentitySession, IdentityStatus};
+use podium_core::service::{
+    DeviceListQuery, DeviceView, IdentityListQuery, SessionListQuery, UpdateDevice, UpdateIdentity, UpdateSession,
+};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,6 +23,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_identities))
         .routes(routes!(get_identity, update_identity))
+        .routes(routes!(list_devices))
+        .routes(routes!(get_device, update_device))
         .routes(routes!(list_sessions))
         .routes(routes!(get_session, update_session))
 }
@@ -71,6 +76,59 @@ async fn update_identity(
     ApiJson(cmd): ApiJson<UpdateIdentity>,
 ) -> ApiResult<Json<Identity>> {
     Ok(Json(s.clients.update_identity(&p, id, cmd).await?))
+}
+
+/// Filters of `GET /v1/devices`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DeviceFilters {
+    /// Required for a superadmin; a regular key's own account otherwise.
+    account_id: Option<AccountId>,
+    /// Only this game's devices.
+    game_id: Option<GameId>,
+    /// Only this player's devices.
+    identity_id: Option<IdentityId>,
+    /// Only `active` or only `banned` devices.
+    status: Option<DeviceStatus>,
+}
+
+/// List the devices of an account's players (sorts: `first_seen_at`, `last_seen_at`).
+#[utoipa::path(get, path = "/v1/devices", tag = "identities", params(DeviceFilters, PageQuery),
+    responses((status = 200, body = ListResponse<DeviceView>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn list_devices(
+    State(s): State<AppState>,
+    Admin(p): Admin,
+    ApiQuery(f): ApiQuery<DeviceFilters>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ListResponse<DeviceView>>> {
+    let q =
+        DeviceListQuery { account_id: f.account_id, game_id: f.game_id, identity_id: f.identity_id, status: f.status };
+    Ok(Json(s.clients.list_devices(&p, q, &page.into()).await?.into()))
+}
+
+/// Get a device.
+#[utoipa::path(get, path = "/v1/devices/{id}", tag = "identities", params(("id" = DeviceId, Path)),
+    responses((status = 200, body = DeviceView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn get_device(
+    State(s): State<AppState>,
+    Admin(p): Admin,
+    IdPath(id): IdPath<DeviceId>,
+) -> ApiResult<Json<DeviceView>> {
+    Ok(Json(s.clients.get_device(&p, id).await?))
+}
+
+/// Ban or unban one device. A ban revokes its sessions at once and refuses new ones (403
+/// `device_banned`); the player's other devices and entries are untouched.
+#[utoipa::path(patch, path = "/v1/devices/{id}", tag = "identities", params(("id" = DeviceId, Path)),
+    request_body = UpdateDevice,
+    responses((status = 200, body = DeviceView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn update_device(
+    State(s): State<AppState>,
+    Admin(p): Admin,
+    IdPath(id): IdPath<DeviceId>,
+    ApiJson(cmd): ApiJson<UpdateDevice>,
+) -> ApiResult<Json<DeviceView>> {
+    Ok(Json(s.clients.update_device(&p, id, cmd).await?))
 }
 
 /// Filters of `GET /v1/identity-sessions`.

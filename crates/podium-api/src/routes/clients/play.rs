@@ -192,6 +192,8 @@ async fn list_scores(
         _ => sort,
     });
     let q = ScoreListQuery {
+        account_id: None,
+        game_id: None,
         board_id: f.board_id,
         is_test: TestFilter::Live,
         identity_id,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use podium_core::error::FieldCode;
 use podium_core::error::FieldErrors;
 use podium_core::error::ServiceError;
-use podium_core::id::{BoardId, IdentityId, ScoreId};
+use podium_core::id::{AccountId, BoardId, GameId, IdentityId, ScoreId};
 use podium_core::model::Board;
 use podium_core::service::{Audience, EXPORT_MAX, ScoreListQuery, ScoreView, TestFilter};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScoreFilters {
+    /// Required for a superadmin; a regular key's own account otherwise (another is 403).
+    pub account_id: Option<AccountId>,
+    /// Only entries of this game's boards.
+    pub game_id: Option<GameId>,
     /// The board (required).
     pub board_id: Option<BoardId>,
     /// `false` (default) for live entries, `true` for test entries, `all` for both (each ranked
@@ -56,6 +60,8 @@ impl ScoreFilters {
             }
         };
         Ok(ScoreListQuery {
+            account_id: self.account_id,
+            game_id: self.game_id,
             board_id: self.board_id,
             is_test,
             identity_id: self.identity_id,

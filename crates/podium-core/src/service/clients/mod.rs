@@ -31,7 +31,10 @@ use crate::shared::{Change, Invalidation, Subscriber};
 
 pub use nonces::IssuedNonce;
 pub use play::{ClientSubmit, NameCheck, NameConflict};
-pub use players::{IdentityListQuery, SessionListQuery, UpdateIdentity, UpdateSession};
+pub use players::{
+    DEVICE_SORTABLE, DeviceListQuery, DeviceView, IdentityListQuery, SessionListQuery, UpdateDevice, UpdateIdentity,
+    UpdateSession,
+};
 pub use sessions::{ClientGrant, SessionTokens, StartSession};
 
 /// Lifetimes of client credentials.

@@ -1,17 +1,17 @@
-//! What admins do with players and their sessions: list, rename, ban, revoke. Bans and
-//! revocations drop this node's cached grants at once.
+//! What admins do with players, their devices and their sessions: list, rename, ban, revoke.
+//! Bans and revocations drop every node's cached grants at once.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Clients;
 use crate::auth::Principal;
 use crate::error::{FieldErrors, ServiceError, ServiceResult};
 use crate::id::{AccountId, DeviceId, GameId, IdentityId, SessionId};
-use crate::model::{Identity, IdentitySession, IdentityStatus, Name, TrustTier};
-use crate::page::{ListParams, Page, PageRequest};
+use crate::model::{Device, DeviceStatus, Identity, IdentitySession, IdentityStatus, Name, TrustTier};
+use crate::page::{ListParams, Page, PageRequest, SortValue, Sortable};
 use crate::service::Patch;
-use crate::store::{IdentityFilter, SessionFilter};
-use crate::time::now;
+use crate::store::{DeviceFilter, IdentityFilter, SessionFilter};
+use crate::time::{now, to_micros};
 
 /// Filters of `GET /v1/identities`.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +40,63 @@ pub struct UpdateIdentity {
     #[serde(default)]
     #[schema(value_type = IdentityStatus)]
     pub status: Patch<IdentityStatus>,
+}
+
+/// A device as admins see it: what its client sees, and whose it is.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    /// The device.
+    #[serde(flatten)]
+    pub device: Device,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// The game.
+    pub game_id: GameId,
+    /// The player it plays as.
+    pub identity_id: IdentityId,
+}
+
+impl From<Device> for DeviceView {
+    fn from(device: Device) -> Self {
+        Self { account_id: device.account_id, game_id: device.game_id, identity_id: device.identity_id, device }
+    }
+}
+
+/// Fields `GET /v1/devices` sorts by (besides `id`).
+pub const DEVICE_SORTABLE: &[&str] = &["first_seen_at", "last_seen_at"];
+
+impl Sortable for Device {
+    fn sort_value(&self, field: &str) -> SortValue {
+        match field {
+            "first_seen_at" => SortValue::Int(to_micros(self.first_seen_at)),
+            "last_seen_at" => SortValue::Int(to_micros(self.last_seen_at)),
+            _ => SortValue::Text(self.id.to_string()),
+        }
+    }
+}
+
+/// Filters of `GET /v1/devices`.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceListQuery {
+    /// Required for a superadmin.
+    pub account_id: Option<AccountId>,
+    /// Only this game's.
+    pub game_id: Option<GameId>,
+    /// Only this player's.
+    pub identity_id: Option<IdentityId>,
+    /// Only with this status.
+    pub status: Option<DeviceStatus>,
+}
+
+/// `PATCH /v1/devices/{id}`
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDevice {
+    /// `banned` revokes the device's sessions at once and refuses new ones; `active` lifts
+    /// the ban.
+    #[serde(default)]
+    #[schema(value_type = DeviceStatus)]
+    pub status: Patch<DeviceStatus>,
 }
 
 /// Filters of `GET /v1/identity-sessions`.
@@ -124,6 +181,45 @@ impl Clients {
             self.scores.set_identity_visible(identity.id, unbanned).await?;
         }
         Ok(identity)
+    }
+
+    /// One device the principal can see.
+    pub async fn get_device(&self, p: &Principal, id: DeviceId) -> ServiceResult<DeviceView> {
+        let device = self.admin.store().get_device(id).await?.ok_or_else(|| ServiceError::not_found("device"))?;
+        if p.can_see(device.account_id) { Ok(device.into()) } else { Err(ServiceError::not_found("device")) }
+    }
+
+    /// Devices of one account, filtered.
+    pub async fn list_devices(
+        &self,
+        p: &Principal,
+        q: DeviceListQuery,
+        params: &ListParams,
+    ) -> ServiceResult<Page<DeviceView>> {
+        let account_id = self.admin.list_scope(p, q.account_id)?;
+        let scope = format!("devices|{account_id}|{:?}|{:?}|{:?}", q.game_id, q.identity_id, q.status);
+        let cursors = self.admin.cursors();
+        let req = PageRequest::prepare(params, DEVICE_SORTABLE, "last_seen_at:desc", &scope, cursors)?;
+        let filter = DeviceFilter { account_id, game_id: q.game_id, identity_id: q.identity_id, status: q.status };
+        let rows = self.admin.store().list_devices(&filter, &req).await?;
+        Ok(req.finish(rows, cursors).map(DeviceView::from))
+    }
+
+    /// Bans or unbans one device, as a player ban does for all of a player's: a ban revokes
+    /// the device's sessions (their tokens answer 401 at once, on every node) and new sessions
+    /// from it are refused (403 `device_banned`) until it is lifted. The player's entries and
+    /// other devices are untouched.
+    pub async fn update_device(&self, p: &Principal, id: DeviceId, cmd: UpdateDevice) -> ServiceResult<DeviceView> {
+        let device = self.get_device(p, id).await?;
+        let mut errors = FieldErrors::new();
+        let status = cmd.status.required("status", &mut errors);
+        errors.into_result()?;
+        let Some(status) = status.filter(|s| *s != device.device.status) else {
+            return Ok(device);
+        };
+        self.admin.store().set_device_status(id, status, now()).await?;
+        self.forget_grants(None, Some(device.identity_id));
+        self.get_device(p, id).await
     }
 
     /// One session the principal can see.

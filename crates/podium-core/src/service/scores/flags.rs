@@ -5,7 +5,7 @@ use crate::anticheat::FlagType;
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::id::{AccountId, BoardId, FlagId, GameId, IdentityId, SubmissionMetaId};
-use crate::model::{FlagStatus, ScoreFlag, SubmissionMeta};
+use crate::model::{Confidence, FlagStatus, ScoreFlag, SubmissionMeta};
 use crate::page::{ListParams, Page, PageRequest, SortValue, Sortable};
 use crate::store::{FlagFilter, SubmissionMetaFilter};
 use crate::time::to_micros;
@@ -40,9 +40,38 @@ pub struct SubmissionMetaQuery {
     pub identity_id: Option<IdentityId>,
 }
 
+/// Fields `GET /v1/score-flags` sorts by (besides `id`). Enums sort by their text, but
+/// `confidence` by meaning (`LOW` < `MEDIUM` < `HIGH`); a flag without an event sorts as an
+/// empty `score_event_id` (the store's `flag_sort_column` agrees).
+pub const FLAG_SORTABLE: &[&str] = &["score_event_id", "flag_type", "confidence", "status", "created_at", "updated_at"];
+
+/// Fields `GET /v1/score-submission-metadata` sorts by (besides `id`); a player with no
+/// accepted submission sorts as the lowest `last_score_value`.
+pub const META_SORTABLE: &[&str] = &[
+    "identity_id",
+    "board_id",
+    "submission_count",
+    "last_submission_at",
+    "last_score_value",
+    "created_at",
+    "updated_at",
+];
+
+fn confidence_rank(c: Confidence) -> i64 {
+    match c {
+        Confidence::Low => 0,
+        Confidence::Medium => 1,
+        Confidence::High => 2,
+    }
+}
+
 impl Sortable for ScoreFlag {
     fn sort_value(&self, field: &str) -> SortValue {
         match field {
+            "score_event_id" => SortValue::Text(self.score_event_id.map(|e| e.to_string()).unwrap_or_default()),
+            "flag_type" => SortValue::Text(self.flag_type.as_str().to_owned()),
+            "confidence" => SortValue::Int(confidence_rank(self.confidence)),
+            "status" => SortValue::Text(self.status.as_str().to_owned()),
             "created_at" => SortValue::Int(to_micros(self.created_at)),
             "updated_at" => SortValue::Int(to_micros(self.updated_at)),
             _ => SortValue::Text(self.id.to_string()),
@@ -53,7 +82,13 @@ impl Sortable for ScoreFlag {
 impl Sortable for SubmissionMeta {
     fn sort_value(&self, field: &str) -> SortValue {
         match field {
+            "identity_id" => SortValue::Text(self.identity_id.to_string()),
+            "board_id" => SortValue::Text(self.board_id.to_string()),
+            "submission_count" => SortValue::Int(self.submission_count as i64),
             "last_submission_at" => SortValue::Int(to_micros(self.last_submission_at)),
+            "last_score_value" => SortValue::Float(self.last_score_value.unwrap_or(f64::MIN)),
+            "created_at" => SortValue::Int(to_micros(self.created_at)),
+            "updated_at" => SortValue::Int(to_micros(self.updated_at)),
             _ => SortValue::Text(self.id.to_string()),
         }
     }
@@ -73,7 +108,7 @@ impl Scores {
             q.board_id, q.game_id, q.identity_id, q.status, q.flag_type
         );
         let cursors = self.admin.cursors();
-        let req = PageRequest::prepare(params, &["created_at", "updated_at"], "created_at:desc", &scope, cursors)?;
+        let req = PageRequest::prepare(params, FLAG_SORTABLE, "created_at:desc", &scope, cursors)?;
         let filter = FlagFilter {
             account_id,
             board_id: q.board_id,
@@ -103,7 +138,7 @@ impl Scores {
         self.flush_counts().await?;
         let scope = format!("submission_meta|{account_id}|{:?}|{:?}", q.board_id, q.identity_id);
         let cursors = self.admin.cursors();
-        let req = PageRequest::prepare(params, &["last_submission_at"], "last_submission_at:desc", &scope, cursors)?;
+        let req = PageRequest::prepare(params, META_SORTABLE, "last_submission_at:desc", &scope, cursors)?;
         let filter = SubmissionMetaFilter { account_id, board_id: q.board_id, identity_id: q.identity_id };
         let rows = self.admin.store().list_submission_meta(&filter, &req).await?;
         Ok(req.finish(rows, cursors))

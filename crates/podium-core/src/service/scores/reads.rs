@@ -114,7 +114,13 @@ impl Scores {
                 "use one of around_score_id, around_score_value and cursor",
             ));
         }
+        let account_id = self.admin.list_scope(p, q.account_id)?;
         let board = self.admin.get_board(p, board_id).await?;
+        // `account_id` and `game_id` filter, as on the reference: a board outside them has no
+        // entries to list.
+        if board.account_id != account_id || q.game_id.is_some_and(|g| g != board.game_id) {
+            return Ok(Page::with_cursors(Vec::new(), None, None));
+        }
         self.list_on(board, q, params, audience).await
     }
 

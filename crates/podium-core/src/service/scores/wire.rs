@@ -149,6 +149,10 @@ pub enum TestFilter {
 /// Parameters of `GET /v1/scores`.
 #[derive(Debug, Clone, Default)]
 pub struct ScoreListQuery {
+    /// Required for a superadmin (admin lists); entries of another account's board are none.
+    pub account_id: Option<AccountId>,
+    /// Only entries of this game's boards (another game's board has none).
+    pub game_id: Option<GameId>,
     /// Required.
     pub board_id: Option<BoardId>,
     /// Pool.

@@ -226,8 +226,11 @@ fn count(metas: &mut HashMap<(IdentityId, BoardId), SubmissionMeta>, p: &Planned
         last_submission_at: e.created_at,
         last_score_value: None,
         score_event_id: None,
+        created_at: e.created_at,
+        updated_at: e.created_at,
     });
     m.last_submission_at = e.created_at;
+    m.updated_at = e.created_at;
     if accepted {
         m.submission_count += 1;
         m.last_score_value = Some(e.event_payload.value);

@@ -5,6 +5,26 @@
 //! Longer than our usual ~400 lines for a reason: it is one trait implementation written as one
 //! macro (instantiated per backend), and an `impl` block cannot be split across files.
 
+/// The flag list's sort fields as SQL: a flag raised before its event was stored has no
+/// `score_event_id` (sorted as the empty text, first ascending), and confidence sorts by
+/// meaning, `LOW` < `MEDIUM` < `HIGH` (as `ScoreFlag::sort_value` gives them).
+pub(crate) fn flag_sort_column(field: &str) -> &str {
+    match field {
+        "score_event_id" => "COALESCE(score_event_id, '')",
+        "confidence" => "(CASE confidence WHEN 'LOW' THEN 0 WHEN 'MEDIUM' THEN 1 ELSE 2 END)",
+        other => other,
+    }
+}
+
+/// The submission counts' sort fields as SQL: a player with no accepted submission has no
+/// `last_score_value` (sorted as the lowest number, first ascending).
+pub(crate) fn meta_sort_column(field: &str) -> &str {
+    match field {
+        "last_score_value" => "COALESCE(last_score_value, -1.7976931348623157e308)",
+        other => other,
+    }
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! flag_cols {
@@ -22,7 +42,7 @@ macro_rules! meta_cols {
     () => {
         concat!(
             "id, account_id, game_id, board_id, identity_id, submission_count, rejected_count, last_submission_at, ",
-            "last_score_value, score_event_id"
+            "last_score_value, score_event_id, created_at, updated_at"
         )
     };
 }
@@ -182,6 +202,8 @@ macro_rules! impl_flag_store {
                 last_submission_at: from_micros(row.try_get(7).map_err(map_err)?),
                 last_score_value: row.try_get(8).map_err(map_err)?,
                 score_event_id: event.map(|s| s.parse()).transpose().map_err(|_| corrupt("event id"))?,
+                created_at: from_micros(row.try_get(10).map_err(map_err)?),
+                updated_at: from_micros(row.try_get(11).map_err(map_err)?),
             })
         }
 
@@ -253,7 +275,9 @@ macro_rules! impl_flag_store {
                         .push_bind(m.rejected_count as i64)
                         .push_bind(to_micros(m.last_submission_at))
                         .push_bind(m.last_score_value)
-                        .push_bind(m.score_event_id.map(|e| e.to_string()));
+                        .push_bind(m.score_event_id.map(|e| e.to_string()))
+                        .push_bind(to_micros(m.created_at))
+                        .push_bind(to_micros(m.updated_at));
                 });
                 qb.push(concat!(
                     " ON CONFLICT (identity_id, board_id) DO UPDATE SET ",
@@ -261,7 +285,8 @@ macro_rules! impl_flag_store {
                     "rejected_count = score_submission_metadata.rejected_count + excluded.rejected_count, ",
                     "last_submission_at = excluded.last_submission_at, ",
                     "last_score_value = COALESCE(excluded.last_score_value, score_submission_metadata.last_score_value), ",
-                    "score_event_id = COALESCE(excluded.score_event_id, score_submission_metadata.score_event_id)"
+                    "score_event_id = COALESCE(excluded.score_event_id, score_submission_metadata.score_event_id), ",
+                    "updated_at = excluded.updated_at"
                 ));
                 qb.build().execute(&mut *conn).await.map_err($crate::sql::map_err)?;
             }
@@ -296,7 +321,7 @@ macro_rules! impl_flag_store {
                 if let Some(t) = filter.flag_type {
                     qb.push(" AND flag_type = ").push_bind(t.as_str().to_owned());
                 }
-                $crate::sql::fetch_page!(&self.pool, qb, page, flag_from_row)
+                $crate::sql::fetch_page_of!(&self.pool, qb, page, flag_from_row, $crate::sql::flag_sort_column)
             }
 
             async fn get_flag(
@@ -412,7 +437,7 @@ macro_rules! impl_flag_store {
                 if let Some(i) = filter.identity_id {
                     qb.push(" AND identity_id = ").push_bind(i.to_string());
                 }
-                $crate::sql::fetch_page!(&self.pool, qb, page, meta_from_row)
+                $crate::sql::fetch_page_of!(&self.pool, qb, page, meta_from_row, $crate::sql::meta_sort_column)
             }
 
             async fn get_submission_meta(

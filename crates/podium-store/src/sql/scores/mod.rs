@@ -5,4 +5,4 @@ pub(crate) mod entries;
 mod flags;
 
 pub(crate) use entries::impl_score_store;
-pub(crate) use flags::{impl_flag_store, read_review_inputs, write_review};
+pub(crate) use flags::{flag_sort_column, impl_flag_store, meta_sort_column, read_review_inputs, write_review};
