@@ -544,3 +544,86 @@ async fn flags_and_submission_counts_sort_by_every_documented_field_missing_valu
     assert!(lowest[0]["last_score_value"].is_null(), "no accepted value sorts lowest: {lowest:?}");
     app.get(&format!("{path}&sort=rejected_count:asc"), &t.key).await.assert_problem(400, "invalid_sort");
 }
+
+/// The flag types raised on one accepted submission's event.
+async fn flag_types_of(app: &TestApp, t: &Tenant, event: &Value) -> Vec<String> {
+    let r = app.get(&format!("/v1/score-flags?identity_id={}&limit=100", event["identity_id"].as_str().unwrap()), &t.key).await;
+    flags(&r)
+        .iter()
+        .filter(|f| f["score_event_id"] == event["id"])
+        .map(|f| f["flag_type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_detection_with_state_judges_alike_after_a_restart_with_the_games_own_windows() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("ac").await;
+    // Windows wider than the defaults: a restart that replayed with the defaults would keep
+    // 5 values of history instead of 8 and 3 identities per value instead of 5.
+    let wide = app
+        .game_with_anti_cheat(
+            &t,
+            "Wide",
+            json!({"velocity_min_seconds": {"c": 0.000001}, "pattern_history": 8, "cluster_min_identities": 5,
+                "duplicate_window_seconds": 7200, "progression_max_percent": {"c": 200}}),
+        )
+        .await;
+    let strict = app.game_with_anti_cheat(&t, "Strict", json!({"rate_limit_per_hour": {"c": 2}})).await;
+    let board = |game: String, name: &'static str| {
+        let app = &app;
+        let t = &t;
+        async move {
+            let r = app.board(t, &game, json!({"name": name, "max_value": 1e9})).await;
+            r.assert(201);
+            r.id()
+        }
+    };
+    let (dup, prog, pat, clu, out) = (
+        board(wide.clone(), "Dup").await,
+        board(wide.clone(), "Prog").await,
+        board(wide.clone(), "Pat").await,
+        board(wide.clone(), "Clu").await,
+        board(wide.clone(), "Out").await,
+    );
+    let (vel, rate) = (board(strict.clone(), "Vel").await, board(strict.clone(), "Rate").await);
+
+    submit(&app, &t, &dup, "dup", 50.0).await.assert(201);
+    submit(&app, &t, &prog, "prog", 10.0).await.assert(201);
+    for i in 0..7 {
+        submit(&app, &t, &pat, "pat", 100.0 + 10.0 * f64::from(i)).await.assert(201);
+    }
+    for p in ["c1", "c2", "c3", "c4"] {
+        submit(&app, &t, &clu, p, 777.0).await.assert(201);
+    }
+    for i in 0..40 {
+        submit(&app, &t, &out, &format!("honest{i}"), 100.0 + f64::from(i % 10)).await.assert(201);
+    }
+    submit(&app, &t, &vel, "fast", 1.0).await.assert(201);
+    submit(&app, &t, &rate, "rate", 1.0).await.assert(201);
+    submit(&app, &t, &rate, "rate", 2.0).await.assert(201);
+
+    let app = app.restart().await;
+    let cases = [
+        (&dup, "dup", 50.0, "duplicate"),
+        (&prog, "prog", 1000.0, "progression"),
+        (&pat, "pat", 170.0, "pattern"),
+        (&clu, "c5", 777.0, "cluster"),
+        (&out, "far", 100_000.0, "outlier"),
+        (&vel, "fast", 2.0, "velocity"),
+    ];
+    for (board, player, value, detection) in cases {
+        let r = submit(&app, &t, board, player, value).await;
+        r.assert(201);
+        let raised = flag_types_of(&app, &t, &r.body).await;
+        assert!(raised.contains(&detection.to_owned()), "{detection} after the restart: raised {raised:?}");
+    }
+    let r = submit(&app, &t, &rate, "rate", 3.0).await;
+    r.assert_problem(403, "rejected_by_anti_cheat");
+    assert_eq!(r.body["detections"][0]["flag_type"], "rate_limit");
+    let r = submit(&app, &t, &out, "high", 5000.0).await;
+    assert!(r.status.is_success());
+    let r = submit(&app, &t, &out, "liar", 2e9).await;
+    r.assert_problem(403, "rejected_by_anti_cheat");
+    assert_eq!(r.body["detections"][0]["flag_type"], "impossible_value");
+}

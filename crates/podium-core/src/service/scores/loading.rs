@@ -4,7 +4,7 @@
 
 use super::{RebuildReport, Scores};
 use crate::error::ServiceResult;
-use crate::id::{BoardId, ScoreEventId};
+use crate::id::{BoardId, GameId, ScoreEventId};
 use crate::model::{Board, BoardType, SortDirection};
 use crate::ranking::{PoolKey, RankKey};
 use crate::scoring::PlannedEvent;
@@ -58,15 +58,21 @@ impl Scores {
         let store = self.admin.store();
         let boards: std::collections::HashMap<BoardId, Board> =
             store.all_boards().await?.into_iter().map(|b| (b.id, b)).collect();
-        let since = crate::time::to_micros(now()) - crate::anticheat::NEW_IDENTITY_MICROS;
+        // Each game's own windows decide what its counters keep (pattern history, cluster cap
+        // and window, duplicate window); the verdicts do not matter here, so the rate limit is
+        // lifted. A deleted game's boards replay with the defaults.
+        let mut thresholds: std::collections::HashMap<GameId, crate::anticheat::Thresholds> =
+            std::collections::HashMap::new();
+        let defaults = replay_thresholds(&crate::model::AntiCheatSettings::default());
+        let games: std::collections::HashSet<GameId> = boards.values().map(|b| b.game_id).collect();
+        for id in games {
+            if let Some(game) = store.get_game(id).await? {
+                thresholds.insert(id, replay_thresholds(&game.anti_cheat));
+            }
+        }
+        let since = crate::time::to_micros(now()) - replay_window_micros(thresholds.values());
         let events = store.events_since(since).await?;
         let totals = store.accepted_totals().await?;
-        // Replay with permissive thresholds: only the windows matter here, not the verdicts.
-        let mut thresholds = crate::anticheat::Thresholds::resolve(
-            &crate::model::AntiCheatSettings::default(),
-            crate::model::TrustTier::A,
-        );
-        thresholds.rate_limit_per_hour = u32::MAX;
         for e in &events {
             if let Some(board) = boards.get(&e.board_id) {
                 let sub = crate::anticheat::Submission {
@@ -74,13 +80,13 @@ impl Scores {
                     board,
                     value: e.event_payload.value,
                     at_micros: crate::time::to_micros(e.created_at),
-                    thresholds,
+                    thresholds: thresholds.get(&board.game_id).copied().unwrap_or(defaults),
                 };
                 self.counters.replay(&sub);
             }
         }
         self.counters.set_totals(totals);
-        tracing::info!(events = events.len(), "anti-cheat counters rebuilt from the last 24 hours");
+        tracing::info!(events = events.len(), "anti-cheat counters rebuilt from the replay window");
         Ok(events.len() as u64)
     }
 
@@ -133,4 +139,22 @@ impl Scores {
         self.load_rankings().await?;
         Ok(RebuildReport { events, entries: entries.len() as u64, skipped_events: skipped })
     }
+}
+
+/// Longest replay at start-up: a window configured longer than this comes back with this much
+/// history (docs/anti-cheat.md).
+pub const REPLAY_MAX_MICROS: i64 = 30 * 24 * 3600 * 1_000_000;
+
+/// A game's thresholds for replaying its events: its own windows, no rate limit.
+fn replay_thresholds(settings: &crate::model::AntiCheatSettings) -> crate::anticheat::Thresholds {
+    let mut t = crate::anticheat::Thresholds::resolve(settings, crate::model::TrustTier::A);
+    t.rate_limit_per_hour = u32::MAX;
+    t
+}
+
+/// How far back the replay reads: a day (the trust tiers' and the rate limit's horizon), or the
+/// longest duplicate or cluster window any game configured, up to [`REPLAY_MAX_MICROS`].
+fn replay_window_micros<'a>(games: impl Iterator<Item = &'a crate::anticheat::Thresholds>) -> i64 {
+    let longest = games.map(|t| t.duplicate_window_seconds.max(t.cluster_window_seconds)).fold(0.0, f64::max);
+    ((longest * 1e6).min(REPLAY_MAX_MICROS as f64) as i64).max(crate::anticheat::NEW_IDENTITY_MICROS)
 }
