@@ -547,7 +547,9 @@ async fn flags_and_submission_counts_sort_by_every_documented_field_missing_valu
 
 /// The flag types raised on one accepted submission's event.
 async fn flag_types_of(app: &TestApp, t: &Tenant, event: &Value) -> Vec<String> {
-    let r = app.get(&format!("/v1/score-flags?identity_id={}&limit=100", event["identity_id"].as_str().unwrap()), &t.key).await;
+    let r = app
+        .get(&format!("/v1/score-flags?identity_id={}&limit=100", event["identity_id"].as_str().unwrap()), &t.key)
+        .await;
     flags(&r)
         .iter()
         .filter(|f| f["score_event_id"] == event["id"])

@@ -327,8 +327,60 @@ fn a_running_server_stamps_out_a_new_templates_current_board_within_seconds_on_i
     assert!(server.wait().0.success());
 }
 
-/// Submissions in flight from several threads; SIGKILL; restart; every acknowledged one is
-/// ranked.
+/// How one request of a load ended.
+enum Sent {
+    /// Answered with this status and body.
+    Answered(u16, serde_json::Value),
+    /// The connection could not be made: the request never reached the server.
+    NotSent,
+    /// Written, then the connection died before a whole answer: cut off in flight.
+    CutOff,
+}
+
+/// [`http`] telling a request that never left from one cut off in flight.
+fn post_tracked(addr: &str, path: &str, body: &serde_json::Value) -> Sent {
+    let Ok(mut stream) = TcpStream::connect(addr) else { return Sent::NotSent };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let body = body.to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nleadr-api-key: {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if stream.write_all(request.as_bytes()).is_err() {
+        return Sent::CutOff;
+    }
+    let mut response = String::new();
+    if stream.read_to_string(&mut response).is_err() {
+        return Sent::CutOff;
+    }
+    let Some(status) = response.get(9..12).and_then(|s| s.parse().ok()) else { return Sent::CutOff };
+    match response.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()) {
+        Some(json) => Sent::Answered(status, json),
+        None => Sent::CutOff,
+    }
+}
+
+/// Every entry of a board, paged through: (entry id, value).
+fn all_entries(addr: &str, account: &str, board: &str) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/v1/scores?board_id={board}&account_id={account}&limit=100{cursor}");
+        let (status, page) = http(addr, "GET", &path, None).expect("server answers");
+        assert_eq!(status, 200, "{page}");
+        for e in page["data"].as_array().unwrap() {
+            out.push((e["id"].as_str().unwrap().to_owned(), e["value"].as_f64().unwrap()));
+        }
+        match page["pagination"]["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+/// Submissions in flight from several threads; SIGKILL while some are cut off mid-request;
+/// restart: every acknowledged entry is there with its value and a rank, and the board holds
+/// exactly the acknowledged ones plus some of those cut off — nothing else, nothing lost.
 fn acknowledged_submissions_survive_sigkill(database_url: &str) {
     let envs = [("PODIUM_BOOTSTRAP_API_KEY", KEY), ("PODIUM_DATABASE_URL", database_url)];
     let server = Server::start(&envs);
@@ -338,19 +390,30 @@ fn acknowledged_submissions_survive_sigkill(database_url: &str) {
         id_of(&addr, "/v1/games", serde_json::json!({"account_id": account, "name": "G", "anti_cheat_enabled": false}));
     let board =
         id_of(&addr, "/v1/boards", serde_json::json!({"game_id": game, "name": "Runs", "board_type": "RUN_RUNS"}));
-    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    type Acked = std::sync::Arc<std::sync::Mutex<Vec<(String, f64)>>>;
+    let acked: Acked = Default::default();
+    let cut_off = std::sync::Arc::new(std::sync::Mutex::new(Vec::<f64>::new()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let workers: Vec<_> = (0..8)
         .map(|w| {
-            let (addr, board, acked, stop) = (addr.clone(), board.clone(), acked.clone(), stop.clone());
+            let (addr, board, acked, cut_off, stop) =
+                (addr.clone(), board.clone(), acked.clone(), cut_off.clone(), stop.clone());
             std::thread::spawn(move || {
                 let mut n = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let body = serde_json::json!({"board_id": board, "player_key": format!("w{w}"), "player_name": format!("W{w}"), "value": n});
-                    match http(&addr, "POST", "/v1/score-events", Some(&body)) {
-                        Some((201, json)) => acked.lock().unwrap().push(json["score"]["id"].as_str().unwrap().to_owned()),
-                        Some((status, json)) => panic!("unexpected {status}: {json}"),
-                        None => break,
+                    // Every value is unique, so each entry names the request it came from.
+                    let value = f64::from(w) * 1_000_000.0 + f64::from(n);
+                    let body = serde_json::json!({"board_id": board, "player_key": format!("w{w}"), "player_name": format!("W{w}"), "value": value});
+                    match post_tracked(&addr, "/v1/score-events", &body) {
+                        Sent::Answered(201, json) => {
+                            acked.lock().unwrap().push((json["score"]["id"].as_str().unwrap().to_owned(), value))
+                        }
+                        Sent::Answered(status, json) => panic!("unexpected {status}: {json}"),
+                        Sent::CutOff => {
+                            cut_off.lock().unwrap().push(value);
+                            break;
+                        }
+                        Sent::NotSent => break,
                     }
                     n += 1;
                 }
@@ -369,17 +432,31 @@ fn acknowledged_submissions_survive_sigkill(database_url: &str) {
     let (status, _) = server.wait();
     assert!(!status.success());
     let acked = acked.lock().unwrap().clone();
+    let cut_off = cut_off.lock().unwrap().clone();
+    assert!(!cut_off.is_empty(), "the kill cut no request off in flight; the test proved nothing");
 
     let restarted = Server::start(&envs);
-    for id in &acked {
+    for (id, value) in &acked {
         let (status, json) = http(&restarted.addr, "GET", &format!("/v1/scores/{id}"), None).unwrap();
         assert_eq!(status, 200, "acknowledged {id} lost: {json}");
+        assert_eq!(json["value"].as_f64(), Some(*value), "{json}");
         assert!(json["rank"].as_u64().is_some(), "{json}");
     }
-    let (_, list) =
-        http(&restarted.addr, "GET", &format!("/v1/scores?board_id={board}&limit=1&account_id={account}"), None)
-            .unwrap();
-    assert_eq!(list["data"][0]["rank"], 1);
+    let entries = all_entries(&restarted.addr, &account, &board);
+    let acked_values: std::collections::HashSet<u64> = acked.iter().map(|(_, v)| v.to_bits()).collect();
+    let cut_values: std::collections::HashSet<u64> = cut_off.iter().map(|v| v.to_bits()).collect();
+    let found: std::collections::HashSet<u64> = entries.iter().map(|(_, v)| v.to_bits()).collect();
+    assert_eq!(found.len(), entries.len(), "an entry was stored twice");
+    assert!(acked_values.is_subset(&found), "an acknowledged entry is missing from the board");
+    let extra: Vec<&u64> = found.difference(&acked_values).collect();
+    assert!(extra.iter().all(|v| cut_values.contains(v)), "entries that no request sent: {extra:?}");
+    assert!(
+        (acked.len()..=acked.len() + cut_off.len()).contains(&entries.len()),
+        "{} entries for {} acknowledged and {} cut off",
+        entries.len(),
+        acked.len(),
+        cut_off.len()
+    );
     restarted.terminate();
     assert!(restarted.wait().0.success());
 }
