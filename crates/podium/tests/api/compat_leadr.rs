@@ -1,5 +1,7 @@
 //! LEADR SDK compatibility: replays, call by call, what LEADR's Unity and Godot SDKs send, and
-//! checks every field they read (the list is in docs/compat-leadr.md).
+//! checks every field they read (the list is in docs/compat-leadr.md) and its value: what was
+//! sent comes back (`12,5` is 12.5), `sort=ascending|descending` orders, `session_id` names
+//! the session.
 
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -109,7 +111,7 @@ fn assert_page(r: &Response) {
 }
 
 #[tokio::test]
-async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
+async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read_with_the_values_they_sent() {
     let app = TestApp::spawn().await;
     let t = app.tenant("sdk").await;
     let game = app.game(&t, "SDK Game").await;
@@ -139,6 +141,21 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
         )
         .await;
     assert_session(&unity);
+    // The values, not only the fields: the device's id at the top level, the session named.
+    let u = &unity.body;
+    assert_eq!(u["id"], u["device"]["id"]);
+    assert_eq!((u["game_id"].as_str(), u["account_id"].as_str()), (Some(game.as_str()), Some(t.account_id.as_str())));
+    assert_eq!(
+        (u["status"].as_str(), u["expires_in"].as_u64(), u["test_mode"].as_bool()),
+        (Some("active"), Some(3600), Some(false))
+    );
+    assert_eq!(u["device"]["client_fingerprint"], UNITY_FP);
+    assert_eq!(godot.body["device"]["platform"], "Linux");
+    let session_id = u["session_id"].as_str().expect("session_id");
+    let listed = app.get(&format!("/v1/identity-sessions/{session_id}"), &t.key).await;
+    listed.assert(200);
+    assert_eq!(listed.body["device_id"], u["device"]["id"]);
+    assert_eq!(listed.body["identity_id"], u["identity_id"]);
     let old_unity = app
         .client(Method::POST, "/v1/client/sessions", None, Some(json!({"game_id": game, "device_id": UNITY_FP})), &[])
         .await;
@@ -188,6 +205,13 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
     s.assert(201);
     assert_score(&s.body);
     assert_eq!(s.body["rank"], 1);
+    assert_eq!(s.body["value"].as_f64(), Some(1500.0));
+    assert_eq!(
+        (s.body["player_name"].as_str(), s.body["value_display"].as_str()),
+        (Some("UnityPlayer"), Some("1,500 pts"))
+    );
+    assert_eq!((s.body["board_id"].as_str(), s.body["game_id"].as_str()), (Some(board.as_str()), Some(game.as_str())));
+    assert_eq!(s.body["identity_id"], unity.body["identity_id"]);
     let unity_score_id = s.body["id"].as_str().unwrap().to_owned();
 
     // 5. A reused nonce is 412; the SDK fetches a fresh one and retries once.
@@ -212,6 +236,8 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
     s.assert(201);
     assert_score(&s.body);
     assert_eq!(s.body["rank"], 2);
+    assert_eq!(s.body["value"].as_f64(), Some(1000.0));
+    assert_eq!(s.body["metadata"], json!({"level": 2}));
 
     // 6. Board by slug, the three ways the SDKs ask.
     let unity_slug = app
@@ -225,10 +251,22 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
         .await;
     assert_page(&unity_slug);
     assert_board(&unity_slug.body["data"][0]);
+    let b = &unity_slug.body["data"][0];
+    assert_eq!(
+        (b["id"].as_str(), b["slug"].as_str(), b["name"].as_str()),
+        (Some(board.as_str()), Some("weekly"), Some("Weekly"))
+    );
+    assert_eq!(
+        (b["unit"].as_str(), b["is_published"].as_bool(), b["is_active"].as_bool()),
+        (Some("pts"), Some(true), Some(true))
+    );
+    assert_eq!((b["sort_direction"].as_str(), b["keep_strategy"].as_str()), (Some("DESCENDING"), Some("BEST")));
+    assert_eq!((b["board_type"].as_str(), b["tags"].clone()), (Some("RUN_IDENTITY"), json!([])));
     let old_godot =
         app.client(Method::GET, &format!("/v1/client/boards/weekly?game_id={game}"), Some(&access), None, &[]).await;
     old_godot.assert(200);
     assert_board(&old_godot.body);
+    assert_eq!(old_godot.body["id"], board.as_str());
     let new_godot = app
         .client(Method::GET, &format!("/v1/client/boards?game_id={game}&slug=weekly"), Some(&access), None, &[])
         .await;
@@ -253,6 +291,10 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
     assert_page(&page1);
     assert_eq!(page1.body["pagination"]["has_next"], true);
     page1.body["data"].as_array().unwrap().iter().for_each(assert_score);
+    let values = |r: &Response| -> Vec<f64> {
+        r.body["data"].as_array().unwrap().iter().map(|s| s["value"].as_f64().unwrap()).collect()
+    };
+    assert_eq!(values(&page1), [1500.0, 1000.0]);
     let cursor = page1.body["pagination"]["next_cursor"].as_str().unwrap();
     let page2 = app
         .client(
@@ -266,6 +308,21 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
     assert_page(&page2);
     let ranks: Vec<i64> = page2.body["data"].as_array().unwrap().iter().map(|s| s["rank"].as_i64().unwrap()).collect();
     assert_eq!(ranks, [3, 4]);
+    assert_eq!(values(&page2), [300.0, 200.0]);
+    // Godot's documented `sort=ascending|descending`: the values' order.
+    for (sort, expected) in [("ascending", [0.0, 100.0, 200.0]), ("descending", [1500.0, 1000.0, 300.0])] {
+        let sorted = app
+            .client(
+                Method::GET,
+                &format!("/v1/client/scores?board_id={board}&limit=3&sort={sort}"),
+                Some(&access),
+                None,
+                &[],
+            )
+            .await;
+        assert_page(&sorted);
+        assert_eq!(values(&sorted), expected, "sort={sort}");
+    }
     let around = app
         .client(
             Method::GET,
@@ -277,7 +334,8 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
         .await;
     assert_page(&around);
     assert_eq!(around.body["data"][0]["id"], unity_score_id.as_str());
-    for value in ["1000.0", "12,5"] {
+    assert_eq!(values(&around), [1500.0, 1000.0, 300.0]);
+    for (value, parsed) in [("1000.0", 1000.0), ("12,5", 12.5)] {
         let w = app
             .client(
                 Method::GET,
@@ -288,18 +346,23 @@ async fn leadr_sdk_calls_replayed_call_by_call_get_every_field_they_read() {
             )
             .await;
         assert_page(&w);
-        assert!(w.body["data"].as_array().unwrap().iter().any(|s| s["is_placeholder"] == true));
+        let placeholder = w.body["data"].as_array().unwrap().iter().find(|s| s["is_placeholder"] == true).cloned();
+        let placeholder = placeholder.unwrap_or_else(|| panic!("no placeholder around {value}: {}", w.text));
+        assert_eq!(placeholder["value"].as_f64(), Some(parsed), "`{value}` read as {parsed}");
     }
     let mine = app
         .client(Method::GET, &format!("/v1/client/scores?board_id={board}&identity_id=me"), Some(&access), None, &[])
         .await;
     assert_page(&mine);
     assert_eq!(mine.body["data"][0]["player_name"], "UnityPlayer");
+    assert_eq!(mine.body["data"][0]["value"].as_f64(), Some(1500.0));
+    assert_eq!(mine.body["data"].as_array().unwrap().len(), 1);
     let one = app
         .client(Method::GET, &format!("/v1/client/scores/{unity_score_id}"), Some(&access), None, UNITY_HEADERS)
         .await;
     one.assert(200);
     assert_score(&one.body);
+    assert_eq!((one.body["id"].as_str(), one.body["rank"].as_u64()), (Some(unity_score_id.as_str()), Some(1)));
 
     // 8. A dead access token is 401 (the SDKs then refresh and retry once).
     let dead = app.client(Method::GET, "/v1/client/nonce", Some("pdc_not_a_token"), None, &[]).await;
