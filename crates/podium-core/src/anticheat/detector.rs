@@ -606,22 +606,164 @@ mod tests {
         }
     }
 
+    /// One player's history in the naive models: every attempt `(at, value, accepted)`.
+    type Attempts = Vec<(i64, f64, bool)>;
+
+    /// Values drawn so that repeats, round numbers, steady steps and big jumps all happen.
+    fn model_value() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => (1u8..6).prop_map(|k| 1000.0 * f64::from(k)),
+            3 => (0u8..6).prop_map(|k| 100.0 + 10.0 * f64::from(k)),
+            2 => (1u16..2000).prop_map(f64::from),
+            1 => Just(0.0),
+        ]
+    }
+
+    /// Steps of the naive models: who submits, what, how many seconds after the previous step.
+    fn model_steps() -> impl proptest::strategy::Strategy<Value = Vec<(u128, f64, i64)>> {
+        proptest::collection::vec((0u128..4, model_value(), 0i64..400), 1..120)
+    }
+
+    /// Runs `steps` through a detector with `tune` applied to the default tier-B thresholds,
+    /// and checks `detection` on every step against `naive(history of the player, value, now,
+    /// thresholds)`.
+    fn detection_matches_model(
+        steps: Vec<(u128, f64, i64)>,
+        direction: SortDirection,
+        detection: FlagType,
+        tune: impl Fn(&mut Thresholds),
+        naive: impl Fn(&Attempts, f64, i64, &Thresholds) -> bool,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let b = Board::unsaved(BoardType::RunIdentity, direction, None, Some(1_000_000.0));
+        let mut d = Detector::new();
+        let mut history: std::collections::HashMap<u128, Attempts> = std::collections::HashMap::new();
+        let mut at = 0i64;
+        for (who, value, gap) in steps {
+            at += gap * 1_000_000 / 10;
+            let mut s = Submission { at_micros: at, ..sub(&b, who, value, 0.0) };
+            tune(&mut s.thresholds);
+            let mine = history.entry(who).or_default();
+            let expected = naive(mine, value, at, &s.thresholds);
+            let v = run(&mut d, &s, None);
+            proptest::prop_assert_eq!(
+                v.fired(detection),
+                expected,
+                "{:?} at {} of {:?}: {:?}",
+                detection,
+                at,
+                value,
+                v
+            );
+            mine.push((at, value, v.action != super::super::Action::Reject));
+        }
+        Ok(())
+    }
+
+    fn accepted_values(h: &Attempts) -> impl DoubleEndedIterator<Item = (i64, f64)> + '_ {
+        h.iter().filter(|(_, _, ok)| *ok).map(|(t, v, _)| (*t, *v))
+    }
+
     proptest::proptest! {
-        /// The hour counter against a naive model: every accepted time kept, the ones in the
-        /// hour (the current minute and the 59 before it) counted from scratch.
+        /// velocity: fires when the player's previous attempt (accepted or not) is less than
+        /// the threshold ago.
         #[test]
-        fn the_hour_counter_matches_a_naive_count(steps in proptest::collection::vec((0i64..200, proptest::bool::ANY), 1..300)) {
+        fn velocity_matches_a_naive_model(steps in model_steps(), min_s in 1u8..30) {
+            detection_matches_model(steps, SortDirection::Descending, FlagType::Velocity,
+                |t| t.velocity_min_seconds = f64::from(min_s),
+                |h, _, now, t| h.iter().map(|(at, _, _)| *at).max().is_some_and(|last| ((now - last) as f64 / 1e6) < t.velocity_min_seconds))?;
+        }
+
+        /// duplicate: fires when one of the player's last 64 accepted values inside the window
+        /// is identical.
+        #[test]
+        fn duplicate_matches_a_naive_model(steps in model_steps(), window_s in 1u16..120) {
+            detection_matches_model(steps, SortDirection::Descending, FlagType::Duplicate,
+                |t| t.duplicate_window_seconds = f64::from(window_s),
+                |h, value, now, t| {
+                    let window = (t.duplicate_window_seconds * 1e6) as i64;
+                    let accepted: Vec<(i64, f64)> = accepted_values(h).collect();
+                    accepted.iter().skip(accepted.len().saturating_sub(RECENT_CAP))
+                        .any(|(at, v)| *at > now - window && v.to_bits() == value.to_bits())
+                })?;
+        }
+
+        /// progression: fires when the value beats the player's best accepted value, in the
+        /// board's direction, by more than the threshold (both positive).
+        #[test]
+        fn progression_matches_a_naive_model(steps in model_steps(), ascending in proptest::bool::ANY, percent in 5u16..400) {
+            let direction = if ascending { SortDirection::Ascending } else { SortDirection::Descending };
+            detection_matches_model(steps, direction, FlagType::Progression,
+                |t| t.progression_max_percent = f64::from(percent),
+                |h, value, _, t| {
+                    let values: Vec<f64> = accepted_values(h).map(|(_, v)| v).collect();
+                    let best = if ascending { values.iter().copied().reduce(f64::min) } else { values.iter().copied().reduce(f64::max) };
+                    best.is_some_and(|best| {
+                        let improves = if ascending { value < best } else { value > best };
+                        let gain = if ascending { best / value } else { value / best };
+                        improves && best > 0.0 && value > 0.0 && (gain - 1.0) * 100.0 > t.progression_max_percent
+                    })
+                })?;
+        }
+
+        /// pattern: fires when the player's last `history` values, this one included, are all
+        /// round (non-zero multiples of the round multiple) or an arithmetic sequence with a
+        /// non-zero step.
+        #[test]
+        fn pattern_matches_a_naive_model(steps in model_steps(), need in 2usize..6) {
+            detection_matches_model(steps, SortDirection::Descending, FlagType::Pattern,
+                |t| t.pattern_history = need,
+                |h, value, _, t| {
+                    let mut last: Vec<f64> = accepted_values(h).map(|(_, v)| v).collect();
+                    last.push(value);
+                    if last.len() < need {
+                        return false;
+                    }
+                    let last = &last[last.len() - need..];
+                    let round = last.iter().all(|v| *v != 0.0 && v % t.pattern_round_multiple == 0.0);
+                    let step = last[1] - last[0];
+                    let arithmetic = step != 0.0 && last.windows(2).all(|w| w[1] - w[0] == step);
+                    round || arithmetic
+                })?;
+        }
+    }
+
+    /// Gaps between steps: mostly seconds, but also jumps of hours and days and steps back in
+    /// time (clocks of other nodes, replays), in seconds.
+    fn clock_steps() -> impl proptest::strategy::Strategy<Value = i64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            6 => 0i64..200,
+            2 => 3_000i64..4_000,
+            1 => 86_400i64..400_000,
+            2 => -400i64..0,
+            1 => -8_000i64..-3_000,
+        ]
+    }
+
+    proptest::proptest! {
+        /// The hour counter against a naive model of its documented rule: every accepted time
+        /// kept, counted in the latest minute seen so far (a time older than that counts in it;
+        /// one over an hour older is dropped), and the hour being the 60 minutes ending at the
+        /// latest minute seen — checked through jumps ahead and steps back in time.
+        #[test]
+        fn the_hour_counter_matches_a_naive_count(steps in proptest::collection::vec((clock_steps(), proptest::bool::ANY), 1..300)) {
             let mut c = HourCounter::default();
-            let mut added: Vec<i64> = Vec::new();
-            let mut at = 0i64;
+            let mut recorded: Vec<i64> = Vec::new();
+            let mut latest: Option<i64> = None;
+            let mut at = 1_000_000_000_000i64;
             for (gap_seconds, add) in steps {
                 at += gap_seconds * 1_000_000;
-                let now = HourCounter::minute(at);
-                let naive = added.iter().filter(|t| now - HourCounter::minute(**t) < 60).count() as u64;
+                let minute = at.div_euclid(60_000_000);
+                let end = latest.map_or(minute, |l: i64| l.max(minute));
+                latest = Some(end);
+                let naive = recorded.iter().filter(|m| end - **m < 60).count() as u64;
                 proptest::prop_assert_eq!(c.in_hour(at), naive);
                 if add {
                     c.add(at);
-                    added.push(at);
+                    if end - minute < 60 {
+                        recorded.push(end);
+                    }
                 }
             }
         }

@@ -409,80 +409,60 @@ mod tests {
         });
     }
 
-    /// Applies `ops` to a ranking with node sizes `L` and `F` and to the sorted-Vec model, then
-    /// checks every query against the model (and the tree's invariants after every step).
-    fn engine_agrees_with_model<const L: usize, const F: usize>(
-        dir: SortDirection,
-        ops: Vec<Op>,
-        limit: usize,
-        probe: i8,
-    ) -> Result<(), TestCaseError> {
-        let mut ranking = Ranking::<L, F>::empty();
-        let mut model: Vec<(f64, i64, u128)> = Vec::new();
-        let mut next_id = 0u128;
-        let k = |e: &(f64, i64, u128)| RankKey::new(e.0, dir, e.1, e.2);
-        for op in ops {
-            match op {
-                Op::Insert(v, t, spread) => {
-                    next_id += 1 + u128::from(spread);
-                    let e = (f64::from(v) / 4.0, i64::from(t), next_id);
-                    prop_assert!(ranking.insert(k(&e)));
-                    prop_assert!(!ranking.insert(k(&e)));
-                    model.push(e);
-                }
-                Op::Remove(i) if !model.is_empty() => {
-                    let e = model.remove(i % model.len());
-                    prop_assert!(ranking.remove(&k(&e)));
-                    prop_assert!(!ranking.remove(&k(&e)));
-                }
-                Op::Update(i, v, t) if !model.is_empty() => {
-                    let i = i % model.len();
-                    let old = model[i];
-                    let new = (f64::from(v) / 4.0, i64::from(t) + 1000, old.2);
-                    ranking.update(Some(&k(&old)), k(&new));
-                    model[i] = new;
-                }
-                _ => {}
-            }
-            if let Err(broken) = ranking.tree.check() {
-                return Err(TestCaseError::fail(broken));
-            }
+    /// The window of `limit` items around `target` in a list of `len`, by the documented rule
+    /// and built independently of `window_start`: take up to `(limit - 1) / 2` items above the
+    /// target and fill the rest below; what the bottom edge leaves unfilled is taken above.
+    /// Returns the first and one-past-last offsets.
+    fn model_window(target: usize, len: usize, limit: usize) -> (usize, usize) {
+        if len == 0 || limit == 0 {
+            return (0, 0);
         }
-        model_sort(&mut model, dir);
+        let mut above = ((limit - 1) / 2).min(target);
+        let below = (limit - 1 - above).min(len - 1 - target);
+        above = (limit - 1 - below).min(target);
+        (target - above, target + below + 1)
+    }
+
+    #[test]
+    fn the_window_model_centres_and_shifts_as_documented() {
+        assert_eq!(model_window(10, 100, 5), (8, 13));
+        assert_eq!(model_window(0, 100, 5), (0, 5));
+        assert_eq!(model_window(99, 100, 5), (95, 100));
+        assert_eq!(model_window(2, 3, 5), (0, 3));
+        assert_eq!(model_window(3, 10, 4), (2, 6), "an even limit puts the extra item below");
+    }
+
+    /// Checks the queries the service makes against the sorted model: ranks and offsets of
+    /// `sample` entries, the top, pages, windows around entries and around `value`.
+    fn queries_agree<const L: usize, const F: usize>(
+        ranking: &Ranking<L, F>,
+        model: &[(f64, i64, u128)],
+        dir: SortDirection,
+        limit: usize,
+        value: f64,
+        sample: &[usize],
+    ) -> Result<(), TestCaseError> {
+        let k = |e: &(f64, i64, u128)| RankKey::new(e.0, dir, e.1, e.2);
         prop_assert_eq!(ranking.len(), model.len());
-        for (i, e) in model.iter().enumerate() {
+        for &i in sample.iter().filter(|i| **i < model.len()) {
+            let e = &model[i];
             prop_assert_eq!(ranking.rank(&k(e)), Some(i + 1));
             prop_assert_eq!(ranking.count_before(&k(e)), i);
             prop_assert_eq!(ranking.at(i), Some(k(e)));
+            let w = ranking.around_key(&k(e), limit).unwrap();
+            let (from, to) = model_window(i, model.len(), limit);
+            let expected: Vec<RankKey> = model[from..to].iter().map(k).collect();
+            prop_assert_eq!(w.offset, from);
+            prop_assert_eq!(w.keys, expected);
+            let page = ranking.page(i, limit);
+            let expected: Vec<RankKey> = model.iter().skip(i).take(limit).map(k).collect();
+            prop_assert_eq!(page.keys, expected);
         }
         prop_assert_eq!(ranking.at(model.len()), None);
         let expected_top: Vec<RankKey> = model.iter().take(limit).map(k).collect();
         prop_assert_eq!(ranking.top(limit).keys, expected_top);
-        for offset in [0, 1, model.len() / 2, model.len().saturating_sub(1), model.len(), model.len() + 3] {
-            let page = ranking.page(offset, limit);
-            let expected: Vec<RankKey> = model.iter().skip(offset).take(limit).map(k).collect();
-            prop_assert_eq!(page.keys, expected);
-        }
-        // A long page crosses many leaves.
-        let all: Vec<RankKey> = model.iter().map(k).collect();
-        prop_assert_eq!(ranking.page(0, usize::MAX).keys, all.clone());
-        // The packed build holds the same keys in the same order.
-        let rebuilt = Ranking::<L, F>::from_keys(all.iter().rev().copied());
-        if let Err(broken) = rebuilt.tree.check() {
-            return Err(TestCaseError::fail(broken));
-        }
-        prop_assert_eq!(rebuilt.page(0, usize::MAX).keys, all);
-        if !model.is_empty() {
-            let target = model.len() / 3;
-            let w = ranking.around_key(&k(&model[target]), limit).unwrap();
-            let start = window_start(target, model.len(), limit);
-            let expected: Vec<RankKey> = model.iter().skip(start).take(limit).map(k).collect();
-            prop_assert_eq!(w.offset, start);
-            prop_assert!(w.keys.contains(&k(&model[target])));
-            prop_assert_eq!(w.keys, expected);
-        }
-        // A value window: the placeholder goes after every entry at least as good.
-        let value = f64::from(probe) / 4.0;
+        // A value window: the placeholder goes after every entry at least as good, and the
+        // window is taken around it in the list with the placeholder in.
         let position = model
             .iter()
             .filter(|e| match dir {
@@ -494,17 +474,88 @@ mod tests {
         prop_assert_eq!(w.position, position);
         let mut virtual_list: Vec<Option<RankKey>> = model.iter().map(|e| Some(k(e))).collect();
         virtual_list.insert(position, None);
-        let start = window_start(position, virtual_list.len(), limit);
-        let expected: Vec<RankKey> = virtual_list.iter().skip(start).take(limit).flatten().copied().collect();
+        let (from, to) = model_window(position, virtual_list.len(), limit);
+        let expected: Vec<RankKey> = virtual_list[from..to].iter().flatten().copied().collect();
         prop_assert_eq!(w.keys, expected);
+        Ok(())
+    }
+
+    /// Applies `ops` to a ranking with node sizes `L` and `F` and to the sorted-Vec model; after
+    /// every step checks the tree's invariants and the queries on the entry just touched, the
+    /// ends and the middle, and after the last step every entry and every page.
+    fn engine_agrees_with_model<const L: usize, const F: usize>(
+        dir: SortDirection,
+        ops: Vec<Op>,
+        limit: usize,
+        probe: i8,
+    ) -> Result<(), TestCaseError> {
+        let mut ranking = Ranking::<L, F>::empty();
+        let mut model: Vec<(f64, i64, u128)> = Vec::new();
+        let mut next_id = 0u128;
+        let k = |e: &(f64, i64, u128)| RankKey::new(e.0, dir, e.1, e.2);
+        let value = f64::from(probe) / 4.0;
+        for op in ops {
+            let touched = match op {
+                Op::Insert(v, t, spread) => {
+                    next_id += 1 + u128::from(spread);
+                    let e = (f64::from(v) / 4.0, i64::from(t), next_id);
+                    prop_assert!(ranking.insert(k(&e)));
+                    prop_assert!(!ranking.insert(k(&e)));
+                    model.push(e);
+                    Some(e)
+                }
+                Op::Remove(i) if !model.is_empty() => {
+                    let e = model.remove(i % model.len());
+                    prop_assert!(ranking.remove(&k(&e)));
+                    prop_assert!(!ranking.remove(&k(&e)));
+                    prop_assert_eq!(ranking.rank(&k(&e)), None);
+                    None
+                }
+                Op::Update(i, v, t) if !model.is_empty() => {
+                    let i = i % model.len();
+                    let old = model[i];
+                    let new = (f64::from(v) / 4.0, i64::from(t) + 1000, old.2);
+                    ranking.update(Some(&k(&old)), k(&new));
+                    model[i] = new;
+                    if old != new {
+                        prop_assert_eq!(ranking.rank(&k(&old)), None);
+                    }
+                    Some(new)
+                }
+                _ => None,
+            };
+            if let Err(broken) = ranking.tree.check() {
+                return Err(TestCaseError::fail(broken));
+            }
+            model_sort(&mut model, dir);
+            let at = touched.and_then(|e| model.iter().position(|m| *m == e));
+            let mut sample = vec![0, model.len() / 2, model.len().saturating_sub(1)];
+            sample.extend(at);
+            queries_agree(&ranking, &model, dir, limit, value, &sample)?;
+        }
+        let every: Vec<usize> = (0..model.len()).collect();
+        queries_agree(&ranking, &model, dir, limit, value, &every)?;
+        for offset in [model.len(), model.len() + 3] {
+            prop_assert!(ranking.page(offset, limit).keys.is_empty());
+        }
+        // A long page crosses many leaves.
+        let all: Vec<RankKey> = model.iter().map(k).collect();
+        prop_assert_eq!(ranking.page(0, usize::MAX).keys, all.clone());
+        // The packed build holds the same keys in the same order.
+        let rebuilt = Ranking::<L, F>::from_keys(all.iter().rev().copied());
+        if let Err(broken) = rebuilt.tree.check() {
+            return Err(TestCaseError::fail(broken));
+        }
+        prop_assert_eq!(rebuilt.page(0, usize::MAX).keys, all);
         Ok(())
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
-        /// After any sequence of inserts, removals and updates, every query of the engine as
-        /// the service builds it agrees with a sorted Vec.
+        /// After every step of any sequence of inserts, removals and updates, the queries of the
+        /// engine as the service builds them agree with a sorted Vec and a window model of
+        /// their own.
         #[test]
         fn the_engine_agrees_with_a_sorted_vec(dir in direction(), ops in prop::collection::vec(op(), 0..300),
                                                limit in 1usize..12, probe in any::<i8>()) {

@@ -328,18 +328,18 @@ fn a_running_server_stamps_out_a_new_templates_current_board_within_seconds_on_i
 }
 
 /// How one request of a load ended.
-enum Sent {
+enum Outcome {
     /// Answered with this status and body.
     Answered(u16, serde_json::Value),
     /// The connection could not be made: the request never reached the server.
-    NotSent,
+    Unsent,
     /// Written, then the connection died before a whole answer: cut off in flight.
     CutOff,
 }
 
 /// [`http`] telling a request that never left from one cut off in flight.
-fn post_tracked(addr: &str, path: &str, body: &serde_json::Value) -> Sent {
-    let Ok(mut stream) = TcpStream::connect(addr) else { return Sent::NotSent };
+fn post_tracked(addr: &str, path: &str, body: &serde_json::Value) -> Outcome {
+    let Ok(mut stream) = TcpStream::connect(addr) else { return Outcome::Unsent };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let body = body.to_string();
     let request = format!(
@@ -347,16 +347,16 @@ fn post_tracked(addr: &str, path: &str, body: &serde_json::Value) -> Sent {
         body.len()
     );
     if stream.write_all(request.as_bytes()).is_err() {
-        return Sent::CutOff;
+        return Outcome::CutOff;
     }
     let mut response = String::new();
     if stream.read_to_string(&mut response).is_err() {
-        return Sent::CutOff;
+        return Outcome::CutOff;
     }
-    let Some(status) = response.get(9..12).and_then(|s| s.parse().ok()) else { return Sent::CutOff };
+    let Some(status) = response.get(9..12).and_then(|s| s.parse().ok()) else { return Outcome::CutOff };
     match response.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()) {
-        Some(json) => Sent::Answered(status, json),
-        None => Sent::CutOff,
+        Some(json) => Outcome::Answered(status, json),
+        None => Outcome::CutOff,
     }
 }
 
@@ -405,15 +405,15 @@ fn acknowledged_submissions_survive_sigkill(database_url: &str) {
                     let value = f64::from(w) * 1_000_000.0 + f64::from(n);
                     let body = serde_json::json!({"board_id": board, "player_key": format!("w{w}"), "player_name": format!("W{w}"), "value": value});
                     match post_tracked(&addr, "/v1/score-events", &body) {
-                        Sent::Answered(201, json) => {
+                        Outcome::Answered(201, json) => {
                             acked.lock().unwrap().push((json["score"]["id"].as_str().unwrap().to_owned(), value))
                         }
-                        Sent::Answered(status, json) => panic!("unexpected {status}: {json}"),
-                        Sent::CutOff => {
+                        Outcome::Answered(status, json) => panic!("unexpected {status}: {json}"),
+                        Outcome::CutOff => {
                             cut_off.lock().unwrap().push(value);
                             break;
                         }
-                        Sent::NotSent => break,
+                        Outcome::Unsent => break,
                     }
                     n += 1;
                 }

@@ -117,6 +117,69 @@ pub(crate) fn board_stats(engine: &Engine, board: &Board, is_test: bool) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anticheat::{Detector, FlagType, Submission, Thresholds};
+    use crate::model::{AntiCheatSettings, BoardType, SortDirection, TrustTier};
+    use crate::ranking::RankKey;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// outlier, end to end from a pool's entries: statistics read from the engine and the
+        /// detection's verdict against a naive model — the values sorted, the median and the
+        /// quartiles taken at a quarter, a half and three quarters of the way down the board,
+        /// and the robust z-score `(value − median) / (IQR / 1.349)` in the board's better
+        /// direction compared with the threshold once the pool has the minimum of entries.
+        #[test]
+        fn outlier_matches_a_naive_model(
+            values in proptest::collection::vec(-50i32..200, 0..80),
+            probes in proptest::collection::vec(-400i32..800, 1..10),
+            ascending in proptest::bool::ANY,
+            min_entries in 1u32..30,
+            z in 1u8..6,
+        ) {
+            let direction = if ascending { SortDirection::Ascending } else { SortDirection::Descending };
+            let board = Board::unsaved(BoardType::RunIdentity, direction, None, None);
+            let engine = Engine::new();
+            let pool = PoolKey { board: board.id, is_test: false };
+            for (i, v) in values.iter().enumerate() {
+                engine.write(pool, |r| r.insert(RankKey::new(f64::from(*v), direction, i as i64, i as u128)));
+            }
+            // The naive statistics: sorted values, read from the best end.
+            let mut sorted: Vec<f64> = values.iter().map(|v| f64::from(*v)).collect();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len();
+            let down = |i: usize| if ascending { sorted[i] } else { sorted[n - 1 - i] };
+            let stats = board_stats(&engine, &board, false);
+            if n == 0 {
+                prop_assert!(stats.is_none());
+            } else {
+                let (a, b) = (down(n / 4), down(3 * n / 4));
+                let expected = BoardStats { count: n, median: down(n / 2), q1: a.min(b), q3: a.max(b) };
+                prop_assert_eq!(stats, Some(expected));
+            }
+            let mut thresholds = Thresholds::resolve(&AntiCheatSettings::default(), TrustTier::A);
+            thresholds.outlier_min_entries = min_entries;
+            thresholds.outlier_z_score = f64::from(z);
+            for (i, probe) in probes.iter().enumerate() {
+                let value = f64::from(*probe);
+                let sub = Submission {
+                    identity: crate::id::IdentityId::from_bits(10_000 + i as u128),
+                    board: &board,
+                    value,
+                    at_micros: i as i64 * 1_000_000_000,
+                    thresholds,
+                };
+                let fired = Detector::new().evaluate(&sub, stats).fired(FlagType::Outlier);
+                let expected = n >= min_entries as usize && n > 0 && {
+                    let (a, b) = (down(n / 4), down(3 * n / 4));
+                    let (q1, q3, median) = (a.min(b), a.max(b), down(n / 2));
+                    let sigma = (q3 - q1) / 1.349;
+                    let better_by = if ascending { median - value } else { value - median };
+                    q3 > q1 && better_by / sigma > f64::from(z)
+                };
+                prop_assert_eq!(fired, expected, "{} against {:?}", value, stats);
+            }
+        }
+    }
 
     fn of(count: usize) -> Option<BoardStats> {
         Some(BoardStats { count, median: 1.0, q1: 0.0, q3: 2.0 })
