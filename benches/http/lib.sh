@@ -17,14 +17,14 @@ bench_prepare() {
 }
 
 # bench_server BIN WORK PORT DATABASE-URL [VAR=value ...]: starts the server in the background
-# (its pid in SERVER_PID) and waits until it answers.
+# (its pid in SERVER_PID) and waits until it answers (at most BENCH_START_SECONDS, default 10).
 bench_server() {
   local bin="$1" work="$2" port="$3" url="$4"
   shift 4
   (cd "$work" && exec env PODIUM_DATABASE_URL="$url" PODIUM_BOOTSTRAP_API_KEY="$KEY" PODIUM_LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}" "$@" \
      "$bin" serve --listen "127.0.0.1:$port" >>"${BENCH_LOG:-/dev/null}" 2>&1) &
   SERVER_PID=$!
-  for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq $((${BENCH_START_SECONDS:-10} * 10))); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && return 0; sleep 0.1; done
   echo "the server on port $port did not start" >&2
   return 1
 }
