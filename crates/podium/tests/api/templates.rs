@@ -130,6 +130,7 @@ async fn malformed_schedules_zones_patterns_windows_and_board_defaults_are_refus
             "ends_at",
             "not_after_starts_at",
         ),
+        (json!({"schedule": "* * * * *", "starts_at": "2026-01-01T00:00:00Z"}), "starts_at", "out_of_range"),
         (json!({"schedule": "daily", "board": {"board_type": "RATIO"}}), "board.board_type", "not_for_templates"),
         (
             json!({"schedule": "daily", "board": {"board_type": "COUNTER", "keep_strategy": "BEST"}}),
@@ -160,6 +161,13 @@ async fn malformed_schedules_zones_patterns_windows_and_board_defaults_are_refus
         .patch(&format!("/v1/board-templates/{}", tpl["id"].as_str().unwrap()), &t.key, json!({"schedule": "0 0"}))
         .await;
     assert!(r.field_errors("schedule").contains(&"invalid_format".to_owned()), "{}", r.text);
+    let back = json!({"schedule": "* * * * *", "starts_at": "2026-01-01T00:00:00Z"});
+    let r = app.patch(&format!("/v1/board-templates/{}", tpl["id"].as_str().unwrap()), &t.key, back).await;
+    assert!(r.field_errors("starts_at").contains(&"out_of_range".to_owned()), "{}", r.text);
+    let r = app
+        .patch(&format!("/v1/board-templates/{}", tpl["id"].as_str().unwrap()), &t.key, json!({"name": "Cup 2"}))
+        .await;
+    r.assert(200);
     let r = app
         .post(
             "/v1/board-templates",

@@ -165,6 +165,10 @@ fn board_defaults(errors: &mut FieldErrors, input: BoardDefaultsInput) -> BoardD
     defaults
 }
 
+/// Most periods a new (or re-started) template may already have begun: its boards are stamped
+/// out at once.
+pub const MAX_PAST_PERIODS: usize = 1000;
+
 /// The rules between a template's fields, checked on the template as it would be saved: the
 /// window, and patterns that render into a valid board name and slug.
 fn check_template(t: &BoardTemplate, errors: &mut FieldErrors) {
@@ -182,6 +186,25 @@ fn check_template(t: &BoardTemplate, errors: &mut FieldErrors) {
     }
     if let Err(code) = Slug::parse(&t.slug_pattern.render(&labels)) {
         errors.add("slug_pattern", code);
+    }
+}
+
+/// A start far in the past would have the scheduler stamp out every period since (a minutely
+/// schedule from a year ago is half a million boards): at most [`MAX_PAST_PERIODS`]. Checked
+/// where `starts_at` is set (the scheduler counts from a template's latest board once it has
+/// one).
+fn check_past_periods(t: &BoardTemplate, errors: &mut FieldErrors) {
+    let tz = t.time_zone.tz();
+    let mut period = t.schedule.last_at_or_before(tz, t.starts_at);
+    let at = now();
+    let mut past = 0;
+    while let Some(p) = period.filter(|p| *p <= at && t.ends_at.is_none_or(|e| *p < e)) {
+        past += 1;
+        if past > MAX_PAST_PERIODS {
+            errors.add("starts_at", FieldCode::OutOfRange);
+            return;
+        }
+        period = t.schedule.next_after(tz, p);
     }
 }
 
@@ -237,6 +260,7 @@ impl Admin {
         };
         if errors.is_empty() {
             check_template(&template, &mut errors);
+            check_past_periods(&template, &mut errors);
         }
         errors.into_result()?;
         let Some(slug) = slug else {
@@ -315,15 +339,22 @@ impl Admin {
         if let Some(v) = cmd.is_active.required("is_active", &mut errors) {
             t.is_active = v;
         }
-        if let Some(v) = cmd.starts_at.required("starts_at", &mut errors) {
-            t.starts_at = truncate(v);
-        }
+        let restarted = match cmd.starts_at.required("starts_at", &mut errors) {
+            Some(v) => {
+                t.starts_at = truncate(v);
+                true
+            }
+            None => false,
+        };
         if let Some(v) = cmd.ends_at.optional() {
             t.ends_at = v.map(truncate);
         }
         let deleted = cmd.deleted.required("deleted", &mut errors).unwrap_or(false);
         if errors.is_empty() {
             check_template(&t, &mut errors);
+            if restarted {
+                check_past_periods(&t, &mut errors);
+            }
         }
         errors.into_result()?;
         t.updated_at = now();
