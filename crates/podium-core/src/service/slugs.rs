@@ -31,24 +31,31 @@ pub(crate) fn conflict(e: StoreError) -> ServiceError {
 
 /// Inserts with `slug`; when the slug was generated (not given by the caller) and is taken,
 /// retries with `-2`, `-3`, … so that creating two things with the same name just works.
-pub(crate) async fn insert_with_slug<F, Fut>(slug: Slug, generated: bool, mut insert: F) -> ServiceResult<Slug>
+pub(crate) async fn insert_with_slug<F, Fut>(slug: Slug, generated: bool, insert: F) -> ServiceResult<Slug>
+where
+    F: FnMut(Slug) -> Fut,
+    Fut: Future<Output = StoreResult<()>>,
+{
+    try_slugs(slug, generated, insert).await.map_err(conflict)
+}
+
+/// [`insert_with_slug`] with the store's error as it is (a taken slug after the last attempt
+/// is `Conflict { constraint: "slug" }`), for callers that tell other clashes apart.
+pub(crate) async fn try_slugs<F, Fut>(slug: Slug, generated: bool, mut insert: F) -> StoreResult<Slug>
 where
     F: FnMut(Slug) -> Fut,
     Fut: Future<Output = StoreResult<()>>,
 {
     let attempts = if generated { 50 } else { 1 };
-    let mut last = None;
     for n in 1..=attempts {
         let candidate = if n == 1 { slug.clone() } else { slug.with_suffix(n) };
         match insert(candidate.clone()).await {
             Ok(()) => return Ok(candidate),
-            Err(StoreError::Conflict { constraint }) if constraint == "slug" => {
-                last = Some(StoreError::Conflict { constraint });
-            }
-            Err(e) => return Err(conflict(e)),
+            Err(StoreError::Conflict { constraint }) if constraint == "slug" => {}
+            Err(e) => return Err(e),
         }
     }
-    Err(conflict(last.unwrap_or(StoreError::Conflict { constraint: "slug".into() })))
+    Err(StoreError::Conflict { constraint: "slug".into() })
 }
 
 /// Parses an optional slug field: the given one (validated) or one derived from `name`.

@@ -16,7 +16,7 @@ use crate::model::board::{DESCRIPTION_MAX, ICON_MAX, TAG_MAX, TAGS_MAX, UNIT_MAX
 use crate::model::{Board, BoardType, KeepStrategy, Name, RatioConfig, Slug, SortDirection, Text};
 use crate::page::{ListParams, Page, PageRequest};
 use crate::service::Patch;
-use crate::service::slugs::{conflict, slug_or_derived};
+use crate::service::slugs::{conflict, slug_or_derived, try_slugs};
 use crate::store::{BoardFilter, StoreError};
 use crate::time::{now, truncate};
 
@@ -326,31 +326,25 @@ impl Admin {
         slug: Slug,
         generated: bool,
     ) -> Result<Board, StoreError> {
-        let attempts = if generated { 50 } else { 1 };
-        let mut candidate = slug.clone();
-        let mut row = board;
-        'slugs: for n in 1..=attempts {
-            if n > 1 {
-                candidate = slug.with_suffix(n);
-            }
-            row.slug = candidate.clone();
-            // A clash on the random short code is retried with a fresh one.
-            for _ in 0..10 {
-                match self.store.insert_board(&row).await {
-                    Ok(()) => {
-                        self.boards_changed();
-                        return self.store.get_board(row.id).await?.ok_or(StoreError::NotFound);
+        try_slugs(slug, generated, |slug| {
+            let mut row = Board { slug, ..board.clone() };
+            let store = self.store.clone();
+            async move {
+                // A clash on the random short code is retried with a fresh one.
+                for _ in 0..10 {
+                    match store.insert_board(&row).await {
+                        Err(StoreError::Conflict { constraint }) if constraint == "short_code" => {
+                            row.short_code = short_code()
+                        }
+                        other => return other,
                     }
-                    Err(StoreError::Conflict { constraint }) if constraint == "short_code" => {
-                        row.short_code = short_code()
-                    }
-                    Err(StoreError::Conflict { constraint }) if constraint == "slug" => continue 'slugs,
-                    Err(e) => return Err(e),
                 }
+                Err(StoreError::Conflict { constraint: "short_code".into() })
             }
-            return Err(StoreError::Conflict { constraint: "short_code".into() });
-        }
-        Err(StoreError::Conflict { constraint: "slug".into() })
+        })
+        .await?;
+        self.boards_changed();
+        self.store.get_board(board.id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn check_ratio_sources(&self, board: &Board) -> ServiceResult<()> {
